@@ -1,0 +1,36 @@
+// src/cli/cli.hpp — the `livechain` command.
+//
+// Each file *_commands.cpp registers one command group on the root CLI11 app. Every
+// command prints human-readable text by default and JSON with --json, and exits
+// 0 on success, 1 on a domain error or failed verification (message on stderr naming
+// the field and reason), 2 on a usage error.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace livechain::cli {
+
+struct CliOptions {
+  bool json = false;
+};
+
+// Exit codes shared by all commands.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;
+inline constexpr int kExitUsage = 2;
+
+// Thrown only inside the CLI (never across the engine) to carry a command's exit code
+// out of a CLI11 callback; main() catches it.
+struct CommandExit {
+  int code;
+};
+
+void add_merkle_commands(CLI::App& root, CliOptions& options);
+void add_ledger_commands(CLI::App& root, CliOptions& options);
+void add_engine_commands(CLI::App& root, CliOptions& options);  // also calls add_order_commands
+void add_order_commands(CLI::App& root, CliOptions& options);
+// `ledger rebuild|snapshot`; call after add_ledger_commands (it extends `ledger`).
+void add_ledger_maintenance_commands(CLI::App& root, CliOptions& options);
+void add_bench_commands(CLI::App& root, CliOptions& options);
+
+}  // namespace livechain::cli

@@ -1,0 +1,191 @@
+#include "cli/command_support.hpp"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <cstdio>
+#include <ctime>
+#include <iostream>
+
+#include "core/time.hpp"
+
+namespace livechain::cli {
+
+namespace json = boost::json;
+using namespace livechain::engine;
+
+void exit_with_error(const Error& error) {
+  std::fprintf(stderr, "error: %s\n", error.to_string().c_str());
+  throw CommandExit{kExitFailure};
+}
+
+std::unique_ptr<Ledger> open_writer(const std::string& db_path) {
+  static const SystemClock clock;
+  auto ledger = Ledger::open(db_path, clock);
+  if (!ledger) exit_with_error(ledger.error());
+  return std::move(*ledger);
+}
+
+std::unique_ptr<Ledger> open_reader(const std::string& db_path) {
+  auto ledger = Ledger::open_reader(db_path);
+  if (!ledger) exit_with_error(ledger.error());
+  return std::move(*ledger);
+}
+
+void print(const CliOptions& options, const json::value& value, const std::string& text) {
+  if (options.json) {
+    std::cout << json::serialize(value) << "\n";
+  } else {
+    std::cout << text << (text.empty() || text.back() == '\n' ? "" : "\n");
+  }
+}
+
+void execute_and_print(const std::string& db_path, const Command& command,
+                       const CliOptions& options) {
+  auto ledger = open_writer(db_path);
+  auto reply = ledger->execute(command);
+  if (!reply) exit_with_error(reply.error());
+  print(options, to_json(*reply), to_text(*reply));
+}
+
+std::string format_time(TimeMs time_ms) {
+  std::time_t seconds = time_ms / 1000;
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%S", &utc);
+  return fmt::format("{}.{:03d}Z", buffer, static_cast<int>(time_ms % 1000));
+}
+
+json::value to_json(const BalanceView& view) {
+  const Balance& b = view.balance;
+  return json::object{{"gtin", view.gtin},
+                      {"location", view.location_id},
+                      {"on_hand", b.on_hand_units},
+                      {"reserved", b.reserved_units},
+                      {"available", b.available_units()},
+                      {"in_transit", b.in_transit_units},
+                      {"quarantine", b.quarantine_units},
+                      {"rework", b.rework_units},
+                      {"presale_planned", b.presale_planned_units},
+                      {"presale_reserved", b.presale_reserved_units},
+                      {"presale_committed", b.presale_committed_units},
+                      {"received_total", b.received_units},
+                      {"sold_total", b.sold_units},
+                      {"scrapped_total", b.scrapped_units},
+                      {"lost_in_transit_total", b.lost_in_transit_units}};
+}
+
+namespace {
+json::value reservation_json(const ReservationView& view) {
+  json::array lines;
+  for (const auto& line : view.lines) {
+    json::object object{{"sku", line.gtin}, {"location", line.location_id}, {"qty", line.qty_units}};
+    if (line.committed_units) object["committed"] = *line.committed_units;
+    lines.push_back(std::move(object));
+  }
+  json::object out{{"reservation_id", view.reservation_id},
+                   {"status", std::string(reservation_status_name(view.status))},
+                   {"lines", std::move(lines)}};
+  if (!view.order_id.empty()) out["order_id"] = view.order_id;
+  if (!view.channel_id.empty()) out["channel"] = view.channel_id;
+  if (view.expires_at_ms > 0) out["expires_at"] = format_time(view.expires_at_ms);
+  if (view.presale) out["presale"] = true;
+  if (view.idempotent_replay) out["idempotent_replay"] = true;
+  return out;
+}
+
+std::string reservation_text(const ReservationView& view) {
+  std::string out = fmt::format("reservation {} {}", view.reservation_id,
+                                reservation_status_name(view.status));
+  if (!view.order_id.empty()) out += fmt::format(" order {} channel {}", view.order_id, view.channel_id);
+  if (view.expires_at_ms > 0 && view.status == ReservationStatus::pending) {
+    out += fmt::format(" expires {}", format_time(view.expires_at_ms));
+  }
+  if (view.idempotent_replay) out += " (idempotent replay of the original request)";
+  for (const auto& line : view.lines) {
+    out += fmt::format("\n  {} x{} @ {}", line.gtin, line.qty_units, line.location_id);
+    if (line.committed_units) out += fmt::format(" committed {}", *line.committed_units);
+  }
+  return out;
+}
+
+struct JsonVisitor {
+  json::value operator()(const Done&) const { return json::object{{"ok", true}}; }
+  json::value operator()(const ReservationView& v) const { return reservation_json(v); }
+  json::value operator()(const TransferView& v) const {
+    json::object out{{"transfer_id", v.transfer_id}, {"sku", v.gtin},
+                     {"from", v.from_location_id},   {"to", v.to_location_id},
+                     {"shipped", v.shipped_units},   {"status", v.received_units ? "received" : "in_transit"}};
+    if (v.received_units) out["received"] = *v.received_units;
+    return out;
+  }
+  json::value operator()(const ReturnView& v) const {
+    return json::object{{"return_id", v.return_id},         {"sku", v.gtin},
+                        {"location", v.location_id},        {"received", v.received_units},
+                        {"quarantine", v.quarantine_units}, {"rework", v.rework_units},
+                        {"restocked", v.restocked_units},   {"scrapped", v.scrapped_units}};
+  }
+  json::value operator()(const BalanceView& v) const { return to_json(v); }
+  json::value operator()(const ExpiredView& v) const {
+    json::array ids;
+    for (uint64_t id : v.reservation_ids) ids.push_back(id);
+    return json::object{{"expired", std::move(ids)}};
+  }
+};
+
+struct TextVisitor {
+  std::string operator()(const Done&) const { return "ok"; }
+  std::string operator()(const ReservationView& v) const { return reservation_text(v); }
+  std::string operator()(const TransferView& v) const {
+    std::string out = fmt::format("transfer {}: {} x{} {} -> {} ", v.transfer_id, v.gtin,
+                                  v.shipped_units, v.from_location_id, v.to_location_id);
+    return out + (v.received_units ? fmt::format("received {}", *v.received_units) : "in transit");
+  }
+  std::string operator()(const ReturnView& v) const {
+    return fmt::format(
+        "return {}: {} x{} at {}: quarantine {}, rework {}, restocked {}, scrapped {}",
+        v.return_id, v.gtin, v.received_units, v.location_id, v.quarantine_units, v.rework_units,
+        v.restocked_units, v.scrapped_units);
+  }
+  std::string operator()(const BalanceView& v) const {
+    const Balance& b = v.balance;
+    return fmt::format("{} @ {}: on_hand {} reserved {} available {} in_transit {} quarantine {}",
+                       v.gtin, v.location_id, b.on_hand_units, b.reserved_units,
+                       b.available_units(), b.in_transit_units, b.quarantine_units);
+  }
+  std::string operator()(const ExpiredView& v) const {
+    if (v.reservation_ids.empty()) return "no reservation was due to expire";
+    std::string out = fmt::format("expired {} reservation(s):", v.reservation_ids.size());
+    for (uint64_t id : v.reservation_ids) out += fmt::format(" {}", id);
+    return out;
+  }
+};
+}  // namespace
+
+json::value to_json(const Reply& reply) { return std::visit(JsonVisitor{}, reply); }
+std::string to_text(const Reply& reply) { return std::visit(TextVisitor{}, reply); }
+
+Result<LineRequest> parse_line(const std::string& field, const std::string& text) {
+  LineRequest line;
+  std::string rest = text;
+  if (auto at = rest.find('@'); at != std::string::npos) {
+    line.location_id = rest.substr(at + 1);
+    rest = rest.substr(0, at);
+  }
+  auto colon = rest.find(':');
+  if (colon == std::string::npos) {
+    return fail(ErrorCode::invalid_argument, field,
+                fmt::format("'{}' is not GTIN:QTY[@LOCATION]", text));
+  }
+  line.gtin = rest.substr(0, colon);
+  std::string qty = rest.substr(colon + 1);
+  auto [end, ec] = std::from_chars(qty.data(), qty.data() + qty.size(), line.qty_units);
+  if (ec != std::errc() || end != qty.data() + qty.size()) {
+    return fail(ErrorCode::invalid_argument, field,
+                fmt::format("quantity '{}' in '{}' is not a whole number", qty, text));
+  }
+  return line;
+}
+
+}  // namespace livechain::cli

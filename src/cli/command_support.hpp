@@ -1,0 +1,41 @@
+// src/cli/command_support.hpp — internal helpers shared by the CLI command files.
+//
+// Opening the database, turning engine Results into output and exit codes, and
+// rendering replies as text or JSON. Transport only: no business rules here.
+#pragma once
+
+#include <boost/json.hpp>
+#include <memory>
+#include <string>
+
+#include "cli/cli.hpp"
+#include "core/error.hpp"
+#include "core/time.hpp"
+#include "engine/commands.hpp"
+#include "engine/ledger.hpp"
+
+namespace livechain::cli {
+
+// Prints "error: <code> (<field>): <detail>" to stderr and throws CommandExit{1}.
+[[noreturn]] void exit_with_error(const Error& error);
+
+// Opens the ledger for writing / reading or exits with the error.
+std::unique_ptr<engine::Ledger> open_writer(const std::string& db_path);
+std::unique_ptr<engine::Ledger> open_reader(const std::string& db_path);
+
+// Executes `command` durably and prints its reply (text or JSON).
+void execute_and_print(const std::string& db_path, const engine::Command& command,
+                       const CliOptions& options);
+
+boost::json::value to_json(const engine::Reply& reply);
+boost::json::value to_json(const engine::BalanceView& view);
+std::string to_text(const engine::Reply& reply);
+std::string format_time(TimeMs time_ms);  // ISO 8601 UTC with milliseconds
+
+// Parses "GTIN:QTY[@LOCATION]". Errors: invalid_argument naming `field`.
+Result<engine::LineRequest> parse_line(const std::string& field, const std::string& text);
+
+// Prints JSON (pretty enough for people: one object per line) or text.
+void print(const CliOptions& options, const boost::json::value& json, const std::string& text);
+
+}  // namespace livechain::cli

@@ -1,0 +1,5 @@
+#include "cli/cli.hpp"
+
+namespace livechain::cli {
+void add_ledger_commands(CLI::App& /*root*/, CliOptions& /*options*/) {}
+}  // namespace livechain::cli

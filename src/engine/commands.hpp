@@ -1,0 +1,167 @@
+// src/engine/commands.hpp
+//
+// Commands are requests (they may be rejected); events (events.hpp) are facts. Every
+// write to the ledger — from the CLI, the HTTP server or the simulator — is one of
+// these, executed by Engine::execute on the single writer thread.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "core/time.hpp"
+#include "engine/types.hpp"
+
+namespace livechain::engine {
+
+struct PutSku {
+  std::string gtin;  // GTIN-8/12/13/14, normalised to 14 digits
+  std::string name;
+};
+struct PutLocation {
+  std::string location_id;
+  LocationKind kind = LocationKind::dc;
+  std::string region;
+};
+struct PutChannel {
+  std::string channel_id;
+  ChannelKind kind = ChannelKind::live_room;
+};
+// Symmetric road distance between two regions; used to pick the nearest location.
+struct PutRegionDistance {
+  std::string region_from;
+  std::string region_to;
+  uint32_t distance_km = 0;
+};
+struct ReceiveStock {
+  std::string gtin;
+  std::string location_id;
+  int64_t qty_units = 0;
+};
+struct AdjustStock {
+  std::string gtin;
+  std::string location_id;
+  int64_t delta_units = 0;  // non-zero; negative may not take on_hand below reserved
+  std::string reason;
+};
+// Sets the planned production that presale orders at this location sell against.
+struct PlanPresale {
+  std::string gtin;
+  std::string location_id;
+  int64_t planned_units = 0;
+};
+
+struct LineRequest {
+  std::string gtin;
+  int64_t qty_units = 0;
+  std::optional<std::string> location_id;  // none: nearest location able to fill it
+};
+// All lines or none. Lines naming the same SKU (and location) are summed first.
+struct Reserve {
+  std::string order_id;
+  std::string channel_id;
+  std::optional<std::string> buyer_region;  // to pick the nearest location
+  std::vector<LineRequest> lines;
+  int64_t ttl_ms = kReservationTtlMsDefault;
+  std::optional<std::string> idempotency_key;
+  bool presale = false;
+};
+// Commit at payment. Lines listed commit the given qty (<= reserved, the rest is
+// released); lines not listed commit in full.
+struct Commit {
+  uint64_t reservation_id = 0;
+  std::vector<LineRequest> lines;
+};
+struct Release {
+  uint64_t reservation_id = 0;
+};
+struct ExtendReservation {
+  uint64_t reservation_id = 0;
+  int64_t ttl_ms = kReservationTtlMsDefault;  // new expiry = now + ttl_ms
+};
+// Expires every pending reservation whose TTL has run out at the command's time.
+struct ExpireDue {};
+struct ShipTransfer {
+  std::string gtin;
+  std::string from_location_id;
+  std::string to_location_id;
+  int64_t qty_units = 0;
+};
+struct ReceiveTransfer {
+  uint64_t transfer_id = 0;
+  std::optional<int64_t> received_units;  // default: all shipped; fewer = lost in transit
+};
+struct ReceiveReturn {
+  std::string gtin;
+  std::string location_id;
+  int64_t qty_units = 0;
+  std::string reason;
+  std::optional<std::string> order_id;
+};
+struct GradeReturn {
+  uint64_t return_id = 0;
+  ReturnGrade grade = ReturnGrade::restock;
+  std::optional<int64_t> qty_units;  // default: all still in quarantine
+};
+struct CompleteRework {
+  uint64_t return_id = 0;
+  std::optional<int64_t> qty_units;  // default: all in rework
+};
+
+using Command = std::variant<PutSku, PutLocation, PutChannel, PutRegionDistance, ReceiveStock,
+                             AdjustStock, PlanPresale, Reserve, Commit, Release,
+                             ExtendReservation, ExpireDue, ShipTransfer, ReceiveTransfer,
+                             ReceiveReturn, GradeReturn, CompleteRework>;
+
+// ---- replies -------------------------------------------------------------------
+
+struct ReservationLineView {
+  std::string gtin;
+  std::string location_id;
+  int64_t qty_units = 0;
+  std::optional<int64_t> committed_units;  // set once committed
+};
+struct ReservationView {
+  uint64_t reservation_id = 0;
+  std::string order_id;
+  std::string channel_id;
+  ReservationStatus status = ReservationStatus::pending;
+  bool presale = false;
+  TimeMs expires_at_ms = 0;
+  std::vector<ReservationLineView> lines;
+  bool idempotent_replay = false;  // true when an earlier identical request was returned
+};
+struct TransferView {
+  uint64_t transfer_id = 0;
+  std::string gtin;
+  std::string from_location_id;
+  std::string to_location_id;
+  int64_t shipped_units = 0;
+  std::optional<int64_t> received_units;
+};
+struct ReturnView {
+  uint64_t return_id = 0;
+  std::string gtin;
+  std::string location_id;
+  int64_t received_units = 0;
+  int64_t quarantine_units = 0;
+  int64_t rework_units = 0;
+  int64_t restocked_units = 0;
+  int64_t scrapped_units = 0;
+};
+struct BalanceView {
+  std::string gtin;
+  std::string location_id;
+  Balance balance;
+};
+struct ExpiredView {
+  std::vector<uint64_t> reservation_ids;
+};
+struct Done {};
+
+using Reply = std::variant<Done, ReservationView, TransferView, ReturnView, BalanceView,
+                           ExpiredView>;
+
+}  // namespace livechain::engine

@@ -1,0 +1,72 @@
+// src/engine/engine.hpp — public header of the engine module.
+//
+// engine owns the stock ledger: SKUs, locations, channels and region distances; the
+// balances per SKU × location (on_hand, reserved, in_transit, quarantine, rework,
+// presale); two-phase reservations (reserve → commit | release | expire, with TTL
+// and idempotency keys); transfers (ship → receive) and returns (receive → grade →
+// restock | rework | scrap). It turns commands into events, applies them, and rebuilds
+// state from the journal. Three ways in, one code path:
+//   Engine      — the pure state machine (single-threaded, deterministic);
+//   Ledger      — Engine + journal on the embedded database, synchronous (CLI, tests);
+//   Sequencer   — the single-writer thread with group commit (server, benchmark, twin).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+#include "core/time.hpp"
+#include "engine/commands.hpp"
+#include "engine/events.hpp"
+#include "engine/state.hpp"
+#include "engine/types.hpp"
+#include "journal/journal.hpp"
+
+namespace livechain::engine {
+
+class Engine {
+ public:
+  Engine() = default;
+  explicit Engine(LedgerState state) : state_(std::move(state)) {}
+
+  // Executes one command at engine time `now_ms`: first expires due reservations,
+  // then validates the command and, only if it is valid, appends its events to
+  // `batch` and applies them. A rejected command leaves no events of its own (expiries
+  // emitted before it stay: they are facts of their own).
+  // REQUIRES: now_ms >= state().now_ms(). Errors: see ErrorCode; `field` names the
+  // offending input (e.g. "lines[1].qty_units").
+  Result<Reply> execute(const Command& command, TimeMs now_ms, journal::BatchBuilder& batch);
+
+  // Applies one journaled event (recovery and replay). Errors: corruption when the
+  // bytes do not decode or time runs backwards. An event that decodes but breaks a
+  // ledger invariant trips an LC_ASSERT: only a holder of the signing key could have
+  // journaled it, and continuing would serve a wrong balance.
+  Result<void> apply_stored_event(std::span<const uint8_t> data);
+
+  const LedgerState& state() const { return state_; }
+
+  // ---- queries (read the in-memory state; callers on other threads go through the
+  // Sequencer) ----
+  // Balances of one SKU (gtin given) or of all SKUs, by location.
+  Result<std::vector<BalanceView>> stock(const std::optional<std::string>& gtin) const;
+  // Errors: not_found (field "reservation_id"). Lines are known while pending.
+  Result<ReservationView> reservation(uint64_t reservation_id) const;
+  Result<TransferView> transfer(uint64_t transfer_id) const;
+  Result<ReturnView> return_view(uint64_t return_id) const;
+
+ private:
+  class Handlers;
+  void emit(EventBody body, TimeMs now_ms, journal::BatchBuilder& batch);
+  std::vector<uint64_t> expire_due(TimeMs now_ms, journal::BatchBuilder& batch);
+
+  LedgerState state_;
+};
+
+// FNV-1a 64 of a reserve request's canonical form: what "same body" means for an
+// idempotency key.
+uint64_t reserve_fingerprint(const Reserve& request);
+
+}  // namespace livechain::engine

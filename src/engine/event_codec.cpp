@@ -1,0 +1,319 @@
+// Binary codec of events, version 1. Layout per event:
+//   u8 kind | varint time_ms | kind-specific fields (strings are varint length + bytes)
+// SKUs are written as their 14-digit GTIN, locations and channels by id.
+#include <fmt/format.h>
+
+#include "core/assert.hpp"
+#include "core/identifier.hpp"
+#include "engine/events.hpp"
+
+namespace livechain::engine {
+namespace {
+
+constexpr size_t kStringLengthMax = 4096;
+
+
+class Encoder {
+ public:
+  Encoder(const NameTables& names, ByteWriter& out) : names_(names), out_(out) {}
+
+  void sku(SkuIndex sku) { out_.put_string(names_.gtin_of(sku)); }
+  void location(LocationIndex location) { out_.put_string(names_.location_id_of(location)); }
+  void line(const StockLine& line) {
+    sku(line.sku);
+    location(line.location);
+    out_.put_signed_varint(line.qty_units);
+  }
+
+  void body(const SkuPutEvent& e) { out_.put_string(e.gtin), out_.put_string(e.name); }
+  void body(const LocationPutEvent& e) {
+    out_.put_string(e.location_id);
+    out_.put_u8(static_cast<uint8_t>(e.kind));
+    out_.put_string(e.region);
+  }
+  void body(const ChannelPutEvent& e) {
+    out_.put_string(e.channel_id);
+    out_.put_u8(static_cast<uint8_t>(e.kind));
+  }
+  void body(const RegionDistancePutEvent& e) {
+    out_.put_string(e.region_from);
+    out_.put_string(e.region_to);
+    out_.put_varint(e.distance_km);
+  }
+  void body(const StockReceivedEvent& e) { line(e.line); }
+  void body(const StockAdjustedEvent& e) { line(e.line), out_.put_string(e.reason); }
+  void body(const PresalePlannedEvent& e) { line(e.line); }
+  void body(const ReservedEvent& e) {
+    out_.put_varint(e.reservation_id);
+    out_.put_string(e.order_id);
+    out_.put_string(names_.channel_id_of(e.channel));
+    out_.put_string(e.idempotency_key);
+    out_.put_fixed64(e.request_fingerprint);
+    out_.put_varint(static_cast<uint64_t>(e.expires_at_ms));
+    out_.put_u8(e.presale ? 1 : 0);
+    out_.put_varint(e.lines.size());
+    for (const StockLine& each : e.lines) line(each);
+  }
+  void body(const CommittedEvent& e) {
+    out_.put_varint(e.reservation_id);
+    out_.put_varint(e.committed_units.size());
+    for (int64_t qty : e.committed_units) out_.put_signed_varint(qty);
+  }
+  void body(const ReleasedEvent& e) { out_.put_varint(e.reservation_id); }
+  void body(const ExpiredEvent& e) { out_.put_varint(e.reservation_id); }
+  void body(const ReservationExtendedEvent& e) {
+    out_.put_varint(e.reservation_id);
+    out_.put_varint(static_cast<uint64_t>(e.expires_at_ms));
+  }
+  void body(const TransferShippedEvent& e) {
+    out_.put_varint(e.transfer_id);
+    sku(e.sku);
+    location(e.from);
+    location(e.to);
+    out_.put_signed_varint(e.qty_units);
+  }
+  void body(const TransferReceivedEvent& e) {
+    out_.put_varint(e.transfer_id);
+    out_.put_signed_varint(e.received_units);
+  }
+  void body(const ReturnReceivedEvent& e) {
+    out_.put_varint(e.return_id);
+    line(e.line);
+    out_.put_string(e.reason);
+    out_.put_string(e.order_id);
+  }
+  void body(const ReturnGradedEvent& e) {
+    out_.put_varint(e.return_id);
+    out_.put_u8(static_cast<uint8_t>(e.grade));
+    out_.put_signed_varint(e.qty_units);
+  }
+  void body(const ReworkCompletedEvent& e) {
+    out_.put_varint(e.return_id);
+    out_.put_signed_varint(e.qty_units);
+  }
+
+ private:
+  const NameTables& names_;
+  ByteWriter& out_;
+};
+
+class Decoder {
+ public:
+  Decoder(std::span<const uint8_t> data, const NameTables& names) : in_(data), names_(names) {}
+
+  ByteReader& in() { return in_; }
+  std::string text() { return in_.get_string(kStringLengthMax); }
+  bool failed() const { return !in_.ok() || !problem_.empty(); }
+  const std::string& problem() const { return problem_; }
+
+  SkuIndex sku() {
+    std::string gtin = text();
+    auto found = names_.find_sku(gtin);
+    if (!found && in_.ok()) note(fmt::format("unknown sku '{}'", gtin));
+    return found.value_or(0);
+  }
+  LocationIndex location() {
+    std::string id = text();
+    auto found = names_.find_location(id);
+    if (!found && in_.ok()) note(fmt::format("unknown location '{}'", id));
+    return found.value_or(0);
+  }
+  ChannelIndex channel() {
+    std::string id = text();
+    auto found = names_.find_channel(id);
+    if (!found && in_.ok()) note(fmt::format("unknown channel '{}'", id));
+    return found.value_or(0);
+  }
+  StockLine line() {
+    StockLine out;
+    out.sku = sku();
+    out.location = location();
+    out.qty_units = in_.get_signed_varint();
+    return out;
+  }
+  template <class Enum>
+  Enum enumeration(uint8_t last) {
+    uint8_t raw = in_.get_u8();
+    if (raw > last && in_.ok()) note(fmt::format("enum value {} out of range", raw));
+    return static_cast<Enum>(raw);
+  }
+  void note(std::string problem) {
+    if (problem_.empty()) problem_ = std::move(problem);
+  }
+
+ private:
+  ByteReader in_;
+  const NameTables& names_;
+  std::string problem_;
+};
+
+EventKind kind_of(const EventBody& body) {
+  // The variant's alternatives are declared in EventKind order, starting at 1.
+  return static_cast<EventKind>(body.index() + 1);
+}
+
+Result<EventBody> decode_body(EventKind kind, Decoder& d);
+
+}  // namespace
+
+void encode_event(const Event& event, const NameTables& names, ByteWriter& out) {
+  LC_ASSERT(event.time_ms >= 0);
+  out.put_u8(static_cast<uint8_t>(kind_of(event.body)));
+  out.put_varint(static_cast<uint64_t>(event.time_ms));
+  Encoder encoder(names, out);
+  std::visit([&](const auto& body) { encoder.body(body); }, event.body);
+}
+
+Result<Event> decode_event(std::span<const uint8_t> data, const NameTables& names) {
+  Decoder d(data, names);
+  uint8_t kind = d.in().get_u8();
+  Event event;
+  event.time_ms = static_cast<TimeMs>(d.in().get_varint());
+  if (!d.in().ok()) return fail(ErrorCode::corruption, "event", "truncated event header");
+  if (kind < 1 || kind > static_cast<uint8_t>(EventKind::rework_completed)) {
+    return fail(ErrorCode::corruption, "event", fmt::format("unknown event kind {}", kind));
+  }
+  auto body = decode_body(static_cast<EventKind>(kind), d);
+  if (!body) return std::unexpected(body.error());
+  if (d.failed()) {
+    return fail(ErrorCode::corruption, "event",
+                d.problem().empty() ? "truncated event body" : d.problem());
+  }
+  if (!d.in().at_end()) return fail(ErrorCode::corruption, "event", "trailing bytes after event");
+  event.body = std::move(*body);
+  LC_ASSERT(kind_of(event.body) == static_cast<EventKind>(kind));
+  return event;
+}
+
+namespace {
+
+Result<EventBody> decode_reserved(Decoder& d) {
+  ReservedEvent e;
+  e.reservation_id = d.in().get_varint();
+  e.order_id = d.text();
+  e.channel = d.channel();
+  e.idempotency_key = d.text();
+  e.request_fingerprint = d.in().get_fixed64();
+  e.expires_at_ms = static_cast<TimeMs>(d.in().get_varint());
+  e.presale = d.in().get_u8() != 0;
+  uint64_t count = d.in().get_varint();
+  if (count > kReservationLinesMax) {
+    return fail(ErrorCode::corruption, "event", "reservation has too many lines");
+  }
+  for (uint64_t i = 0; i < count && !d.failed(); ++i) e.lines.push_back(d.line());
+  return e;
+}
+
+Result<EventBody> decode_committed(Decoder& d) {
+  CommittedEvent e;
+  e.reservation_id = d.in().get_varint();
+  uint64_t count = d.in().get_varint();
+  if (count > kReservationLinesMax) {
+    return fail(ErrorCode::corruption, "event", "commit has too many lines");
+  }
+  for (uint64_t i = 0; i < count && !d.failed(); ++i) {
+    e.committed_units.push_back(d.in().get_signed_varint());
+  }
+  return e;
+}
+
+Result<EventBody> decode_body(EventKind kind, Decoder& d) {
+  ByteReader& in = d.in();
+  switch (kind) {
+    case EventKind::sku_put: return SkuPutEvent{d.text(), d.text()};
+    case EventKind::location_put: {
+      LocationPutEvent e;
+      e.location_id = d.text();
+      e.kind = d.enumeration<LocationKind>(static_cast<uint8_t>(LocationKind::returns_center));
+      e.region = d.text();
+      return e;
+    }
+    case EventKind::channel_put: {
+      ChannelPutEvent e;
+      e.channel_id = d.text();
+      e.kind = d.enumeration<ChannelKind>(static_cast<uint8_t>(ChannelKind::community_group));
+      return e;
+    }
+    case EventKind::region_distance_put: {
+      RegionDistancePutEvent e;
+      e.region_from = d.text();
+      e.region_to = d.text();
+      e.distance_km = static_cast<uint32_t>(in.get_varint());
+      return e;
+    }
+    case EventKind::stock_received: return StockReceivedEvent{d.line()};
+    case EventKind::stock_adjusted: {
+      StockLine line = d.line();
+      return StockAdjustedEvent{line, d.text()};
+    }
+    case EventKind::presale_planned: return PresalePlannedEvent{d.line()};
+    case EventKind::reserved: return decode_reserved(d);
+    case EventKind::committed: return decode_committed(d);
+    case EventKind::released: return ReleasedEvent{in.get_varint()};
+    case EventKind::expired: return ExpiredEvent{in.get_varint()};
+    case EventKind::reservation_extended: {
+      uint64_t id = in.get_varint();
+      return ReservationExtendedEvent{id, static_cast<TimeMs>(in.get_varint())};
+    }
+    case EventKind::transfer_shipped: {
+      TransferShippedEvent e;
+      e.transfer_id = in.get_varint();
+      e.sku = d.sku();
+      e.from = d.location();
+      e.to = d.location();
+      e.qty_units = in.get_signed_varint();
+      return e;
+    }
+    case EventKind::transfer_received: {
+      uint64_t id = in.get_varint();
+      return TransferReceivedEvent{id, in.get_signed_varint()};
+    }
+    case EventKind::return_received: {
+      ReturnReceivedEvent e;
+      e.return_id = in.get_varint();
+      e.line = d.line();
+      e.reason = d.text();
+      e.order_id = d.text();
+      return e;
+    }
+    case EventKind::return_graded: {
+      ReturnGradedEvent e;
+      e.return_id = in.get_varint();
+      e.grade = d.enumeration<ReturnGrade>(static_cast<uint8_t>(ReturnGrade::scrap));
+      e.qty_units = in.get_signed_varint();
+      return e;
+    }
+    case EventKind::rework_completed: {
+      uint64_t id = in.get_varint();
+      return ReworkCompletedEvent{id, in.get_signed_varint()};
+    }
+  }
+  return fail(ErrorCode::corruption, "event", "unknown event kind");
+}
+
+}  // namespace
+
+std::string_view event_kind_name(EventKind kind) {
+  switch (kind) {
+    case EventKind::sku_put: return "sku_put";
+    case EventKind::location_put: return "location_put";
+    case EventKind::channel_put: return "channel_put";
+    case EventKind::region_distance_put: return "region_distance_put";
+    case EventKind::stock_received: return "stock_received";
+    case EventKind::stock_adjusted: return "stock_adjusted";
+    case EventKind::presale_planned: return "presale_planned";
+    case EventKind::reserved: return "reserved";
+    case EventKind::committed: return "committed";
+    case EventKind::released: return "released";
+    case EventKind::expired: return "expired";
+    case EventKind::reservation_extended: return "reservation_extended";
+    case EventKind::transfer_shipped: return "transfer_shipped";
+    case EventKind::transfer_received: return "transfer_received";
+    case EventKind::return_received: return "return_received";
+    case EventKind::return_graded: return "return_graded";
+    case EventKind::rework_completed: return "rework_completed";
+  }
+  return "unknown";
+}
+
+}  // namespace livechain::engine

@@ -1,0 +1,167 @@
+// src/engine/events.hpp
+//
+// Events are the facts the journal keeps: one Merkle leaf each. In memory they name
+// SKUs, locations and channels by dense index; on disk by GTIN and id so that a single
+// leaf is readable by an auditor without the rest of the log (docs/journal_format.md).
+// Applying an event never fails: Engine::execute validates before it emits.
+#pragma once
+
+#include <boost/container/small_vector.hpp>
+#include <cstdint>
+#include <string>
+#include <variant>
+
+#include "core/bytes.hpp"
+#include "core/error.hpp"
+#include "core/time.hpp"
+#include "engine/types.hpp"
+
+namespace livechain::engine {
+
+using SkuIndex = uint32_t;
+using LocationIndex = uint32_t;
+using ChannelIndex = uint32_t;
+
+struct StockLine {
+  SkuIndex sku = 0;
+  LocationIndex location = 0;
+  int64_t qty_units = 0;
+  bool operator==(const StockLine&) const = default;
+};
+using StockLines = boost::container::small_vector<StockLine, 4>;
+using LineQuantities = boost::container::small_vector<int64_t, 4>;
+
+// Kind tags are part of the on-disk format: never renumber, only append.
+enum class EventKind : uint8_t {
+  sku_put = 1,
+  location_put = 2,
+  channel_put = 3,
+  region_distance_put = 4,
+  stock_received = 5,
+  stock_adjusted = 6,
+  presale_planned = 7,
+  reserved = 8,
+  committed = 9,
+  released = 10,
+  expired = 11,
+  reservation_extended = 12,
+  transfer_shipped = 13,
+  transfer_received = 14,
+  return_received = 15,
+  return_graded = 16,
+  rework_completed = 17,
+};
+
+struct SkuPutEvent {
+  std::string gtin;
+  std::string name;
+};
+struct LocationPutEvent {
+  std::string location_id;
+  LocationKind kind;
+  std::string region;
+};
+struct ChannelPutEvent {
+  std::string channel_id;
+  ChannelKind kind;
+};
+struct RegionDistancePutEvent {
+  std::string region_from;
+  std::string region_to;
+  uint32_t distance_km;
+};
+struct StockReceivedEvent {
+  StockLine line;
+};
+struct StockAdjustedEvent {
+  StockLine line;  // qty_units is the signed delta
+  std::string reason;
+};
+struct PresalePlannedEvent {
+  StockLine line;  // qty_units is the new planned total
+};
+struct ReservedEvent {
+  uint64_t reservation_id;
+  std::string order_id;
+  ChannelIndex channel;
+  std::string idempotency_key;  // empty: none
+  uint64_t request_fingerprint;
+  TimeMs expires_at_ms;
+  bool presale;
+  StockLines lines;
+};
+struct CommittedEvent {
+  uint64_t reservation_id;
+  LineQuantities committed_units;  // one per reservation line, in order
+};
+struct ReleasedEvent {
+  uint64_t reservation_id;
+};
+struct ExpiredEvent {
+  uint64_t reservation_id;
+};
+struct ReservationExtendedEvent {
+  uint64_t reservation_id;
+  TimeMs expires_at_ms;
+};
+struct TransferShippedEvent {
+  uint64_t transfer_id;
+  SkuIndex sku;
+  LocationIndex from;
+  LocationIndex to;
+  int64_t qty_units;
+};
+struct TransferReceivedEvent {
+  uint64_t transfer_id;
+  int64_t received_units;
+};
+struct ReturnReceivedEvent {
+  uint64_t return_id;
+  StockLine line;
+  std::string reason;
+  std::string order_id;  // empty: unknown
+};
+struct ReturnGradedEvent {
+  uint64_t return_id;
+  ReturnGrade grade;
+  int64_t qty_units;
+};
+struct ReworkCompletedEvent {
+  uint64_t return_id;
+  int64_t qty_units;
+};
+
+using EventBody =
+    std::variant<SkuPutEvent, LocationPutEvent, ChannelPutEvent, RegionDistancePutEvent,
+                 StockReceivedEvent, StockAdjustedEvent, PresalePlannedEvent, ReservedEvent,
+                 CommittedEvent, ReleasedEvent, ExpiredEvent, ReservationExtendedEvent,
+                 TransferShippedEvent, TransferReceivedEvent, ReturnReceivedEvent,
+                 ReturnGradedEvent, ReworkCompletedEvent>;
+
+struct Event {
+  TimeMs time_ms = 0;
+  EventBody body;
+};
+
+// Name tables the codec uses to turn indexes into GTINs/ids and back.
+class NameTables {
+ public:
+  virtual ~NameTables() = default;
+  virtual const std::string& gtin_of(SkuIndex sku) const = 0;
+  virtual const std::string& location_id_of(LocationIndex location) const = 0;
+  virtual const std::string& channel_id_of(ChannelIndex channel) const = 0;
+  virtual std::optional<SkuIndex> find_sku(std::string_view gtin) const = 0;
+  virtual std::optional<LocationIndex> find_location(std::string_view id) const = 0;
+  virtual std::optional<ChannelIndex> find_channel(std::string_view id) const = 0;
+};
+
+// Appends the on-disk encoding of `event` (format version 1).
+void encode_event(const Event& event, const NameTables& names, ByteWriter& out);
+
+// Decodes one event. Errors: corruption when the bytes are truncated, have trailing
+// data, an unknown kind, or name a SKU/location/channel not defined earlier.
+Result<Event> decode_event(std::span<const uint8_t> data, const NameTables& names);
+
+std::string_view event_kind_name(EventKind kind);
+
+}  // namespace livechain::engine

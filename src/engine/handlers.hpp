@@ -1,0 +1,114 @@
+// src/engine/handlers.hpp — internal to the engine module.
+//
+// Engine::Handlers validates one command against the state and, only when it is
+// valid, emits its events. One operator() per command; the implementations are split
+// by concern across handlers_*.cpp.
+#pragma once
+
+#include <fmt/format.h>
+
+#include "core/gtin.hpp"
+#include "core/identifier.hpp"
+#include "engine/engine.hpp"
+
+namespace livechain::engine {
+
+inline Result<void> check_qty(std::string_view field, int64_t qty_units) {
+  if (qty_units <= 0) {
+    return fail(ErrorCode::invalid_argument, std::string(field),
+                fmt::format("must be a positive number of units, got {}", qty_units));
+  }
+  if (qty_units > kLineQtyMax) {
+    return fail(ErrorCode::limit_exceeded, std::string(field),
+                fmt::format("{} units exceeds the limit of {}", qty_units, kLineQtyMax));
+  }
+  return {};
+}
+
+inline Result<void> check_ttl(int64_t ttl_ms) {
+  if (ttl_ms < kReservationTtlMsMin || ttl_ms > kReservationTtlMsMax) {
+    return fail(ErrorCode::invalid_argument, "ttl_ms",
+                fmt::format("{} ms is outside {}..{} ms", ttl_ms, kReservationTtlMsMin,
+                            kReservationTtlMsMax));
+  }
+  return {};
+}
+
+// Validation helpers shared by the handlers; each returns the resolved index or an
+// Error naming the field.
+class Engine::Handlers {
+ public:
+  Handlers(Engine& engine, TimeMs now_ms, journal::BatchBuilder& batch)
+      : engine_(engine), state_(engine.state_), now_ms_(now_ms), batch_(batch) {}
+
+  Result<SkuIndex> sku(std::string_view field, std::string_view gtin_text) const {
+    auto gtin = normalize_gtin(gtin_text);
+    if (!gtin) return fail(ErrorCode::invalid_argument, std::string(field), gtin.error().detail);
+    auto found = state_.find_sku(*gtin);
+    if (!found) {
+      return fail(ErrorCode::not_found, std::string(field),
+                  fmt::format("unknown sku {}; define it with `sku put` first", *gtin));
+    }
+    return *found;
+  }
+  Result<LocationIndex> location(std::string_view field, std::string_view id) const {
+    if (auto valid = validate_identifier(field, id); !valid) return std::unexpected(valid.error());
+    auto found = state_.find_location(id);
+    if (!found) {
+      return fail(ErrorCode::not_found, std::string(field), fmt::format("unknown location '{}'", id));
+    }
+    return *found;
+  }
+  Result<StockLine> stock_line(std::string_view gtin, std::string_view location_id,
+                               int64_t qty_units, bool qty_signed) const {
+    auto sku_index = sku("gtin", gtin);
+    if (!sku_index) return std::unexpected(sku_index.error());
+    auto location_index = location("location", location_id);
+    if (!location_index) return std::unexpected(location_index.error());
+    if (qty_signed) {
+      if (qty_units == 0) return fail(ErrorCode::invalid_argument, "delta_units", "must not be 0");
+      if (auto ok = check_qty("delta_units", qty_units < 0 ? -qty_units : qty_units); !ok) {
+        return std::unexpected(ok.error());
+      }
+    } else if (auto ok = check_qty("qty_units", qty_units); !ok) {
+      return std::unexpected(ok.error());
+    }
+    return StockLine{*sku_index, *location_index, qty_units};
+  }
+
+  Result<Reply> operator()(const PutSku& c);
+  Result<Reply> operator()(const PutLocation& c);
+  Result<Reply> operator()(const PutChannel& c);
+  Result<Reply> operator()(const PutRegionDistance& c);
+  Result<Reply> operator()(const ReceiveStock& c);
+  Result<Reply> operator()(const AdjustStock& c);
+  Result<Reply> operator()(const PlanPresale& c);
+  Result<Reply> operator()(const Reserve& c);
+  Result<Reply> operator()(const Commit& c);
+  Result<Reply> operator()(const Release& c);
+  Result<Reply> operator()(const ExtendReservation& c);
+  Result<Reply> operator()(const ExpireDue& c);
+  Result<Reply> operator()(const ShipTransfer& c);
+  Result<Reply> operator()(const ReceiveTransfer& c);
+  Result<Reply> operator()(const ReceiveReturn& c);
+  Result<Reply> operator()(const GradeReturn& c);
+  Result<Reply> operator()(const CompleteRework& c);
+
+  std::vector<uint64_t> expired_before;  // expiries emitted before this command
+
+ private:
+  Result<const PendingReservation*> pending_for_resolution(uint64_t reservation_id);
+  Result<StockLines> resolve_reserve_lines(const Reserve& c) const;
+  Result<LocationIndex> pick_location(const Reserve& c, size_t line_index, SkuIndex sku,
+                                      int64_t qty_units, const StockLines& taken) const;
+  Result<LineQuantities> resolve_commit_lines(const Commit& c,
+                                              const PendingReservation& reservation) const;
+  void emit(EventBody body) { engine_.emit(std::move(body), now_ms_, batch_); }
+
+  Engine& engine_;
+  const LedgerState& state_;
+  TimeMs now_ms_;
+  journal::BatchBuilder& batch_;
+};
+
+}  // namespace livechain::engine

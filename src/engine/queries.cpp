@@ -1,0 +1,79 @@
+// Read-only views of the ledger state.
+#include <fmt/format.h>
+
+#include "core/gtin.hpp"
+#include "engine/engine.hpp"
+
+namespace livechain::engine {
+
+Result<std::vector<BalanceView>> Engine::stock(const std::optional<std::string>& gtin) const {
+  std::vector<BalanceView> out;
+  auto add_sku = [&](SkuIndex sku) {
+    for (LocationIndex location : state_.locations_of_sku(sku)) {
+      out.push_back(BalanceView{state_.gtin_of(sku), state_.location_id_of(location),
+                                state_.balance_or_zero(sku, location)});
+    }
+  };
+  if (gtin) {
+    auto normalized = normalize_gtin(*gtin);
+    if (!normalized) return std::unexpected(normalized.error());
+    auto sku = state_.find_sku(*normalized);
+    if (!sku) return fail(ErrorCode::not_found, "gtin", fmt::format("unknown sku {}", *normalized));
+    add_sku(*sku);
+  } else {
+    for (SkuIndex sku = 0; sku < state_.skus().size(); ++sku) add_sku(sku);
+  }
+  return out;
+}
+
+Result<ReservationView> Engine::reservation(uint64_t reservation_id) const {
+  auto status = state_.status(reservation_id);
+  if (!status) {
+    return fail(ErrorCode::not_found, "reservation_id",
+                fmt::format("no reservation {}", reservation_id));
+  }
+  ReservationView view;
+  view.reservation_id = reservation_id;
+  view.status = *status;
+  if (const PendingReservation* pending = state_.pending(reservation_id)) {
+    view.order_id = pending->order_id;
+    view.channel_id = state_.channel_id_of(pending->channel);
+    view.presale = pending->presale;
+    view.expires_at_ms = pending->expires_at_ms;
+    for (const StockLine& line : pending->lines) {
+      view.lines.push_back({state_.gtin_of(line.sku), state_.location_id_of(line.location),
+                            line.qty_units, std::nullopt});
+    }
+  }
+  return view;
+}
+
+Result<TransferView> Engine::transfer(uint64_t transfer_id) const {
+  const TransferRecord* record = state_.transfer(transfer_id);
+  if (!record) {
+    return fail(ErrorCode::not_found, "transfer_id", fmt::format("no transfer {}", transfer_id));
+  }
+  TransferView view{transfer_id,
+                    state_.gtin_of(record->sku),
+                    state_.location_id_of(record->from),
+                    state_.location_id_of(record->to),
+                    record->shipped_units,
+                    std::nullopt};
+  if (record->received_units >= 0) view.received_units = record->received_units;
+  return view;
+}
+
+Result<ReturnView> Engine::return_view(uint64_t return_id) const {
+  const ReturnRecord* record = state_.return_record(return_id);
+  if (!record) return fail(ErrorCode::not_found, "return_id", fmt::format("no return {}", return_id));
+  return ReturnView{return_id,
+                    state_.gtin_of(record->sku),
+                    state_.location_id_of(record->location),
+                    record->received_units,
+                    record->quarantine_units,
+                    record->rework_units,
+                    record->restocked_units,
+                    record->scrapped_units};
+}
+
+}  // namespace livechain::engine

@@ -1,0 +1,201 @@
+#include "engine/sequencer.hpp"
+
+#include <chrono>
+#include <future>
+
+#include "core/assert.hpp"
+
+namespace livechain::engine {
+
+namespace {
+constexpr size_t kCommitLatencySamplesMax = 1 << 20;
+}
+
+Sequencer::Sequencer(Engine& engine, journal::Journal* journal, const Clock& clock,
+                     SequencerOptions options)
+    : engine_(engine), journal_(journal), clock_(clock), options_(options) {
+  LC_ASSERT(options_.batch_commands_max >= options_.submission_commands_max);
+  LC_ASSERT(options_.queue_commands_max >= options_.submission_commands_max);
+}
+
+Sequencer::~Sequencer() { stop(); }
+
+void Sequencer::start() {
+  LC_ASSERT(!engine_thread_.joinable());
+  engine_thread_ = std::thread([this] { engine_loop(); });
+  if (journal_ != nullptr) journal_thread_ = std::thread([this] { journal_loop(); });
+}
+
+void Sequencer::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  engine_wakeup_.notify_all();
+  if (engine_thread_.joinable()) engine_thread_.join();
+  journal_wakeup_.notify_all();
+  if (journal_thread_.joinable()) journal_thread_.join();
+}
+
+Result<void> Sequencer::submit(std::vector<Command>&& commands, Completion done) {
+  if (commands.empty() || commands.size() > options_.submission_commands_max) {
+    return fail(ErrorCode::limit_exceeded, "commands",
+                "a submission holds 1.." + std::to_string(options_.submission_commands_max) +
+                    " commands");
+  }
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return fail(ErrorCode::shutting_down, "", "the engine is stopping");
+    if (failure_) return fail(ErrorCode::io_error, "", "journal write failed: " + failure_->detail);
+    if (queued_commands_ + commands.size() > options_.queue_commands_max) {
+      return fail(ErrorCode::busy, "", "the engine queue is full; retry later");
+    }
+    queued_commands_ += commands.size();
+    queue_.push_back(Submission{std::move(commands), std::move(done)});
+  }
+  engine_wakeup_.notify_one();
+  return {};
+}
+
+Result<void> Sequencer::read(const std::function<void(const Engine&)>& read) {
+  std::promise<void> ran;
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return fail(ErrorCode::shutting_down, "", "the engine is stopping");
+    reads_.push_back([&] {
+      read(engine_);
+      ran.set_value();
+    });
+  }
+  engine_wakeup_.notify_one();
+  ran.get_future().wait();
+  return {};
+}
+
+SequencerStats Sequencer::stats() const {
+  std::lock_guard lock(mutex_);
+  SequencerStats out = stats_;
+  out.queue_depth = queued_commands_;
+  return out;
+}
+
+void Sequencer::execute_into(Batch& batch, std::deque<Submission>& work) {
+  while (!work.empty()) {
+    Submission submission = std::move(work.front());
+    work.pop_front();
+    Replies replies;
+    replies.reserve(submission.commands.size());
+    for (const Command& command : submission.commands) {
+      // Engine time never runs backwards, even if the wall clock does.
+      TimeMs now_ms = std::max(clock_.now_ms(), engine_.state().now_ms());
+      replies.push_back(engine_.execute(command, now_ms, batch.events));
+      batch.time_ms = now_ms;
+    }
+    batch.commands += submission.commands.size();
+    batch.completions.emplace_back(std::move(submission.done), std::move(replies));
+  }
+}
+
+void Sequencer::finish(Batch& batch, std::optional<Error> failure) {
+  for (auto& [done, replies] : batch.completions) {
+    if (failure) {
+      for (auto& reply : replies) reply = std::unexpected(*failure);
+    }
+    if (done) done(std::move(replies));
+  }
+  batch.completions.clear();
+  batch.events.clear();
+  batch.commands = 0;
+}
+
+void Sequencer::engine_loop() {
+  Batch current;
+  std::deque<Submission> work;
+  std::deque<std::function<void()>> reads;
+  for (;;) {
+    {
+      std::unique_lock lock(mutex_);
+      auto journal_free = [&] { return !journal_busy_; };
+      engine_wakeup_.wait(lock, [&] {
+        bool room = current.commands < options_.batch_commands_max;
+        return !reads_.empty() || (!queue_.empty() && room) ||
+               (current.commands > 0 && journal_free()) || (stopping_ && queue_.empty());
+      });
+      reads.swap(reads_);
+      while (!queue_.empty() && current.commands + work.size() < options_.batch_commands_max) {
+        queued_commands_ -= queue_.front().commands.size();
+        work.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+      bool handoff_ready = work.empty() && current.commands > 0 && journal_free();
+      if (handoff_ready && journal_ != nullptr) {
+        handoff_ = std::move(current);
+        journal_busy_ = true;
+        current = Batch{};
+        if (!spare_batches_.empty()) {
+          current = std::move(spare_batches_.back());
+          spare_batches_.pop_back();
+        }
+        journal_wakeup_.notify_one();
+      }
+      if (stopping_ && queue_.empty() && work.empty() && reads.empty() && current.commands == 0 &&
+          !journal_busy_) {
+        engine_done_ = true;
+        journal_wakeup_.notify_all();
+        return;
+      }
+    }
+    for (auto& run : reads) run();
+    reads.clear();
+    execute_into(current, work);
+    if (journal_ == nullptr && current.commands > 0) {
+      std::lock_guard lock(mutex_);
+      stats_.commands += current.commands;
+      stats_.events += current.events.event_count();
+      ++stats_.batches;
+      finish(current, std::nullopt);
+    }
+  }
+}
+
+void Sequencer::journal_loop() {
+  for (;;) {
+    Batch batch;
+    std::optional<Error> failure;
+    {
+      std::unique_lock lock(mutex_);
+      journal_wakeup_.wait(lock, [&] { return handoff_.has_value() || engine_done_; });
+      if (!handoff_) return;
+      batch = std::move(*handoff_);
+      handoff_.reset();
+      failure = failure_;
+    }
+    LC_ASSERT(batch.commands > 0);
+    auto started = std::chrono::steady_clock::now();
+    if (!failure && batch.events.event_count() > 0) {
+      auto head = journal_->append(batch.events, batch.time_ms);
+      if (!head) failure = head.error();
+    }
+    auto latency_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                          std::chrono::steady_clock::now() - started)
+                          .count();
+    uint64_t commands = batch.commands;
+    uint64_t events = batch.events.event_count();
+    finish(batch, failure);
+    {
+      std::lock_guard lock(mutex_);
+      if (failure && !failure_) failure_ = failure;
+      stats_.commands += commands;
+      stats_.events += events;
+      ++stats_.batches;
+      if (stats_.commit_latency_us.size() < kCommitLatencySamplesMax) {
+        stats_.commit_latency_us.push_back(static_cast<uint32_t>(latency_us));
+      }
+      journal_busy_ = false;
+      spare_batches_.push_back(std::move(batch));
+    }
+    engine_wakeup_.notify_one();
+  }
+}
+
+}  // namespace livechain::engine

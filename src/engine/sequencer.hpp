@@ -1,0 +1,111 @@
+// src/engine/sequencer.hpp
+//
+// The single writer (LMAX / TigerBeetle style). Callers on any thread submit commands;
+// one engine thread executes them in arrival order into a batch while one journal
+// thread makes the previous batch durable (group commit). A submission's completion
+// runs only after every event of its commands is durable. The batch grows while the
+// journal is busy, so batches size themselves to the fsync latency.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "core/time.hpp"
+#include "engine/engine.hpp"
+#include "journal/journal.hpp"
+
+namespace livechain::engine {
+
+struct SequencerOptions {
+  size_t queue_commands_max = 1 << 20;   // submitted, not yet executed: beyond → busy
+  size_t batch_commands_max = 1 << 16;   // commands per group commit
+  size_t submission_commands_max = 1 << 14;
+};
+
+using Replies = std::vector<Result<Reply>>;
+// Runs on the journal thread (or the engine thread in memory mode) once the
+// submission's events are durable. Must not block.
+using Completion = std::function<void(Replies&& replies)>;
+
+struct SequencerStats {
+  uint64_t commands = 0;
+  uint64_t batches = 0;  // group commits (durable) or execution rounds (memory)
+  uint64_t events = 0;
+  std::vector<uint32_t> commit_latency_us;  // one per durable batch, oldest first, capped
+  uint64_t queue_depth = 0;
+};
+
+class Sequencer {
+ public:
+  // `journal` null: memory mode (nothing is durable; for benchmarks and the twin).
+  // `engine`, `journal` and `clock` must outlive the Sequencer.
+  Sequencer(Engine& engine, journal::Journal* journal, const Clock& clock,
+            SequencerOptions options = {});
+  ~Sequencer();  // stop()
+
+  void start();
+  // Stops taking commands, executes and commits everything already queued, runs
+  // their completions, and joins both threads. Idempotent.
+  void stop();
+
+  // Queues commands in order. Errors: busy when the queue holds queue_commands_max
+  // commands; limit_exceeded when the submission is larger than
+  // submission_commands_max or empty; shutting_down after stop(); io_error after a
+  // journal write failed (the engine then refuses all writes until restarted).
+  Result<void> submit(std::vector<Command>&& commands, Completion done);
+
+  // Runs `read` on the engine thread between batches, blocking until it ran. It sees
+  // every command executed so far (some may not be durable yet).
+  Result<void> read(const std::function<void(const Engine&)>& read);
+
+  SequencerStats stats() const;
+
+ private:
+  struct Submission {
+    std::vector<Command> commands;
+    Completion done;
+  };
+  struct Batch {
+    journal::BatchBuilder events;
+    std::vector<std::pair<Completion, Replies>> completions;
+    TimeMs time_ms = 0;
+    size_t commands = 0;
+  };
+
+  void engine_loop();
+  void journal_loop();
+  void execute_into(Batch& batch, std::deque<Submission>& work);
+  void finish(Batch& batch, std::optional<Error> failure);
+
+  Engine& engine_;
+  journal::Journal* journal_;
+  const Clock& clock_;
+  const SequencerOptions options_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable engine_wakeup_;
+  std::condition_variable journal_wakeup_;
+  std::condition_variable idle_;
+  // GUARDED_BY(mutex_):
+  std::deque<Submission> queue_;
+  size_t queued_commands_ = 0;
+  std::deque<std::function<void()>> reads_;
+  std::optional<Batch> handoff_;  // a batch waiting for the journal thread
+  bool journal_busy_ = false;
+  bool stopping_ = false;
+  bool engine_done_ = false;
+  std::optional<Error> failure_;
+  SequencerStats stats_;
+  std::vector<Batch> spare_batches_;  // recycled builders (keep their capacity)
+
+  std::thread engine_thread_;
+  std::thread journal_thread_;
+};
+
+}  // namespace livechain::engine

@@ -1,0 +1,263 @@
+// Canonical serialisation of LedgerState (snapshot format version 1). Containers are
+// written in their deterministic insertion order, pending reservations sorted by id,
+// so two states that applied the same events serialise to the same bytes.
+#include <algorithm>
+
+#include "core/assert.hpp"
+#include "engine/state.hpp"
+
+namespace livechain::engine {
+
+namespace {
+constexpr uint32_t kSnapshotMagic = 0x4c435331;  // "LCS1"
+constexpr size_t kSnapshotStringMax = 4096;
+
+void put_lines(ByteWriter& out, const StockLines& lines) {
+  out.put_varint(lines.size());
+  for (const StockLine& line : lines) {
+    out.put_varint(line.sku);
+    out.put_varint(line.location);
+    out.put_signed_varint(line.qty_units);
+  }
+}
+
+StockLines get_lines(ByteReader& in) {
+  StockLines lines;
+  uint64_t count = in.get_varint();
+  for (uint64_t i = 0; i < count && i <= kReservationLinesMax && in.ok(); ++i) {
+    StockLine line;
+    line.sku = static_cast<SkuIndex>(in.get_varint());
+    line.location = static_cast<LocationIndex>(in.get_varint());
+    line.qty_units = in.get_signed_varint();
+    lines.push_back(line);
+  }
+  return lines;
+}
+
+// Balance fields in declaration order; the static_assert trips when a field is added
+// without extending the snapshot format.
+static_assert(sizeof(Balance) == 13 * sizeof(int64_t));
+void put_balance(ByteWriter& out, const Balance& b) {
+  for (int64_t v : {b.on_hand_units, b.reserved_units, b.in_transit_units, b.quarantine_units,
+                    b.rework_units, b.presale_planned_units, b.presale_reserved_units,
+                    b.presale_committed_units, b.received_units, b.sold_units,
+                    b.scrapped_units, b.lost_in_transit_units, b.adjusted_units}) {
+    out.put_signed_varint(v);
+  }
+}
+Balance get_balance(ByteReader& in) {
+  Balance b;
+  for (int64_t* v : {&b.on_hand_units, &b.reserved_units, &b.in_transit_units,
+                     &b.quarantine_units, &b.rework_units, &b.presale_planned_units,
+                     &b.presale_reserved_units, &b.presale_committed_units, &b.received_units,
+                     &b.sold_units, &b.scrapped_units, &b.lost_in_transit_units,
+                     &b.adjusted_units}) {
+    *v = in.get_signed_varint();
+  }
+  return b;
+}
+}  // namespace
+
+class SnapshotCodec {
+ public:
+  static void write(const LedgerState& s, ByteWriter& out);
+  static Result<LedgerState> read(ByteReader& in);
+  static void write_records(const LedgerState& s, ByteWriter& out);
+  static void read_records(LedgerState& s, ByteReader& in);
+};
+
+void SnapshotCodec::write(const LedgerState& s, ByteWriter& out) {
+  out.put_fixed32(kSnapshotMagic);
+  out.put_varint(static_cast<uint64_t>(s.now_ms_));
+  out.put_varint(s.applied_events_);
+  out.put_varint(s.skus_.size());
+  for (const auto& sku : s.skus_) out.put_string(sku.gtin), out.put_string(sku.name);
+  out.put_varint(s.regions_.size());
+  for (const auto& region : s.regions_) out.put_string(region);
+  out.put_varint(s.locations_.size());
+  for (const auto& l : s.locations_) {
+    out.put_string(l.location_id);
+    out.put_u8(static_cast<uint8_t>(l.kind));
+    out.put_varint(l.region);
+  }
+  out.put_varint(s.channels_.size());
+  for (const auto& c : s.channels_) {
+    out.put_string(c.channel_id);
+    out.put_u8(static_cast<uint8_t>(c.kind));
+  }
+  std::vector<std::pair<uint64_t, uint32_t>> distances(s.distance_km_.begin(),
+                                                       s.distance_km_.end());
+  std::sort(distances.begin(), distances.end());
+  out.put_varint(distances.size());
+  for (auto [key, km] : distances) out.put_fixed64(key), out.put_varint(km);
+  write_records(s, out);
+}
+
+void SnapshotCodec::write_records(const LedgerState& s, ByteWriter& out) {
+  std::vector<std::pair<uint32_t, uint64_t>> balance_keys;  // (index, key)
+  for (auto [key, index] : s.balance_by_key_) balance_keys.emplace_back(index, key);
+  std::sort(balance_keys.begin(), balance_keys.end());
+  out.put_varint(balance_keys.size());
+  for (auto [index, key] : balance_keys) {
+    out.put_fixed64(key);
+    put_balance(out, s.balances_[index]);
+  }
+  out.put_varint(s.reservation_status_.size());
+  for (ReservationStatus status : s.reservation_status_) out.put_u8(static_cast<uint8_t>(status));
+  std::vector<uint64_t> pending_ids;
+  for (const auto& [id, reservation] : s.pending_) pending_ids.push_back(id);
+  std::sort(pending_ids.begin(), pending_ids.end());
+  out.put_varint(pending_ids.size());
+  for (uint64_t id : pending_ids) {
+    const PendingReservation& r = s.pending_.at(id);
+    out.put_varint(id);
+    out.put_string(r.order_id);
+    out.put_varint(r.channel);
+    out.put_varint(static_cast<uint64_t>(r.expires_at_ms));
+    out.put_u8(r.presale ? 1 : 0);
+    put_lines(out, r.lines);
+  }
+  out.put_varint(s.transfers_.size());
+  for (const auto& t : s.transfers_) {
+    out.put_varint(t.sku), out.put_varint(t.from), out.put_varint(t.to);
+    out.put_signed_varint(t.shipped_units), out.put_signed_varint(t.received_units);
+  }
+  out.put_varint(s.returns_.size());
+  for (const auto& r : s.returns_) {
+    out.put_varint(r.sku), out.put_varint(r.location);
+    for (int64_t v : {r.received_units, r.quarantine_units, r.rework_units, r.restocked_units,
+                      r.scrapped_units}) {
+      out.put_signed_varint(v);
+    }
+  }
+  out.put_varint(s.idempotency_order_.size());
+  for (const auto& [stored_at_ms, key] : s.idempotency_order_) {
+    const IdempotencyEntry& entry = s.idempotency_.at(key);
+    out.put_string(key);
+    out.put_fixed64(entry.request_fingerprint);
+    out.put_varint(entry.reservation_id);
+    out.put_varint(static_cast<uint64_t>(entry.stored_at_ms));
+    out.put_varint(static_cast<uint64_t>(entry.expires_at_ms));
+    put_lines(out, entry.lines);
+  }
+}
+
+Result<LedgerState> SnapshotCodec::read(ByteReader& in) {
+  LedgerState s;
+  if (in.get_fixed32() != kSnapshotMagic) {
+    return fail(ErrorCode::corruption, "snapshot", "bad magic or unknown snapshot version");
+  }
+  s.now_ms_ = static_cast<TimeMs>(in.get_varint());
+  s.applied_events_ = in.get_varint();
+  uint64_t count = in.get_varint();
+  for (uint64_t i = 0; i < count && i < kSkusMax && in.ok(); ++i) {
+    std::string gtin = in.get_string(kSnapshotStringMax);
+    s.on(SkuPutEvent{gtin, in.get_string(kSnapshotStringMax)});
+  }
+  count = in.get_varint();
+  for (uint64_t i = 0; i < count && i < kRegionsMax && in.ok(); ++i) {
+    s.intern_region(in.get_string(kSnapshotStringMax));
+  }
+  count = in.get_varint();
+  for (uint64_t i = 0; i < count && i < kLocationsMax && in.ok(); ++i) {
+    LocationRecord l;
+    l.location_id = in.get_string(kSnapshotStringMax);
+    l.kind = static_cast<LocationKind>(in.get_u8());
+    l.region = static_cast<uint32_t>(in.get_varint());
+    if (l.region >= s.regions_.size()) {
+      return fail(ErrorCode::corruption, "snapshot", "location names an unknown region");
+    }
+    s.location_by_id_.emplace(l.location_id, static_cast<LocationIndex>(s.locations_.size()));
+    s.locations_.push_back(std::move(l));
+  }
+  count = in.get_varint();
+  for (uint64_t i = 0; i < count && i < kChannelsMax && in.ok(); ++i) {
+    std::string id = in.get_string(kSnapshotStringMax);
+    s.on(ChannelPutEvent{id, static_cast<ChannelKind>(in.get_u8())});
+  }
+  count = in.get_varint();
+  for (uint64_t i = 0; i < count && in.ok(); ++i) {
+    uint64_t key = in.get_fixed64();
+    s.distance_km_[key] = static_cast<uint32_t>(in.get_varint());
+  }
+  read_records(s, in);
+  if (!in.ok() || !in.at_end()) {
+    return fail(ErrorCode::corruption, "snapshot", "truncated or trailing snapshot bytes");
+  }
+  return s;
+}
+
+void SnapshotCodec::read_records(LedgerState& s, ByteReader& in) {
+  uint64_t count = in.get_varint();
+  for (uint64_t i = 0; i < count && in.ok(); ++i) {
+    uint64_t key = in.get_fixed64();
+    auto sku = static_cast<SkuIndex>(key >> 32);
+    auto location = static_cast<LocationIndex>(key & 0xffffffffu);
+    Balance b = get_balance(in);
+    if (sku >= s.skus_.size() || location >= s.locations_.size()) break;
+    s.balance_mut(sku, location) = b;
+  }
+  count = in.get_varint();
+  for (uint64_t i = 0; i < count && in.ok(); ++i) {
+    s.reservation_status_.push_back(static_cast<ReservationStatus>(in.get_u8()));
+  }
+  count = in.get_varint();
+  for (uint64_t i = 0; i < count && i < kPendingReservationsMax && in.ok(); ++i) {
+    PendingReservation r;
+    r.reservation_id = in.get_varint();
+    r.order_id = in.get_string(kSnapshotStringMax);
+    r.channel = static_cast<ChannelIndex>(in.get_varint());
+    r.expires_at_ms = static_cast<TimeMs>(in.get_varint());
+    r.presale = in.get_u8() != 0;
+    r.lines = get_lines(in);
+    s.expiry_heap_.emplace(r.expires_at_ms, r.reservation_id);
+    s.pending_.emplace(r.reservation_id, std::move(r));
+  }
+  count = in.get_varint();
+  for (uint64_t i = 0; i < count && in.ok(); ++i) {
+    TransferRecord t;
+    t.sku = static_cast<SkuIndex>(in.get_varint());
+    t.from = static_cast<LocationIndex>(in.get_varint());
+    t.to = static_cast<LocationIndex>(in.get_varint());
+    t.shipped_units = in.get_signed_varint();
+    t.received_units = in.get_signed_varint();
+    s.transfers_.push_back(t);
+  }
+  count = in.get_varint();
+  for (uint64_t i = 0; i < count && in.ok(); ++i) {
+    ReturnRecord r;
+    r.sku = static_cast<SkuIndex>(in.get_varint());
+    r.location = static_cast<LocationIndex>(in.get_varint());
+    for (int64_t* v : {&r.received_units, &r.quarantine_units, &r.rework_units,
+                       &r.restocked_units, &r.scrapped_units}) {
+      *v = in.get_signed_varint();
+    }
+    s.returns_.push_back(r);
+  }
+  count = in.get_varint();
+  for (uint64_t i = 0; i < count && i <= kIdempotencyEntriesMax && in.ok(); ++i) {
+    std::string key = in.get_string(kSnapshotStringMax);
+    IdempotencyEntry entry;
+    entry.request_fingerprint = in.get_fixed64();
+    entry.reservation_id = in.get_varint();
+    entry.stored_at_ms = static_cast<TimeMs>(in.get_varint());
+    entry.expires_at_ms = static_cast<TimeMs>(in.get_varint());
+    entry.lines = get_lines(in);
+    s.idempotency_order_.emplace_back(entry.stored_at_ms, key);
+    s.idempotency_.emplace(std::move(key), std::move(entry));
+  }
+}
+
+Bytes LedgerState::serialize() const {
+  Bytes bytes;
+  ByteWriter out(bytes);
+  SnapshotCodec::write(*this, out);
+  return bytes;
+}
+
+Result<LedgerState> LedgerState::deserialize(std::span<const uint8_t> bytes) {
+  ByteReader in(bytes);
+  return SnapshotCodec::read(in);
+}
+
+}  // namespace livechain::engine

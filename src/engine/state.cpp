@@ -1,0 +1,372 @@
+#include "engine/state.hpp"
+
+#include "core/assert.hpp"
+
+namespace livechain::engine {
+namespace {
+uint64_t balance_key(SkuIndex sku, LocationIndex location) {
+  return static_cast<uint64_t>(sku) << 32 | location;
+}
+uint64_t region_pair_key(uint32_t a, uint32_t b) {
+  return a < b ? static_cast<uint64_t>(a) << 32 | b : static_cast<uint64_t>(b) << 32 | a;
+}
+template <class Map, class Key>
+auto find_in(const Map& map, const Key& key) -> std::optional<typename Map::mapped_type> {
+  auto it = map.find(key);
+  if (it == map.end()) return std::nullopt;
+  return it->second;
+}
+}  // namespace
+
+std::optional<SkuIndex> LedgerState::find_sku(std::string_view gtin) const {
+  return find_in(sku_by_gtin_, std::string(gtin));
+}
+std::optional<LocationIndex> LedgerState::find_location(std::string_view id) const {
+  return find_in(location_by_id_, std::string(id));
+}
+std::optional<ChannelIndex> LedgerState::find_channel(std::string_view id) const {
+  return find_in(channel_by_id_, std::string(id));
+}
+std::optional<uint32_t> LedgerState::find_region(std::string_view name) const {
+  return find_in(region_by_name_, std::string(name));
+}
+
+const Balance* LedgerState::balance(SkuIndex sku, LocationIndex location) const {
+  auto it = balance_by_key_.find(balance_key(sku, location));
+  return it == balance_by_key_.end() ? nullptr : &balances_[it->second];
+}
+
+Balance LedgerState::balance_or_zero(SkuIndex sku, LocationIndex location) const {
+  const Balance* found = balance(sku, location);
+  return found ? *found : Balance{};
+}
+
+const std::vector<LocationIndex>& LedgerState::locations_of_sku(SkuIndex sku) const {
+  LC_ASSERT(sku < locations_by_sku_.size());
+  return locations_by_sku_[sku];
+}
+
+std::optional<uint32_t> LedgerState::distance_km(uint32_t region_a, uint32_t region_b) const {
+  if (region_a == region_b) return 0;
+  return find_in(distance_km_, region_pair_key(region_a, region_b));
+}
+
+const PendingReservation* LedgerState::pending(uint64_t reservation_id) const {
+  auto it = pending_.find(reservation_id);
+  return it == pending_.end() ? nullptr : &it->second;
+}
+
+std::optional<ReservationStatus> LedgerState::status(uint64_t reservation_id) const {
+  if (reservation_id == 0 || reservation_id > reservation_status_.size()) return std::nullopt;
+  return reservation_status_[reservation_id - 1];
+}
+
+const TransferRecord* LedgerState::transfer(uint64_t transfer_id) const {
+  if (transfer_id == 0 || transfer_id > transfers_.size()) return nullptr;
+  return &transfers_[transfer_id - 1];
+}
+
+const ReturnRecord* LedgerState::return_record(uint64_t return_id) const {
+  if (return_id == 0 || return_id > returns_.size()) return nullptr;
+  return &returns_[return_id - 1];
+}
+
+const IdempotencyEntry* LedgerState::idempotency(std::string_view key) const {
+  auto it = idempotency_.find(std::string(key));
+  return it == idempotency_.end() ? nullptr : &it->second;
+}
+
+std::optional<std::pair<TimeMs, uint64_t>> LedgerState::next_expiry() {
+  while (!expiry_heap_.empty()) {
+    auto [expires_at_ms, id] = expiry_heap_.top();
+    const PendingReservation* reservation = pending(id);
+    if (reservation && reservation->expires_at_ms == expires_at_ms) {
+      return std::make_pair(expires_at_ms, id);
+    }
+    expiry_heap_.pop();  // stale: resolved or extended since it was pushed
+  }
+  return std::nullopt;
+}
+
+Balance& LedgerState::balance_mut(SkuIndex sku, LocationIndex location) {
+  LC_ASSERT(sku < skus_.size());
+  LC_ASSERT(location < locations_.size());
+  auto [it, inserted] = balance_by_key_.try_emplace(balance_key(sku, location),
+                                                    static_cast<uint32_t>(balances_.size()));
+  if (inserted) {
+    balances_.emplace_back();
+    locations_by_sku_[sku].push_back(location);
+  }
+  return balances_[it->second];
+}
+
+uint32_t LedgerState::intern_region(const std::string& name) {
+  auto [it, inserted] =
+      region_by_name_.try_emplace(name, static_cast<uint32_t>(regions_.size()));
+  if (inserted) regions_.push_back(name);
+  return it->second;
+}
+
+void LedgerState::check_invariants(const Balance& b) const {
+  LC_ASSERT(b.on_hand_units >= 0);
+  LC_ASSERT(b.reserved_units >= 0);
+  LC_ASSERT(b.reserved_units <= b.on_hand_units);  // never oversell spot stock
+  LC_ASSERT(b.in_transit_units >= 0);
+  LC_ASSERT(b.quarantine_units >= 0);
+  LC_ASSERT(b.rework_units >= 0);
+  LC_ASSERT(b.presale_reserved_units >= 0);
+  LC_ASSERT(b.presale_committed_units >= 0);
+  LC_ASSERT(b.presale_reserved_units + b.presale_committed_units <= b.presale_planned_units);
+  LC_ASSERT(b.on_hand_units <= kBalanceUnitsMax);
+}
+
+void LedgerState::apply(const Event& event) {
+  LC_ASSERT(event.time_ms >= now_ms_);
+  now_ms_ = event.time_ms;
+  std::visit([this](const auto& body) { on(body); }, event.body);
+  ++applied_events_;
+  evict_idempotency();
+}
+
+void LedgerState::evict_idempotency() {
+  while (!idempotency_order_.empty()) {
+    const auto& [stored_at_ms, key] = idempotency_order_.front();
+    bool too_old = now_ms_ - stored_at_ms >= kIdempotencyRetentionMs;
+    bool too_many = idempotency_order_.size() > kIdempotencyEntriesMax;
+    if (!too_old && !too_many) break;
+    idempotency_.erase(key);
+    idempotency_order_.pop_front();
+  }
+  LC_ASSERT(idempotency_.size() == idempotency_order_.size());
+}
+
+void LedgerState::on(const SkuPutEvent& e) {
+  auto [it, inserted] = sku_by_gtin_.try_emplace(e.gtin, static_cast<SkuIndex>(skus_.size()));
+  if (inserted) {
+    skus_.push_back(SkuRecord{e.gtin, e.name});
+    locations_by_sku_.emplace_back();
+  } else {
+    skus_[it->second].name = e.name;
+  }
+  LC_ASSERT(skus_.size() == sku_by_gtin_.size() && skus_.size() <= kSkusMax);
+}
+
+void LedgerState::on(const LocationPutEvent& e) {
+  uint32_t region = intern_region(e.region);
+  auto [it, inserted] =
+      location_by_id_.try_emplace(e.location_id, static_cast<LocationIndex>(locations_.size()));
+  if (inserted) {
+    locations_.push_back(LocationRecord{e.location_id, e.kind, region});
+  } else {
+    locations_[it->second].kind = e.kind;
+    locations_[it->second].region = region;
+  }
+  LC_ASSERT(locations_.size() == location_by_id_.size() && locations_.size() <= kLocationsMax);
+}
+
+void LedgerState::on(const ChannelPutEvent& e) {
+  auto [it, inserted] =
+      channel_by_id_.try_emplace(e.channel_id, static_cast<ChannelIndex>(channels_.size()));
+  if (inserted) {
+    channels_.push_back(ChannelRecord{e.channel_id, e.kind});
+  } else {
+    channels_[it->second].kind = e.kind;
+  }
+  LC_ASSERT(channels_.size() == channel_by_id_.size() && channels_.size() <= kChannelsMax);
+}
+
+void LedgerState::on(const RegionDistancePutEvent& e) {
+  uint32_t from = intern_region(e.region_from);
+  uint32_t to = intern_region(e.region_to);
+  LC_ASSERT(from != to);
+  LC_ASSERT(e.distance_km <= kDistanceKmMax);
+  distance_km_[region_pair_key(from, to)] = e.distance_km;
+}
+
+void LedgerState::on(const StockReceivedEvent& e) {
+  LC_ASSERT(e.line.qty_units > 0);
+  Balance& b = balance_mut(e.line.sku, e.line.location);
+  b.on_hand_units += e.line.qty_units;
+  b.received_units += e.line.qty_units;
+  check_invariants(b);
+}
+
+void LedgerState::on(const StockAdjustedEvent& e) {
+  LC_ASSERT(e.line.qty_units != 0);
+  Balance& b = balance_mut(e.line.sku, e.line.location);
+  LC_ASSERT(b.available_units() + e.line.qty_units >= 0);
+  b.on_hand_units += e.line.qty_units;
+  b.adjusted_units += e.line.qty_units;
+  check_invariants(b);
+}
+
+void LedgerState::on(const PresalePlannedEvent& e) {
+  Balance& b = balance_mut(e.line.sku, e.line.location);
+  LC_ASSERT(e.line.qty_units >= b.presale_reserved_units + b.presale_committed_units);
+  b.presale_planned_units = e.line.qty_units;
+  check_invariants(b);
+}
+
+void LedgerState::on(const ReservedEvent& e) {
+  LC_ASSERT(e.reservation_id == next_reservation_id());
+  LC_ASSERT(!e.lines.empty() && e.lines.size() <= kReservationLinesMax);
+  for (const StockLine& line : e.lines) {
+    Balance& b = balance_mut(line.sku, line.location);
+    LC_ASSERT(line.qty_units > 0);
+    if (e.presale) {
+      b.presale_reserved_units += line.qty_units;
+    } else {
+      b.reserved_units += line.qty_units;
+    }
+    check_invariants(b);
+  }
+  reservation_status_.push_back(ReservationStatus::pending);
+  PendingReservation reservation{e.reservation_id, e.order_id, e.channel, e.expires_at_ms,
+                                 e.presale, e.lines};
+  pending_.emplace(e.reservation_id, std::move(reservation));
+  expiry_heap_.emplace(e.expires_at_ms, e.reservation_id);
+  if (!e.idempotency_key.empty()) {
+    IdempotencyEntry entry{e.request_fingerprint, e.reservation_id, now_ms_, e.expires_at_ms,
+                           e.lines};
+    bool inserted = idempotency_.try_emplace(e.idempotency_key, std::move(entry)).second;
+    LC_ASSERT(inserted);
+    idempotency_order_.emplace_back(now_ms_, e.idempotency_key);
+  }
+}
+
+PendingReservation LedgerState::take_pending(uint64_t reservation_id, ReservationStatus outcome) {
+  auto it = pending_.find(reservation_id);
+  LC_ASSERT(it != pending_.end());
+  LC_ASSERT(reservation_status_[reservation_id - 1] == ReservationStatus::pending);
+  PendingReservation reservation = std::move(it->second);
+  pending_.erase(it);
+  reservation_status_[reservation_id - 1] = outcome;
+  return reservation;
+}
+
+void LedgerState::unreserve(const PendingReservation& reservation) {
+  for (const StockLine& line : reservation.lines) {
+    Balance& b = balance_mut(line.sku, line.location);
+    if (reservation.presale) {
+      b.presale_reserved_units -= line.qty_units;
+    } else {
+      b.reserved_units -= line.qty_units;
+    }
+    check_invariants(b);
+  }
+}
+
+void LedgerState::on(const CommittedEvent& e) {
+  PendingReservation reservation = take_pending(e.reservation_id, ReservationStatus::committed);
+  LC_ASSERT(e.committed_units.size() == reservation.lines.size());
+  unreserve(reservation);
+  for (size_t i = 0; i < reservation.lines.size(); ++i) {
+    const StockLine& line = reservation.lines[i];
+    int64_t committed = e.committed_units[i];
+    LC_ASSERT(committed >= 0 && committed <= line.qty_units);
+    Balance& b = balance_mut(line.sku, line.location);
+    if (reservation.presale) {
+      b.presale_committed_units += committed;
+    } else {
+      b.on_hand_units -= committed;
+      b.sold_units += committed;
+    }
+    check_invariants(b);
+  }
+}
+
+void LedgerState::on(const ReleasedEvent& e) {
+  unreserve(take_pending(e.reservation_id, ReservationStatus::released));
+}
+
+void LedgerState::on(const ExpiredEvent& e) {
+  PendingReservation reservation = take_pending(e.reservation_id, ReservationStatus::expired);
+  LC_ASSERT(reservation.expires_at_ms <= now_ms_);
+  unreserve(reservation);
+}
+
+void LedgerState::on(const ReservationExtendedEvent& e) {
+  auto it = pending_.find(e.reservation_id);
+  LC_ASSERT(it != pending_.end());
+  LC_ASSERT(e.expires_at_ms > now_ms_);
+  it->second.expires_at_ms = e.expires_at_ms;
+  expiry_heap_.emplace(e.expires_at_ms, e.reservation_id);
+}
+
+void LedgerState::on(const TransferShippedEvent& e) {
+  LC_ASSERT(e.transfer_id == next_transfer_id());
+  LC_ASSERT(e.from != e.to && e.qty_units > 0);
+  Balance& from = balance_mut(e.sku, e.from);
+  LC_ASSERT(from.available_units() >= e.qty_units);
+  from.on_hand_units -= e.qty_units;
+  check_invariants(from);
+  Balance& to = balance_mut(e.sku, e.to);
+  to.in_transit_units += e.qty_units;
+  check_invariants(to);
+  transfers_.push_back(TransferRecord{e.sku, e.from, e.to, e.qty_units, -1});
+}
+
+void LedgerState::on(const TransferReceivedEvent& e) {
+  LC_ASSERT(e.transfer_id >= 1 && e.transfer_id <= transfers_.size());
+  TransferRecord& transfer = transfers_[e.transfer_id - 1];
+  LC_ASSERT(transfer.received_units < 0);
+  LC_ASSERT(e.received_units >= 0 && e.received_units <= transfer.shipped_units);
+  Balance& to = balance_mut(transfer.sku, transfer.to);
+  to.in_transit_units -= transfer.shipped_units;
+  to.on_hand_units += e.received_units;
+  to.lost_in_transit_units += transfer.shipped_units - e.received_units;
+  transfer.received_units = e.received_units;
+  check_invariants(to);
+}
+
+void LedgerState::on(const ReturnReceivedEvent& e) {
+  LC_ASSERT(e.return_id == next_return_id());
+  LC_ASSERT(e.line.qty_units > 0);
+  Balance& b = balance_mut(e.line.sku, e.line.location);
+  b.quarantine_units += e.line.qty_units;
+  check_invariants(b);
+  ReturnRecord record;
+  record.sku = e.line.sku;
+  record.location = e.line.location;
+  record.received_units = e.line.qty_units;
+  record.quarantine_units = e.line.qty_units;
+  returns_.push_back(record);
+}
+
+void LedgerState::on(const ReturnGradedEvent& e) {
+  LC_ASSERT(e.return_id >= 1 && e.return_id <= returns_.size());
+  ReturnRecord& record = returns_[e.return_id - 1];
+  LC_ASSERT(e.qty_units > 0 && e.qty_units <= record.quarantine_units);
+  Balance& b = balance_mut(record.sku, record.location);
+  record.quarantine_units -= e.qty_units;
+  b.quarantine_units -= e.qty_units;
+  switch (e.grade) {
+    case ReturnGrade::restock:
+      record.restocked_units += e.qty_units;
+      b.on_hand_units += e.qty_units;
+      break;
+    case ReturnGrade::rework:
+      record.rework_units += e.qty_units;
+      b.rework_units += e.qty_units;
+      break;
+    case ReturnGrade::scrap:
+      record.scrapped_units += e.qty_units;
+      b.scrapped_units += e.qty_units;
+      break;
+  }
+  check_invariants(b);
+}
+
+void LedgerState::on(const ReworkCompletedEvent& e) {
+  LC_ASSERT(e.return_id >= 1 && e.return_id <= returns_.size());
+  ReturnRecord& record = returns_[e.return_id - 1];
+  LC_ASSERT(e.qty_units > 0 && e.qty_units <= record.rework_units);
+  Balance& b = balance_mut(record.sku, record.location);
+  record.rework_units -= e.qty_units;
+  record.restocked_units += e.qty_units;
+  b.rework_units -= e.qty_units;
+  b.on_hand_units += e.qty_units;
+  check_invariants(b);
+}
+
+}  // namespace livechain::engine

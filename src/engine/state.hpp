@@ -1,0 +1,169 @@
+// src/engine/state.hpp
+//
+// The ledger's in-memory state and the only code that mutates it: one apply function
+// per event kind. State is owned by the single writer thread; nothing here locks.
+// Every apply asserts the ledger invariants before and after the change:
+// no balance below zero, reserved <= on_hand (spot), presale within its plan.
+#pragma once
+
+#include <boost/unordered/unordered_flat_map.hpp>
+#include <deque>
+#include <queue>
+#include <string>
+#include <vector>
+
+#include "engine/events.hpp"
+
+namespace livechain::engine {
+
+struct SkuRecord {
+  std::string gtin;
+  std::string name;
+};
+struct LocationRecord {
+  std::string location_id;
+  LocationKind kind;
+  uint32_t region = 0;  // index into regions
+};
+struct ChannelRecord {
+  std::string channel_id;
+  ChannelKind kind;
+};
+struct PendingReservation {
+  uint64_t reservation_id = 0;
+  std::string order_id;
+  ChannelIndex channel = 0;
+  TimeMs expires_at_ms = 0;
+  bool presale = false;
+  StockLines lines;
+};
+struct TransferRecord {
+  SkuIndex sku = 0;
+  LocationIndex from = 0;
+  LocationIndex to = 0;
+  int64_t shipped_units = 0;
+  int64_t received_units = -1;  // -1 while in transit
+};
+struct ReturnRecord {
+  SkuIndex sku = 0;
+  LocationIndex location = 0;
+  int64_t received_units = 0;
+  int64_t quarantine_units = 0;
+  int64_t rework_units = 0;
+  int64_t restocked_units = 0;
+  int64_t scrapped_units = 0;
+};
+// What a retried reserve with the same idempotency key gets back.
+struct IdempotencyEntry {
+  uint64_t request_fingerprint = 0;
+  uint64_t reservation_id = 0;
+  TimeMs stored_at_ms = 0;
+  TimeMs expires_at_ms = 0;
+  StockLines lines;
+};
+
+class LedgerState final : public NameTables {
+ public:
+  // ---- NameTables ----
+  const std::string& gtin_of(SkuIndex sku) const override { return skus_[sku].gtin; }
+  const std::string& location_id_of(LocationIndex location) const override {
+    return locations_[location].location_id;
+  }
+  const std::string& channel_id_of(ChannelIndex channel) const override {
+    return channels_[channel].channel_id;
+  }
+  std::optional<SkuIndex> find_sku(std::string_view gtin) const override;
+  std::optional<LocationIndex> find_location(std::string_view id) const override;
+  std::optional<ChannelIndex> find_channel(std::string_view id) const override;
+  std::optional<uint32_t> find_region(std::string_view name) const;
+
+  // Applies one validated event. REQUIRES: event.time_ms >= now_ms().
+  void apply(const Event& event);
+
+  // ---- read access ----
+  TimeMs now_ms() const { return now_ms_; }
+  uint64_t applied_events() const { return applied_events_; }
+  const Balance* balance(SkuIndex sku, LocationIndex location) const;
+  Balance balance_or_zero(SkuIndex sku, LocationIndex location) const;
+  const std::vector<SkuRecord>& skus() const { return skus_; }
+  const std::vector<LocationRecord>& locations() const { return locations_; }
+  const std::vector<ChannelRecord>& channels() const { return channels_; }
+  const std::vector<std::string>& regions() const { return regions_; }
+  // Locations holding any balance row for `sku`, in first-touch order.
+  const std::vector<LocationIndex>& locations_of_sku(SkuIndex sku) const;
+  // Distance between two regions; 0 for the same region, nullopt when unknown.
+  std::optional<uint32_t> distance_km(uint32_t region_a, uint32_t region_b) const;
+  const PendingReservation* pending(uint64_t reservation_id) const;
+  std::optional<ReservationStatus> status(uint64_t reservation_id) const;
+  const TransferRecord* transfer(uint64_t transfer_id) const;
+  const ReturnRecord* return_record(uint64_t return_id) const;
+  const IdempotencyEntry* idempotency(std::string_view key) const;
+  uint64_t next_reservation_id() const { return reservation_status_.size() + 1; }
+  uint64_t next_transfer_id() const { return transfers_.size() + 1; }
+  uint64_t next_return_id() const { return returns_.size() + 1; }
+  size_t pending_count() const { return pending_.size(); }
+  // The earliest (expires_at, id) among pending reservations, skipping stale entries.
+  std::optional<std::pair<TimeMs, uint64_t>> next_expiry();
+
+  // Canonical serialisation: equal states give equal bytes (tests compare these).
+  Bytes serialize() const;
+  static Result<LedgerState> deserialize(std::span<const uint8_t> bytes);
+
+ private:
+  friend class SnapshotCodec;
+  Balance& balance_mut(SkuIndex sku, LocationIndex location);
+  uint32_t intern_region(const std::string& name);
+  void check_invariants(const Balance& balance) const;
+
+  void on(const SkuPutEvent& e);
+  void on(const LocationPutEvent& e);
+  void on(const ChannelPutEvent& e);
+  void on(const RegionDistancePutEvent& e);
+  void on(const StockReceivedEvent& e);
+  void on(const StockAdjustedEvent& e);
+  void on(const PresalePlannedEvent& e);
+  void on(const ReservedEvent& e);
+  void on(const CommittedEvent& e);
+  void on(const ReleasedEvent& e);
+  void on(const ExpiredEvent& e);
+  void on(const ReservationExtendedEvent& e);
+  void on(const TransferShippedEvent& e);
+  void on(const TransferReceivedEvent& e);
+  void on(const ReturnReceivedEvent& e);
+  void on(const ReturnGradedEvent& e);
+  void on(const ReworkCompletedEvent& e);
+  void unreserve(const PendingReservation& reservation);
+  PendingReservation take_pending(uint64_t reservation_id, ReservationStatus outcome);
+  // Drops idempotency entries past kIdempotencyRetentionMs or beyond
+  // kIdempotencyEntriesMax, oldest first. A pure function of journal time, so replay
+  // evicts exactly what the live engine evicted.
+  void evict_idempotency();
+
+  TimeMs now_ms_ = 0;
+  uint64_t applied_events_ = 0;
+  std::vector<SkuRecord> skus_;
+  std::vector<LocationRecord> locations_;
+  std::vector<ChannelRecord> channels_;
+  std::vector<std::string> regions_;
+  boost::unordered_flat_map<std::string, SkuIndex> sku_by_gtin_;
+  boost::unordered_flat_map<std::string, LocationIndex> location_by_id_;
+  boost::unordered_flat_map<std::string, ChannelIndex> channel_by_id_;
+  boost::unordered_flat_map<std::string, uint32_t> region_by_name_;
+  boost::unordered_flat_map<uint64_t, uint32_t> distance_km_;  // key: min region << 32 | max
+  std::vector<Balance> balances_;
+  boost::unordered_flat_map<uint64_t, uint32_t> balance_by_key_;  // sku << 32 | location
+  std::vector<std::vector<LocationIndex>> locations_by_sku_;
+  std::vector<ReservationStatus> reservation_status_;  // index = reservation_id − 1
+  boost::unordered_flat_map<uint64_t, PendingReservation> pending_;
+  // Min-heap of (expires_at, id). Entries go stale when a reservation is extended or
+  // resolved; next_expiry() drops them. Rebuilt from pending_ after deserialize.
+  std::priority_queue<std::pair<TimeMs, uint64_t>, std::vector<std::pair<TimeMs, uint64_t>>,
+                      std::greater<>>
+      expiry_heap_;
+  std::vector<TransferRecord> transfers_;  // index = transfer_id − 1
+  std::vector<ReturnRecord> returns_;      // index = return_id − 1
+  boost::unordered_flat_map<std::string, IdempotencyEntry> idempotency_;
+  std::deque<std::pair<TimeMs, std::string>> idempotency_order_;  // insertion order
+};
+
+}  // namespace livechain::engine
