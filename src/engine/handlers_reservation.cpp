@@ -13,8 +13,9 @@ std::string line_field(size_t index, std::string_view name) {
   return fmt::format("lines[{}].{}", index, name);
 }
 
-int64_t available_for(const Balance& b, bool presale) {
-  return presale ? b.presale_available_units() : b.available_units();
+int64_t available_for(const Balance* b, bool presale) {
+  if (b == nullptr) return 0;
+  return presale ? b->presale_available_units() : b->available_units();
 }
 
 // Adds qty to the line for (sku, location) in `lines`, creating it if needed.
@@ -64,7 +65,7 @@ Result<LocationIndex> Engine::Handlers::pick_location(const Reserve& c, size_t l
   int64_t best_available = 0;
   for (LocationIndex location : state_.locations_of_sku(sku)) {
     if (!c.presale && !sells_to_buyers(state_.locations()[location].kind)) continue;
-    int64_t available = available_for(state_.balance_or_zero(sku, location), c.presale) -
+    int64_t available = available_for(state_.balance(sku, location), c.presale) -
                         already_taken(taken, sku, location);
     best_available = std::max(best_available, available);
     if (available < qty_units) continue;
@@ -108,7 +109,7 @@ Result<StockLines> Engine::Handlers::resolve_reserve_lines(const Reserve& c) con
   }
   for (size_t i = 0; i < explicit_lines.size(); ++i) {
     const StockLine& line = explicit_lines[i];
-    int64_t available = available_for(state_.balance_or_zero(line.sku, line.location), c.presale);
+    int64_t available = available_for(state_.balance(line.sku, line.location), c.presale);
     if (available < line.qty_units) {
       return fail(ErrorCode::insufficient_stock, "lines",
                   fmt::format("sku {} at {}: requested {}, available {}",

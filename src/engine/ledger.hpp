@@ -57,6 +57,10 @@ class Ledger {
   Result<void> write_snapshot();
 
   const Engine& engine() const { return engine_; }
+  // For handing the engine to a Sequencer. While a Sequencer runs over this ledger,
+  // only the Sequencer's engine thread may touch the engine or the journal, and
+  // execute() must not be called.
+  Engine& engine_for_sequencer() { return engine_; }
   journal::Journal& journal() { return *journal_; }
   const RecoveryInfo& recovery() const { return recovery_; }
 

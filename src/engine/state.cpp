@@ -79,6 +79,8 @@ const IdempotencyEntry* LedgerState::idempotency(std::string_view key) const {
 std::optional<std::pair<TimeMs, uint64_t>> LedgerState::next_expiry() {
   while (!expiry_heap_.empty()) {
     auto [expires_at_ms, id] = expiry_heap_.top();
+    // Hot path: nothing is due, so there is no need to look the reservation up.
+    if (expires_at_ms > now_ms_) return std::make_pair(expires_at_ms, id);
     const PendingReservation* reservation = pending(id);
     if (reservation && reservation->expires_at_ms == expires_at_ms) {
       return std::make_pair(expires_at_ms, id);

@@ -103,6 +103,8 @@ class LedgerState final : public NameTables {
   uint64_t next_return_id() const { return returns_.size() + 1; }
   size_t pending_count() const { return pending_.size(); }
   // The earliest (expires_at, id) among pending reservations, skipping stale entries.
+  // An entry later than now_ms() is returned without checking staleness: callers only
+  // act on entries that are due.
   std::optional<std::pair<TimeMs, uint64_t>> next_expiry();
 
   // Canonical serialisation: equal states give equal bytes (tests compare these).

@@ -1,0 +1,208 @@
+// tests/cli/ledger_cli_test.cpp
+//
+// Runs the real `livechain ledger …` binary (LIVECHAIN_BINARY) against a database made
+// with `livechain init` and a few `location put` commands (one event per batch), and
+// checks stdout, stderr and exit codes. Proofs printed by the CLI are re-checked
+// in-process with merkle.hpp's verifiers.
+#include <fcntl.h>
+#include <spawn.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "core/bytes.hpp"
+#include "journal/merkle.hpp"
+
+extern char** environ;
+
+namespace livechain {
+namespace {
+
+struct Output {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+class LedgerCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char pattern[] = "/tmp/livechain-ledger-cli-XXXXXX";
+    ASSERT_NE(::mkdtemp(pattern), nullptr);
+    dir_ = pattern;
+    db_ = dir_ + "/ledger.db";
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  // Runs livechain with `args`; stdout and stderr go through files in the temp dir.
+  Output run(const std::vector<std::string>& args) {
+    std::string out_path = dir_ + "/stdout";
+    std::string err_path = dir_ + "/stderr";
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                     0644);
+    posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                     0644);
+    std::vector<std::string> argv_text = {LIVECHAIN_BINARY};
+    argv_text.insert(argv_text.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (std::string& arg : argv_text) argv.push_back(arg.data());
+    argv.push_back(nullptr);
+    pid_t pid = 0;
+    Output result;
+    int rc = posix_spawn(&pid, LIVECHAIN_BINARY, &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    EXPECT_EQ(rc, 0);
+    int status = 0;
+    if (rc == 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status)) {
+      result.exit_code = WEXITSTATUS(status);
+    }
+    result.out = slurp(out_path);
+    result.err = slurp(err_path);
+    return result;
+  }
+
+  // `livechain init` then `count` location puts: `count` events in `count` batches.
+  void make_journal(int count) {
+    ASSERT_EQ(run({"init", "--db", db_}).exit_code, 0);
+    for (int i = 0; i < count; ++i) {
+      Output put = run({"location", "put", "--db", db_, "--id", "L" + std::to_string(i), "--kind",
+                        "dc", "--region", "north"});
+      ASSERT_EQ(put.exit_code, 0) << put.err;
+    }
+  }
+
+  std::string dir_;
+  std::string db_;
+};
+
+// The value after "label " on its own line of `text`.
+std::string field(const std::string& text, const std::string& label) {
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind(label + " ", 0) == 0) return line.substr(label.size() + 1);
+  }
+  return "";
+}
+
+journal::Hash hash_of(const std::string& hex) {
+  journal::Hash hash{};
+  auto bytes = from_hex(hex);
+  EXPECT_TRUE(bytes.has_value() && bytes->size() == hash.size()) << hex;
+  if (bytes && bytes->size() == hash.size()) std::copy(bytes->begin(), bytes->end(), hash.begin());
+  return hash;
+}
+
+// The hashes after the "proof (K hashes):" line.
+std::vector<journal::Hash> proof_of(const std::string& text) {
+  std::istringstream lines(text);
+  std::vector<journal::Hash> proof;
+  bool in_proof = false;
+  for (std::string line; std::getline(lines, line);) {
+    if (in_proof) proof.push_back(hash_of(line));
+    if (line.rfind("proof (", 0) == 0) in_proof = true;
+  }
+  return proof;
+}
+
+TEST_F(LedgerCliTest, VerifyGoodJournal) {
+  make_journal(5);
+  Output verify = run({"ledger", "verify", "--db", db_});
+  EXPECT_EQ(verify.exit_code, 0) << verify.err;
+  EXPECT_EQ(verify.out.rfind("ok: 5 events in 5 batches, tree size 5, root ", 0), 0u) << verify.out;
+  Output json = run({"--json", "ledger", "verify", "--db", db_});
+  EXPECT_EQ(json.exit_code, 0);
+  EXPECT_NE(json.out.find("\"ok\":true"), std::string::npos) << json.out;
+  EXPECT_NE(json.out.find("\"tree_size\":5"), std::string::npos) << json.out;
+}
+
+TEST_F(LedgerCliTest, RootPubkeyAndProofsAgree) {
+  make_journal(6);
+  Output root = run({"ledger", "root", "--db", db_});
+  ASSERT_EQ(root.exit_code, 0) << root.err;
+  EXPECT_EQ(field(root.out, "tree size"), "6");
+  std::string root_hex = field(root.out, "root");
+  EXPECT_EQ(field(root.out, "signature").size(), 128u);
+
+  Output prove = run({"ledger", "prove", "--db", db_, "--seq", "2"});
+  ASSERT_EQ(prove.exit_code, 0) << prove.err;
+  EXPECT_EQ(field(prove.out, "root"), root_hex);
+  auto event = from_hex(field(prove.out, "event"));
+  ASSERT_TRUE(event.has_value());
+  journal::Hash leaf = journal::leaf_hash(*event);
+  EXPECT_EQ(to_hex(leaf), field(prove.out, "leaf hash"));
+  EXPECT_TRUE(journal::verify_inclusion(2, 6, leaf, proof_of(prove.out), hash_of(root_hex)));
+
+  Output consistency = run({"ledger", "consistency", "--db", db_, "--from-size", "3"});
+  ASSERT_EQ(consistency.exit_code, 0) << consistency.err;
+  EXPECT_EQ(field(consistency.out, "new root"), root_hex);
+  EXPECT_TRUE(journal::verify_consistency(3, 6, hash_of(field(consistency.out, "old root")),
+                                          hash_of(root_hex), proof_of(consistency.out)));
+
+  Output pubkey = run({"ledger", "pubkey", "--db", db_});
+  ASSERT_EQ(pubkey.exit_code, 0);
+  EXPECT_EQ(pubkey.out.size(), 65u);  // 64 hex digits and a newline
+  Output pem = run({"ledger", "pubkey", "--db", db_, "--pem"});
+  EXPECT_EQ(pem.out.rfind("-----BEGIN PUBLIC KEY-----\n", 0), 0u) << pem.out;
+  Output json = run({"--json", "ledger", "pubkey", "--db", db_});
+  EXPECT_NE(json.out.find("\"algorithm\":\"Ed25519\""), std::string::npos) << json.out;
+}
+
+TEST_F(LedgerCliTest, TamperedEventReportsItsSeq) {
+  make_journal(5);
+  // Batch 4 holds seq 3 (one event per batch); flip the last byte of its data.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(db_.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "UPDATE batches SET events = substr(events, 1, length(events) - 1) || "
+                         "CASE WHEN substr(events, -1) = x'00' THEN x'01' ELSE x'00' END "
+                         "WHERE batch_id = 4",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  Output verify = run({"ledger", "verify", "--db", db_});
+  EXPECT_EQ(verify.exit_code, 1);
+  EXPECT_EQ(verify.out.rfind("FAILED at seq 3: ", 0), 0u) << verify.out;
+}
+
+TEST_F(LedgerCliTest, WrongPubkeyFailsAtSeqZero) {
+  make_journal(2);
+  Output verify = run({"ledger", "verify", "--db", db_, "--pubkey", std::string(64, 'a')});
+  EXPECT_EQ(verify.exit_code, 1);
+  EXPECT_EQ(verify.out.rfind("FAILED at seq 0: ", 0), 0u) << verify.out;
+  Output malformed = run({"ledger", "verify", "--db", db_, "--pubkey", "xyz"});
+  EXPECT_EQ(malformed.exit_code, 1);
+  EXPECT_NE(malformed.err.find("(pubkey)"), std::string::npos) << malformed.err;
+}
+
+TEST_F(LedgerCliTest, ErrorsNameTheField) {
+  Output missing = run({"ledger", "root", "--db", db_});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("not_found (db)"), std::string::npos) << missing.err;
+  make_journal(2);
+  Output beyond = run({"ledger", "prove", "--db", db_, "--seq", "2"});
+  EXPECT_EQ(beyond.exit_code, 1);
+  EXPECT_NE(beyond.err.find("(seq)"), std::string::npos) << beyond.err;
+  Output no_db = run({"ledger", "verify"});
+  EXPECT_EQ(no_db.exit_code, 2);  // usage error: --db is required
+}
+
+}  // namespace
+}  // namespace livechain
