@@ -1,6 +1,7 @@
 #include "core/bytes.hpp"
 
 #include <array>
+#include <cstring>
 
 namespace livechain {
 
@@ -79,21 +80,15 @@ void ByteWriter::put_fixed64(uint64_t value) {
   for (int i = 0; i < 8; ++i) out_.push_back(static_cast<uint8_t>(value >> (8 * i)));
 }
 
-void ByteWriter::put_varint(uint64_t value) {
-  while (value >= 0x80) {
-    out_.push_back(static_cast<uint8_t>(value | 0x80));
-    value >>= 7;
-  }
-  out_.push_back(static_cast<uint8_t>(value));
-}
-
 void ByteWriter::put_signed_varint(int64_t value) {
   put_varint((static_cast<uint64_t>(value) << 1) ^ static_cast<uint64_t>(value >> 63));
 }
 
 void ByteWriter::put_string(std::string_view value) {
   put_varint(value.size());
-  out_.insert(out_.end(), value.begin(), value.end());
+  size_t offset = out_.size();
+  out_.resize(offset + value.size());
+  if (!value.empty()) std::memcpy(out_.data() + offset, value.data(), value.size());
 }
 
 uint8_t ByteReader::get_u8() {

@@ -30,7 +30,15 @@ class ByteWriter {
   void put_u8(uint8_t value) { out_.push_back(value); }
   void put_fixed32(uint32_t value);
   void put_fixed64(uint64_t value);
-  void put_varint(uint64_t value);
+  void put_varint(uint64_t value) {
+    // Inline push_back per byte: the capacity check is one compare, and events are
+    // mostly one-byte varints.
+    while (value >= 0x80) {
+      out_.push_back(static_cast<uint8_t>(value | 0x80));
+      value >>= 7;
+    }
+    out_.push_back(static_cast<uint8_t>(value));
+  }
   void put_signed_varint(int64_t value);  // zig-zag
   void put_string(std::string_view value);  // varint length + bytes
   void put_bytes(std::span<const uint8_t> value) {

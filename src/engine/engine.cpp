@@ -18,7 +18,7 @@ void Engine::emit(EventBody body, TimeMs now_ms, journal::BatchBuilder& batch) {
 std::vector<uint64_t> Engine::expire_due(TimeMs now_ms, journal::BatchBuilder& batch) {
   std::vector<uint64_t> expired;
   while (expired.size() < kExpiriesPerCommandMax) {
-    auto next = state_.next_expiry();
+    auto next = state_.next_expiry(now_ms);
     if (!next || next->first > now_ms) break;
     emit(ExpiredEvent{next->second}, now_ms, batch);
     expired.push_back(next->second);

@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include <cstdint>
+
 #include "core/gtin.hpp"
 #include "core/identifier.hpp"
 #include "engine/engine.hpp"
@@ -42,6 +44,8 @@ class Engine::Handlers {
       : engine_(engine), state_(engine.state_), now_ms_(now_ms), batch_(batch) {}
 
   Result<SkuIndex> sku(std::string_view field, std::string_view gtin_text) const {
+    // Fast path: only valid 14-digit GTINs are in the table, so an exact hit is valid.
+    if (auto found = state_.find_sku(gtin_text)) return *found;
     auto gtin = normalize_gtin(gtin_text);
     if (!gtin) return fail(ErrorCode::invalid_argument, std::string(field), gtin.error().detail);
     auto found = state_.find_sku(*gtin);
@@ -67,7 +71,10 @@ class Engine::Handlers {
     if (!location_index) return std::unexpected(location_index.error());
     if (qty_signed) {
       if (qty_units == 0) return fail(ErrorCode::invalid_argument, "delta_units", "must not be 0");
-      if (auto ok = check_qty("delta_units", qty_units < 0 ? -qty_units : qty_units); !ok) {
+      // INT64_MIN has no positive counterpart: clamp instead of negating (overflow).
+      int64_t magnitude =
+          qty_units == INT64_MIN ? INT64_MAX : (qty_units < 0 ? -qty_units : qty_units);
+      if (auto ok = check_qty("delta_units", magnitude); !ok) {
         return std::unexpected(ok.error());
       }
     } else if (auto ok = check_qty("qty_units", qty_units); !ok) {

@@ -1,7 +1,6 @@
 // Two-phase reservations: reserve → commit | release | expire, TTL extension and
 // idempotency keys. All lines or none; bundles are summed before the stock check.
 #include <algorithm>
-#include <tuple>
 
 #include "core/assert.hpp"
 #include "engine/handlers.hpp"
@@ -13,9 +12,23 @@ std::string line_field(size_t index, std::string_view name) {
   return fmt::format("lines[{}].{}", index, name);
 }
 
+// Names the line in an error: the field name is formatted only on failure, never on
+// the hot success path.
+template <class T>
+Result<T> for_line(Result<T> result, size_t index, std::string_view name) {
+  if (!result) result.error().field = line_field(index, name);
+  return result;
+}
+
 int64_t available_for(const Balance* b, bool presale) {
   if (b == nullptr) return 0;
   return presale ? b->presale_available_units() : b->available_units();
+}
+
+// Spot orders beyond available stock are insufficient_stock; presale orders beyond the
+// planned production are presale_exhausted (core/error.hpp).
+ErrorCode shortage_code(bool presale) {
+  return presale ? ErrorCode::presale_exhausted : ErrorCode::insufficient_stock;
 }
 
 // Adds qty to the line for (sku, location) in `lines`, creating it if needed.
@@ -46,9 +59,15 @@ uint64_t reserve_fingerprint(const Reserve& request) {
   mix(request.order_id);
   mix(request.channel_id);
   mix(request.buyer_region.value_or(""));
-  mix(fmt::format("{}|{}", request.ttl_ms, request.presale ? 1 : 0));
+  auto mix_number = [&mix](int64_t number) {
+    mix(std::string_view(reinterpret_cast<const char*>(&number), sizeof number));
+  };
+  mix_number(request.ttl_ms);
+  mix_number(request.presale ? 1 : 0);
   for (const LineRequest& line : request.lines) {
-    mix(fmt::format("{}|{}|{}", line.gtin, line.qty_units, line.location_id.value_or("")));
+    mix(line.gtin);
+    mix_number(line.qty_units);
+    mix(line.location_id.value_or(""));
   }
   return hash;
 }
@@ -59,26 +78,35 @@ Result<LocationIndex> Engine::Handlers::pick_location(const Reserve& c, size_t l
   std::optional<uint32_t> buyer_region;
   if (c.buyer_region) buyer_region = state_.find_region(*c.buyer_region);
   // Rank: known distance first, then nearer, then more available, then older location.
-  using Rank = std::tuple<int, uint32_t, int64_t, LocationIndex>;
+  // An unknown distance ranks after every known one (distances are < 2^32).
+  constexpr uint64_t kUnknownDistanceRank = uint64_t{1} << 32;
   std::optional<LocationIndex> best;
-  Rank best_rank{};
+  uint64_t best_distance_rank = 0;
+  int64_t best_rank_available = 0;
   int64_t best_available = 0;
-  for (LocationIndex location : state_.locations_of_sku(sku)) {
-    if (!c.presale && !sells_to_buyers(state_.locations()[location].kind)) continue;
-    int64_t available = available_for(state_.balance(sku, location), c.presale) -
-                        already_taken(taken, sku, location);
+  for (const SkuBalanceRef& ref : state_.balance_refs_of_sku(sku)) {
+    const LocationRecord& record = state_.locations()[ref.location];
+    if (!c.presale && !sells_to_buyers(record.kind)) continue;
+    int64_t available = available_for(&state_.balance_at(ref.balance_index), c.presale);
+    if (!taken.empty()) available -= already_taken(taken, sku, ref.location);
     best_available = std::max(best_available, available);
     if (available < qty_units) continue;
-    std::optional<uint32_t> km;
-    if (buyer_region) km = state_.distance_km(*buyer_region, state_.locations()[location].region);
-    Rank rank{km ? 0 : 1, km.value_or(0), -available, location};
-    if (!best || rank < best_rank) {
-      best = location;
-      best_rank = rank;
+    uint64_t distance_rank = kUnknownDistanceRank;
+    if (buyer_region) {
+      if (auto km = state_.distance_km(*buyer_region, record.region)) distance_rank = *km;
+    }
+    bool better = !best || distance_rank < best_distance_rank ||
+                  (distance_rank == best_distance_rank &&
+                   (available > best_rank_available ||
+                    (available == best_rank_available && ref.location < *best)));
+    if (better) {
+      best = ref.location;
+      best_distance_rank = distance_rank;
+      best_rank_available = available;
     }
   }
   if (!best) {
-    return fail(ErrorCode::insufficient_stock, line_field(line_index, "qty_units"),
+    return fail(shortage_code(c.presale), line_field(line_index, "qty_units"),
                 fmt::format("no location can fill {} units of sku {} (most available at one "
                             "location: {})",
                             qty_units, state_.gtin_of(sku), best_available));
@@ -92,13 +120,14 @@ Result<StockLines> Engine::Handlers::resolve_reserve_lines(const Reserve& c) con
   std::vector<size_t> first_index_of_open;
   for (size_t i = 0; i < c.lines.size(); ++i) {
     const LineRequest& request = c.lines[i];
-    auto sku_index = sku(line_field(i, "sku"), request.gtin);
+    auto sku_index = for_line(sku("sku", request.gtin), i, "sku");
     if (!sku_index) return std::unexpected(sku_index.error());
-    if (auto ok = check_qty(line_field(i, "qty_units"), request.qty_units); !ok) {
+    if (auto ok = for_line(check_qty("qty_units", request.qty_units), i, "qty_units"); !ok) {
       return std::unexpected(ok.error());
     }
     if (request.location_id) {
-      auto location_index = location(line_field(i, "location"), *request.location_id);
+      auto location_index =
+          for_line(location("location", *request.location_id), i, "location");
       if (!location_index) return std::unexpected(location_index.error());
       add_to(explicit_lines, *sku_index, *location_index, request.qty_units);
     } else {
@@ -111,7 +140,7 @@ Result<StockLines> Engine::Handlers::resolve_reserve_lines(const Reserve& c) con
     const StockLine& line = explicit_lines[i];
     int64_t available = available_for(state_.balance(line.sku, line.location), c.presale);
     if (available < line.qty_units) {
-      return fail(ErrorCode::insufficient_stock, "lines",
+      return fail(shortage_code(c.presale), "lines",
                   fmt::format("sku {} at {}: requested {}, available {}",
                               state_.gtin_of(line.sku), state_.location_id_of(line.location),
                               line.qty_units, available));
@@ -161,6 +190,11 @@ Result<Reply> Engine::Handlers::operator()(const Reserve& c) {
       auto view = engine_.reservation(entry->reservation_id);
       LC_ASSERT(view.has_value());
       view->idempotent_replay = true;
+      // Once resolved, the reservation record no longer holds these; the request is
+      // the same (same fingerprint), so it does.
+      view->order_id = c.order_id;
+      view->channel_id = c.channel_id;
+      view->presale = c.presale;
       view->expires_at_ms = entry->expires_at_ms;
       view->lines.clear();
       for (const StockLine& line : entry->lines) {
@@ -221,7 +255,7 @@ Result<LineQuantities> Engine::Handlers::resolve_commit_lines(
   std::vector<bool> named(reservation.lines.size(), false);
   for (size_t i = 0; i < c.lines.size(); ++i) {
     const LineRequest& request = c.lines[i];
-    auto sku_index = sku(line_field(i, "sku"), request.gtin);
+    auto sku_index = for_line(sku("sku", request.gtin), i, "sku");
     if (!sku_index) return std::unexpected(sku_index.error());
     std::optional<size_t> match;
     for (size_t j = 0; j < reservation.lines.size(); ++j) {

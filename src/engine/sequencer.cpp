@@ -116,13 +116,22 @@ void Sequencer::engine_loop() {
     {
       std::unique_lock lock(mutex_);
       auto journal_free = [&] { return !journal_busy_; };
+      // Whether the next queued submission still fits in the current batch once
+      // `taken_commands` more are in it: batch_commands_max counts commands, not
+      // submissions. An empty batch always fits one (submission max <= batch max).
+      auto next_fits = [&](size_t taken_commands) {
+        return !queue_.empty() && current.commands + taken_commands +
+                                          queue_.front().commands.size() <=
+                                      options_.batch_commands_max;
+      };
       engine_wakeup_.wait(lock, [&] {
-        bool room = current.commands < options_.batch_commands_max;
-        return !reads_.empty() || (!queue_.empty() && room) ||
-               (current.commands > 0 && journal_free()) || (stopping_ && queue_.empty());
+        return !reads_.empty() || next_fits(0) || (current.commands > 0 && journal_free()) ||
+               (stopping_ && queue_.empty());
       });
       reads.swap(reads_);
-      while (!queue_.empty() && current.commands + work.size() < options_.batch_commands_max) {
+      size_t taken_commands = 0;
+      while (next_fits(taken_commands)) {
+        taken_commands += queue_.front().commands.size();
         queued_commands_ -= queue_.front().commands.size();
         work.push_back(std::move(queue_.front()));
         queue_.pop_front();

@@ -179,7 +179,11 @@ Result<LedgerState> SnapshotCodec::read(ByteReader& in) {
   for (uint64_t i = 0; i < count && in.ok(); ++i) {
     uint64_t key = in.get_fixed64();
     s.distance_km_[key] = static_cast<uint32_t>(in.get_varint());
+    if ((key >> 32) >= s.regions_.size() || (key & 0xffffffffu) >= s.regions_.size()) {
+      return fail(ErrorCode::corruption, "snapshot", "distance names an unknown region");
+    }
   }
+  s.rebuild_distance_matrix();
   read_records(s, in);
   if (!in.ok() || !in.at_end()) {
     return fail(ErrorCode::corruption, "snapshot", "truncated or trailing snapshot bytes");

@@ -19,16 +19,16 @@ auto find_in(const Map& map, const Key& key) -> std::optional<typename Map::mapp
 }  // namespace
 
 std::optional<SkuIndex> LedgerState::find_sku(std::string_view gtin) const {
-  return find_in(sku_by_gtin_, std::string(gtin));
+  return find_in(sku_by_gtin_, gtin);
 }
 std::optional<LocationIndex> LedgerState::find_location(std::string_view id) const {
-  return find_in(location_by_id_, std::string(id));
+  return find_in(location_by_id_, id);
 }
 std::optional<ChannelIndex> LedgerState::find_channel(std::string_view id) const {
-  return find_in(channel_by_id_, std::string(id));
+  return find_in(channel_by_id_, id);
 }
 std::optional<uint32_t> LedgerState::find_region(std::string_view name) const {
-  return find_in(region_by_name_, std::string(name));
+  return find_in(region_by_name_, name);
 }
 
 const Balance* LedgerState::balance(SkuIndex sku, LocationIndex location) const {
@@ -48,7 +48,31 @@ const std::vector<LocationIndex>& LedgerState::locations_of_sku(SkuIndex sku) co
 
 std::optional<uint32_t> LedgerState::distance_km(uint32_t region_a, uint32_t region_b) const {
   if (region_a == region_b) return 0;
+  if (distance_dense_stride_ > 0) {
+    LC_DASSERT(region_a < distance_dense_stride_ && region_b < distance_dense_stride_);
+    uint32_t km = distance_dense_km_[region_a * distance_dense_stride_ + region_b];
+    if (km == kDistanceUnknown) return std::nullopt;
+    return km;
+  }
   return find_in(distance_km_, region_pair_key(region_a, region_b));
+}
+
+void LedgerState::rebuild_distance_matrix() {
+  auto regions = static_cast<uint32_t>(regions_.size());
+  if (regions > kDenseRegionsMax) {
+    distance_dense_km_.clear();
+    distance_dense_stride_ = 0;
+    return;
+  }
+  distance_dense_stride_ = regions;
+  distance_dense_km_.assign(static_cast<size_t>(regions) * regions, kDistanceUnknown);
+  for (auto [key, km] : distance_km_) {
+    auto a = static_cast<uint32_t>(key >> 32);
+    auto b = static_cast<uint32_t>(key & 0xffffffffu);
+    LC_ASSERT(a < regions && b < regions);
+    distance_dense_km_[a * regions + b] = km;
+    distance_dense_km_[b * regions + a] = km;
+  }
 }
 
 const PendingReservation* LedgerState::pending(uint64_t reservation_id) const {
@@ -72,15 +96,15 @@ const ReturnRecord* LedgerState::return_record(uint64_t return_id) const {
 }
 
 const IdempotencyEntry* LedgerState::idempotency(std::string_view key) const {
-  auto it = idempotency_.find(std::string(key));
+  auto it = idempotency_.find(key);
   return it == idempotency_.end() ? nullptr : &it->second;
 }
 
-std::optional<std::pair<TimeMs, uint64_t>> LedgerState::next_expiry() {
+std::optional<std::pair<TimeMs, uint64_t>> LedgerState::next_expiry(TimeMs due_by_ms) {
   while (!expiry_heap_.empty()) {
     auto [expires_at_ms, id] = expiry_heap_.top();
     // Hot path: nothing is due, so there is no need to look the reservation up.
-    if (expires_at_ms > now_ms_) return std::make_pair(expires_at_ms, id);
+    if (expires_at_ms > due_by_ms) return std::make_pair(expires_at_ms, id);
     const PendingReservation* reservation = pending(id);
     if (reservation && reservation->expires_at_ms == expires_at_ms) {
       return std::make_pair(expires_at_ms, id);
@@ -98,6 +122,7 @@ Balance& LedgerState::balance_mut(SkuIndex sku, LocationIndex location) {
   if (inserted) {
     balances_.emplace_back();
     locations_by_sku_[sku].push_back(location);
+    balance_refs_by_sku_[sku].push_back(SkuBalanceRef{location, it->second});
   }
   return balances_[it->second];
 }
@@ -105,7 +130,10 @@ Balance& LedgerState::balance_mut(SkuIndex sku, LocationIndex location) {
 uint32_t LedgerState::intern_region(const std::string& name) {
   auto [it, inserted] =
       region_by_name_.try_emplace(name, static_cast<uint32_t>(regions_.size()));
-  if (inserted) regions_.push_back(name);
+  if (inserted) {
+    regions_.push_back(name);
+    rebuild_distance_matrix();  // rare: regions are few and defined up front
+  }
   return it->second;
 }
 
@@ -147,6 +175,7 @@ void LedgerState::on(const SkuPutEvent& e) {
   if (inserted) {
     skus_.push_back(SkuRecord{e.gtin, e.name});
     locations_by_sku_.emplace_back();
+    balance_refs_by_sku_.emplace_back();
   } else {
     skus_[it->second].name = e.name;
   }
@@ -183,6 +212,10 @@ void LedgerState::on(const RegionDistancePutEvent& e) {
   LC_ASSERT(from != to);
   LC_ASSERT(e.distance_km <= kDistanceKmMax);
   distance_km_[region_pair_key(from, to)] = e.distance_km;
+  if (distance_dense_stride_ > 0) {
+    distance_dense_km_[from * distance_dense_stride_ + to] = e.distance_km;
+    distance_dense_km_[to * distance_dense_stride_ + from] = e.distance_km;
+  }
 }
 
 void LedgerState::on(const StockReceivedEvent& e) {

@@ -62,6 +62,20 @@ struct IdempotencyEntry {
   StockLines lines;
 };
 
+// Transparent hashing so lookups by std::string_view build no temporary string.
+struct StringHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
+};
+template <class Value>
+using StringMap = boost::unordered_flat_map<std::string, Value, StringHash, std::equal_to<>>;
+
+// One balance row of a SKU: where it is and its index in the balance table.
+struct SkuBalanceRef {
+  LocationIndex location = 0;
+  uint32_t balance_index = 0;
+};
+
 class LedgerState final : public NameTables {
  public:
   // ---- NameTables ----
@@ -91,6 +105,11 @@ class LedgerState final : public NameTables {
   const std::vector<std::string>& regions() const { return regions_; }
   // Locations holding any balance row for `sku`, in first-touch order.
   const std::vector<LocationIndex>& locations_of_sku(SkuIndex sku) const;
+  // The same rows with their balance indexes, for hot paths (see balance_at).
+  const std::vector<SkuBalanceRef>& balance_refs_of_sku(SkuIndex sku) const {
+    return balance_refs_by_sku_[sku];
+  }
+  const Balance& balance_at(uint32_t balance_index) const { return balances_[balance_index]; }
   // Distance between two regions; 0 for the same region, nullopt when unknown.
   std::optional<uint32_t> distance_km(uint32_t region_a, uint32_t region_b) const;
   const PendingReservation* pending(uint64_t reservation_id) const;
@@ -103,9 +122,11 @@ class LedgerState final : public NameTables {
   uint64_t next_return_id() const { return returns_.size() + 1; }
   size_t pending_count() const { return pending_.size(); }
   // The earliest (expires_at, id) among pending reservations, skipping stale entries.
-  // An entry later than now_ms() is returned without checking staleness: callers only
-  // act on entries that are due.
-  std::optional<std::pair<TimeMs, uint64_t>> next_expiry();
+  // An entry later than `due_by_ms` is returned without checking staleness: callers
+  // only act on entries due by `due_by_ms`. Pass the time you act at (a command's
+  // time is later than now_ms(), so entries between the two must be checked too).
+  std::optional<std::pair<TimeMs, uint64_t>> next_expiry(TimeMs due_by_ms);
+  std::optional<std::pair<TimeMs, uint64_t>> next_expiry() { return next_expiry(now_ms_); }
 
   // Canonical serialisation: equal states give equal bytes (tests compare these).
   Bytes serialize() const;
@@ -147,14 +168,23 @@ class LedgerState final : public NameTables {
   std::vector<LocationRecord> locations_;
   std::vector<ChannelRecord> channels_;
   std::vector<std::string> regions_;
-  boost::unordered_flat_map<std::string, SkuIndex> sku_by_gtin_;
-  boost::unordered_flat_map<std::string, LocationIndex> location_by_id_;
-  boost::unordered_flat_map<std::string, ChannelIndex> channel_by_id_;
-  boost::unordered_flat_map<std::string, uint32_t> region_by_name_;
+  StringMap<SkuIndex> sku_by_gtin_;
+  StringMap<LocationIndex> location_by_id_;
+  StringMap<ChannelIndex> channel_by_id_;
+  StringMap<uint32_t> region_by_name_;
   boost::unordered_flat_map<uint64_t, uint32_t> distance_km_;  // key: min region << 32 | max
+  // Dense copy of distance_km_ while there are at most kDenseRegionsMax regions
+  // (location picking reads it once per candidate location). Derived state: rebuilt
+  // from distance_km_, never serialised.
+  static constexpr uint32_t kDenseRegionsMax = 1024;
+  static constexpr uint32_t kDistanceUnknown = UINT32_MAX;
+  std::vector<uint32_t> distance_dense_km_;
+  uint32_t distance_dense_stride_ = 0;
+  void rebuild_distance_matrix();
   std::vector<Balance> balances_;
   boost::unordered_flat_map<uint64_t, uint32_t> balance_by_key_;  // sku << 32 | location
   std::vector<std::vector<LocationIndex>> locations_by_sku_;
+  std::vector<std::vector<SkuBalanceRef>> balance_refs_by_sku_;
   std::vector<ReservationStatus> reservation_status_;  // index = reservation_id − 1
   boost::unordered_flat_map<uint64_t, PendingReservation> pending_;
   // Min-heap of (expires_at, id). Entries go stale when a reservation is extended or
@@ -164,7 +194,7 @@ class LedgerState final : public NameTables {
       expiry_heap_;
   std::vector<TransferRecord> transfers_;  // index = transfer_id − 1
   std::vector<ReturnRecord> returns_;      // index = return_id − 1
-  boost::unordered_flat_map<std::string, IdempotencyEntry> idempotency_;
+  StringMap<IdempotencyEntry> idempotency_;
   std::deque<std::pair<TimeMs, std::string>> idempotency_order_;  // insertion order
 };
 
