@@ -120,10 +120,13 @@ uint64_t ByteReader::get_varint() {
   for (int shift = 0; shift < 64; shift += 7) {
     uint8_t byte = get_u8();
     if (!ok_) return 0;
+    // The 10th byte may carry only bit 63: anything more would overflow, and two byte
+    // strings decoding to one value would break canonical encoding.
+    if (shift == 63 && byte > 1) break;
     value |= static_cast<uint64_t>(byte & 0x7f) << shift;
     if ((byte & 0x80) == 0) return value;
   }
-  ok_ = false;  // more than 10 bytes: not a valid varint
+  ok_ = false;  // more than 10 bytes or overflow: not a valid varint
   return 0;
 }
 

@@ -65,7 +65,9 @@ uint64_t reserve_fingerprint(const Reserve& request) {
   mix_number(request.ttl_ms);
   mix_number(request.presale ? 1 : 0);
   for (const LineRequest& line : request.lines) {
-    mix(line.gtin);
+    // The canonical GTIN-14, so "4006381333931" and "04006381333931" are the same body.
+    auto gtin = normalize_gtin(line.gtin);
+    mix(gtin ? std::string_view(*gtin) : std::string_view(line.gtin));
     mix_number(line.qty_units);
     mix(line.location_id.value_or(""));
   }
@@ -118,6 +120,7 @@ Result<StockLines> Engine::Handlers::resolve_reserve_lines(const Reserve& c) con
   StockLines explicit_lines;
   StockLines open_lines;  // location chosen by the engine; `location` unused here
   std::vector<size_t> first_index_of_open;
+  std::vector<size_t> first_index_of_explicit;
   for (size_t i = 0; i < c.lines.size(); ++i) {
     const LineRequest& request = c.lines[i];
     auto sku_index = for_line(sku("sku", request.gtin), i, "sku");
@@ -129,7 +132,9 @@ Result<StockLines> Engine::Handlers::resolve_reserve_lines(const Reserve& c) con
       auto location_index =
           for_line(location("location", *request.location_id), i, "location");
       if (!location_index) return std::unexpected(location_index.error());
+      size_t before = explicit_lines.size();
       add_to(explicit_lines, *sku_index, *location_index, request.qty_units);
+      if (explicit_lines.size() > before) first_index_of_explicit.push_back(i);
     } else {
       size_t before = open_lines.size();
       add_to(open_lines, *sku_index, 0, request.qty_units);
@@ -140,7 +145,7 @@ Result<StockLines> Engine::Handlers::resolve_reserve_lines(const Reserve& c) con
     const StockLine& line = explicit_lines[i];
     int64_t available = available_for(state_.balance(line.sku, line.location), c.presale);
     if (available < line.qty_units) {
-      return fail(shortage_code(c.presale), "lines",
+      return fail(shortage_code(c.presale), line_field(first_index_of_explicit[i], "qty_units"),
                   fmt::format("sku {} at {}: requested {}, available {}",
                               state_.gtin_of(line.sku), state_.location_id_of(line.location),
                               line.qty_units, available));

@@ -3,6 +3,8 @@
 #include <chrono>
 #include <future>
 
+#include <pthread.h>
+
 #include "core/assert.hpp"
 
 namespace livechain::engine {
@@ -22,8 +24,17 @@ Sequencer::~Sequencer() { stop(); }
 
 void Sequencer::start() {
   LC_ASSERT(!engine_thread_.joinable());
-  engine_thread_ = std::thread([this] { engine_loop(); });
-  if (journal_ != nullptr) journal_thread_ = std::thread([this] { journal_loop(); });
+  // Named so that top, perf and gdb show which side of the pipeline is busy.
+  engine_thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "lc-engine");
+    engine_loop();
+  });
+  if (journal_ != nullptr) {
+    journal_thread_ = std::thread([this] {
+      pthread_setname_np(pthread_self(), "lc-journal");
+      journal_loop();
+    });
+  }
 }
 
 void Sequencer::stop() {

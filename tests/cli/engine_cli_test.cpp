@@ -1,0 +1,443 @@
+// tests/cli/engine_cli_test.cpp — drives the real `livechain` binary like a user.
+//
+// A scripted session (init, catalog, stock, reservations, transfers, returns, ledger
+// checks) runs LIVECHAIN_BINARY in a temp dir and checks exit codes (0 success, 1
+// domain error with a stderr message naming the field, 2 usage error), stdout (JSON
+// parsed with Boost.JSON) and what `stock show` reports after each step. A second test
+// flips one byte of a stored event with the sqlite3 C API and expects `ledger verify`
+// to name its sequence number.
+//
+// This file is the one translation unit of cli_tests that compiles Boost.JSON
+// (<boost/json/src.hpp>); other files of this binary may include <boost/json.hpp> only.
+#include <fcntl.h>
+#include <spawn.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <boost/json/src.hpp>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+extern char** environ;
+
+namespace {
+
+namespace json = boost::json;
+
+// Valid GTINs (check digits verified): a GTIN-13 and a GTIN-8, and their 14-digit forms.
+constexpr const char* kPen = "4006381333931";
+constexpr const char* kPen14 = "04006381333931";
+constexpr const char* kCup = "96385074";
+constexpr const char* kCup14 = "00000096385074";
+
+struct RunResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+int64_t number(const json::object& object, const char* key) {
+  if (!object.contains(key)) {
+    ADD_FAILURE() << "missing \"" << key << "\" in " << json::serialize(object);
+    return -1;
+  }
+  return object.at(key).to_number<int64_t>();
+}
+
+std::string text(const json::object& object, const char* key) {
+  if (!object.contains(key) || !object.at(key).is_string()) {
+    ADD_FAILURE() << "missing string \"" << key << "\" in " << json::serialize(object);
+    return "";
+  }
+  return std::string(object.at(key).as_string());
+}
+
+class EngineCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "lc-engine-cli-XXXXXX").string();
+    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
+    dir_ = pattern;
+    db_ = dir_ + "/ledger.db";
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  RunResult run(const std::vector<std::string>& args) {
+    std::string out_path = dir_ + "/stdout";
+    std::string err_path = dir_ + "/stderr";
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                     0644);
+    posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                     0644);
+    std::vector<std::string> argv_text = {LIVECHAIN_BINARY};
+    argv_text.insert(argv_text.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (std::string& arg : argv_text) argv.push_back(arg.data());
+    argv.push_back(nullptr);
+    pid_t pid = 0;
+    RunResult result;
+    int rc = posix_spawn(&pid, LIVECHAIN_BINARY, &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    EXPECT_EQ(rc, 0);
+    int status = 0;
+    if (rc == 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status)) {
+      result.exit_code = WEXITSTATUS(status);
+    }
+    result.out = read_file(out_path);
+    result.err = read_file(err_path);
+    return result;
+  }
+
+  // Runs `livechain --json …`, expects exit 0 and returns stdout parsed as one object.
+  json::object run_json(std::vector<std::string> args) {
+    args.insert(args.begin(), "--json");
+    RunResult result = run(args);
+    EXPECT_EQ(result.exit_code, 0) << args[1] << " " << args[2] << ": " << result.err;
+    boost::system::error_code ec;
+    json::value value = json::parse(result.out, ec);
+    EXPECT_FALSE(ec) << "not JSON: " << result.out;
+    if (ec || !value.is_object()) return {};
+    return value.as_object();
+  }
+
+  // Expects exit 1 and an error message naming `field` as "(field)".
+  void expect_domain_error(const std::vector<std::string>& args, const std::string& code,
+                           const std::string& field) {
+    RunResult result = run(args);
+    EXPECT_EQ(result.exit_code, 1) << args[0] << ": " << result.out << result.err;
+    EXPECT_TRUE(contains(result.err, code)) << result.err;
+    EXPECT_TRUE(contains(result.err, "(" + field + ")")) << result.err;
+  }
+
+  void ok(const std::vector<std::string>& args) {
+    RunResult result = run(args);
+    ASSERT_EQ(result.exit_code, 0) << args[0] << " " << args[1] << ": " << result.err;
+  }
+
+  // The `stock show --json` row of one SKU at one location.
+  json::object balance(const std::string& gtin14, const std::string& location) {
+    json::object shown = run_json({"stock", "show", "--db", db_});
+    if (!shown.contains("balances")) return {};
+    for (const json::value& row : shown.at("balances").as_array()) {
+      const json::object& object = row.as_object();
+      if (object.at("gtin").as_string() == gtin14 &&
+          object.at("location").as_string() == location) {
+        return object;
+      }
+    }
+    ADD_FAILURE() << "no balance for " << gtin14 << " @ " << location;
+    return {};
+  }
+
+  // Pen: 10 at DC-1, 5 at ST-1; Cup: 4 at DC-1.
+  void receive_stock() {
+    ok({"stock", "receive", "--db", db_, "--gtin", kPen, "--location", "DC-1", "--qty", "10"});
+    ok({"stock", "receive", "--db", db_, "--gtin", kPen, "--location", "ST-1", "--qty", "5"});
+    ok({"stock", "receive", "--db", db_, "--gtin", kCup, "--location", "DC-1", "--qty", "4"});
+    EXPECT_EQ(number(balance(kPen14, "DC-1"), "on_hand"), 10);
+    EXPECT_EQ(number(balance(kCup14, "DC-1"), "available"), 4);
+  }
+
+  // init + two SKUs, two locations, one channel, a distance; returns the public key.
+  std::string create_catalog() {
+    json::object init = run_json({"init", "--db", db_});
+    EXPECT_TRUE(init.contains("public_key"));
+    std::string key =
+        init.contains("public_key") ? std::string(init.at("public_key").as_string()) : "";
+    EXPECT_EQ(key.size(), 64u);
+    ok({"sku", "put", "--db", db_, "--gtin", kPen, "--name", "Pen"});
+    ok({"sku", "put", "--db", db_, "--gtin", kCup, "--name", "Cup"});
+    ok({"location", "put", "--db", db_, "--id", "DC-1", "--kind", "dc", "--region", "north"});
+    ok({"location", "put", "--db", db_, "--id", "ST-1", "--kind", "store", "--region", "south"});
+    ok({"channel", "put", "--db", db_, "--id", "LR-1", "--kind", "live_room"});
+    ok({"region", "distance", "--db", db_, "--from", "north", "--to", "south", "--km", "300"});
+    return key;
+  }
+
+  std::string dir_;
+  std::string db_;
+};
+
+TEST_F(EngineCliTest, CatalogErrorsNameTheFieldAndUsageErrorsExitTwo) {
+  create_catalog();
+  expect_domain_error({"init", "--db", db_}, "already_exists", "db");
+  expect_domain_error({"sku", "put", "--db", db_, "--gtin", "4006381333932", "--name", "Bad"},
+                      "invalid_argument", "gtin");
+  expect_domain_error(
+      {"location", "put", "--db", db_, "--id", "X", "--kind", "moon", "--region", "n"},
+      "invalid_argument", "kind");
+  expect_domain_error(
+      {"stock", "receive", "--db", db_, "--gtin", kPen, "--location", "NOPE", "--qty", "3"},
+      "not_found", "location");
+  expect_domain_error({"stock", "show", "--db", dir_ + "/missing.db"}, "not_found", "db");
+  EXPECT_EQ(run({"stock", "show"}).exit_code, 2);  // --db is required
+  EXPECT_EQ(run({"order", "reserve", "--order-id", "o1", "--channel", "LR-1", "--line",
+                 std::string(kPen) + ":1"})
+                .exit_code,
+            2);
+  EXPECT_EQ(
+      run({"stock", "receive", "--db", db_, "--gtin", kPen, "--location", "DC-1", "--qty", "many"})
+          .exit_code,
+      2);
+  EXPECT_EQ(run({"no-such-command"}).exit_code, 2);
+}
+
+TEST_F(EngineCliTest, ReserveReplayConflictAndCommitSession) {
+  std::string pen_dc = std::string(kPen) + ":3@DC-1";
+  create_catalog();
+  receive_stock();
+
+  // Two lines, the second placed by the engine (nearest to the buyer's region).
+  std::vector<std::string> reserve = {"order",     "reserve",    "--db",
+                                      db_,         "--order-id", "o-1",
+                                      "--channel", "LR-1",       "--line",
+                                      pen_dc,      "--line",     std::string(kCup) + ":2",
+                                      "--region",  "north",      "--idempotency-key",
+                                      "key-1"};
+  json::object reserved = run_json(reserve);
+  EXPECT_EQ(text(reserved, "status"), "pending");
+  EXPECT_EQ(text(reserved, "order_id"), "o-1");
+  EXPECT_FALSE(reserved.contains("idempotent_replay"));
+  uint64_t id = static_cast<uint64_t>(number(reserved, "reservation_id"));
+  ASSERT_EQ(reserved.at("lines").as_array().size(), 2u);
+  const json::object& cup_line = reserved.at("lines").as_array()[1].as_object();
+  EXPECT_EQ(text(cup_line, "sku"), kCup14);
+  EXPECT_EQ(text(cup_line, "location"), "DC-1");
+  EXPECT_EQ(number(cup_line, "qty"), 2);
+  json::object pen = balance(kPen14, "DC-1");
+  EXPECT_EQ(number(pen, "reserved"), 3);
+  EXPECT_EQ(number(pen, "available"), 7);
+
+  // The same request again is a replay: same id, nothing reserved twice.
+  json::object replay = run_json(reserve);
+  EXPECT_EQ(number(replay, "reservation_id"), static_cast<int64_t>(id));
+  EXPECT_TRUE(replay.contains("idempotent_replay") && replay.at("idempotent_replay").as_bool());
+  EXPECT_EQ(number(balance(kPen14, "DC-1"), "reserved"), 3);
+  RunResult replay_text = run(reserve);
+  EXPECT_TRUE(contains(replay_text.out, "idempotent replay")) << replay_text.out;
+
+  // Same key, different body: a conflict naming the key.
+  std::vector<std::string> conflicting = reserve;
+  conflicting[9] = std::string(kPen) + ":4@DC-1";
+  expect_domain_error(conflicting, "idempotency_conflict", "idempotency_key");
+  expect_domain_error({"order", "reserve", "--db", db_, "--order-id", "o-2", "--channel", "LR-1",
+                       "--line", std::string(kPen) + ":100@DC-1"},
+                      "insufficient_stock", "lines[0].qty_units");
+  expect_domain_error({"order", "reserve", "--db", db_, "--order-id", "o-2", "--channel", "LR-1",
+                       "--line", "4006381333931x3"},
+                      "invalid_argument", "line[0]");
+  EXPECT_EQ(number(balance(kPen14, "DC-1"), "reserved"), 3);  // failures reserved nothing
+
+  json::object committed =
+      run_json({"order", "commit", "--db", db_, "--reservation", std::to_string(id)});
+  EXPECT_EQ(text(committed, "status"), "committed");
+  pen = balance(kPen14, "DC-1");
+  EXPECT_EQ(number(pen, "on_hand"), 7);
+  EXPECT_EQ(number(pen, "reserved"), 0);
+  EXPECT_EQ(number(pen, "sold_total"), 3);
+  EXPECT_EQ(number(balance(kCup14, "DC-1"), "on_hand"), 2);
+  expect_domain_error({"order", "commit", "--db", db_, "--reservation", std::to_string(id)},
+                      "reservation_committed", "reservation_id");
+  // A retry after the commit still replays the original, order and lines included.
+  json::object late_replay = run_json(reserve);
+  EXPECT_EQ(number(late_replay, "reservation_id"), static_cast<int64_t>(id));
+  EXPECT_EQ(text(late_replay, "status"), "committed");
+  EXPECT_EQ(text(late_replay, "order_id"), "o-1");
+  EXPECT_EQ(late_replay.contains("lines") ? late_replay.at("lines").as_array().size() : 0u, 2u);
+  EXPECT_EQ(number(balance(kPen14, "DC-1"), "on_hand"), 7);
+  expect_domain_error({"order", "show", "--db", db_, "--reservation", "999"}, "not_found",
+                      "reservation_id");
+
+  json::object rebuild = run_json({"ledger", "rebuild", "--db", db_});
+  ASSERT_TRUE(rebuild.contains("drift"));
+  EXPECT_TRUE(rebuild.at("drift").as_array().empty()) << json::serialize(rebuild);
+}
+
+TEST_F(EngineCliTest, ReleaseExtendAndExpireSession) {
+  create_catalog();
+  receive_stock();
+  // Release returns the units.
+  json::object held = run_json({"order", "reserve", "--db", db_, "--order-id", "o-3", "--channel",
+                                "LR-1", "--line", std::string(kPen) + ":2@ST-1"});
+  std::string held_id = std::to_string(number(held, "reservation_id"));
+  EXPECT_EQ(number(balance(kPen14, "ST-1"), "available"), 3);
+  json::object extended =
+      run_json({"order", "extend", "--db", db_, "--reservation", held_id, "--ttl-ms", "60000"});
+  EXPECT_EQ(text(extended, "status"), "pending");
+  EXPECT_EQ(text(run_json({"order", "release", "--db", db_, "--reservation", held_id}), "status"),
+            "released");
+  EXPECT_EQ(number(balance(kPen14, "ST-1"), "available"), 5);
+  expect_domain_error({"order", "release", "--db", db_, "--reservation", held_id},
+                      "reservation_released", "reservation_id");
+
+  // A reservation with a 100 ms TTL expires.
+  json::object short_lived =
+      run_json({"order", "reserve", "--db", db_, "--order-id", "o-4", "--channel", "LR-1", "--line",
+                std::string(kPen) + ":1@ST-1", "--ttl-ms", "100"});
+  int64_t short_id = number(short_lived, "reservation_id");
+  EXPECT_EQ(number(balance(kPen14, "ST-1"), "reserved"), 1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  json::object expired = run_json({"order", "expire", "--db", db_});
+  ASSERT_TRUE(expired.contains("expired"));
+  ASSERT_EQ(expired.at("expired").as_array().size(), 1u) << json::serialize(expired);
+  EXPECT_EQ(expired.at("expired").as_array()[0].to_number<int64_t>(), short_id);
+  EXPECT_EQ(
+      text(run_json({"order", "show", "--db", db_, "--reservation", std::to_string(short_id)}),
+           "status"),
+      "expired");
+  EXPECT_EQ(number(balance(kPen14, "ST-1"), "reserved"), 0);
+  expect_domain_error({"order", "commit", "--db", db_, "--reservation", std::to_string(short_id)},
+                      "reservation_expired", "reservation_id");
+  EXPECT_TRUE(run_json({"order", "expire", "--db", db_}).at("expired").as_array().empty());
+
+  json::object rebuild = run_json({"ledger", "rebuild", "--db", db_});
+  ASSERT_TRUE(rebuild.contains("drift"));
+  EXPECT_TRUE(rebuild.at("drift").as_array().empty()) << json::serialize(rebuild);
+  EXPECT_EQ(run({"ledger", "verify", "--db", db_}).exit_code, 0);
+}
+
+TEST_F(EngineCliTest, TransferAndReturnFlows) {
+  std::string key = create_catalog();
+  ok({"stock", "receive", "--db", db_, "--gtin", kPen, "--location", "DC-1", "--qty", "10"});
+
+  json::object shipped = run_json({"transfer", "ship", "--db", db_, "--gtin", kPen, "--from",
+                                   "DC-1", "--to", "ST-1", "--qty", "4"});
+  EXPECT_EQ(text(shipped, "status"), "in_transit");
+  EXPECT_EQ(number(shipped, "shipped"), 4);
+  std::string transfer_id = std::to_string(number(shipped, "transfer_id"));
+  EXPECT_EQ(number(balance(kPen14, "DC-1"), "on_hand"), 6);
+  EXPECT_EQ(number(balance(kPen14, "ST-1"), "in_transit"), 4);
+  expect_domain_error({"transfer", "ship", "--db", db_, "--gtin", kPen, "--from", "DC-1", "--to",
+                       "ST-1", "--qty", "7"},
+                      "insufficient_stock", "qty_units");
+
+  json::object received =
+      run_json({"transfer", "receive", "--db", db_, "--transfer", transfer_id, "--qty", "3"});
+  EXPECT_EQ(text(received, "status"), "received");
+  EXPECT_EQ(number(received, "received"), 3);
+  json::object store = balance(kPen14, "ST-1");
+  EXPECT_EQ(number(store, "on_hand"), 3);
+  EXPECT_EQ(number(store, "in_transit"), 0);
+  EXPECT_EQ(number(store, "lost_in_transit_total"), 1);
+  EXPECT_EQ(
+      number(run_json({"transfer", "show", "--db", db_, "--transfer", transfer_id}), "received"),
+      3);
+
+  json::object returned = run_json({"return", "receive", "--db", db_, "--gtin", kPen, "--location",
+                                    "ST-1", "--qty", "3", "--reason", "damaged box"});
+  std::string return_id = std::to_string(number(returned, "return_id"));
+  EXPECT_EQ(number(returned, "quarantine"), 3);
+  EXPECT_EQ(number(balance(kPen14, "ST-1"), "quarantine"), 3);
+  expect_domain_error({"return", "grade", "--db", db_, "--return", return_id, "--grade", "burn"},
+                      "invalid_argument", "grade");
+  EXPECT_EQ(number(run_json({"return", "grade", "--db", db_, "--return", return_id, "--grade",
+                             "rework", "--qty", "1"}),
+                   "rework"),
+            1);
+  EXPECT_EQ(number(run_json({"return", "grade", "--db", db_, "--return", return_id, "--grade",
+                             "scrap", "--qty", "1"}),
+                   "scrapped"),
+            1);
+  EXPECT_EQ(number(run_json({"return", "grade", "--db", db_, "--return", return_id, "--grade",
+                             "restock"}),
+                   "restocked"),
+            1);
+  json::object reworked = run_json({"return", "rework-done", "--db", db_, "--return", return_id});
+  EXPECT_EQ(number(reworked, "restocked"), 2);
+  EXPECT_EQ(number(reworked, "rework"), 0);
+  EXPECT_EQ(number(reworked, "quarantine"), 0);
+  store = balance(kPen14, "ST-1");
+  EXPECT_EQ(number(store, "on_hand"), 5);
+  EXPECT_EQ(number(store, "quarantine"), 0);
+  EXPECT_EQ(number(store, "rework"), 0);
+  EXPECT_EQ(number(store, "scrapped_total"), 1);
+
+  RunResult rebuild = run({"ledger", "rebuild", "--db", db_});
+  EXPECT_EQ(rebuild.exit_code, 0) << rebuild.err;
+  EXPECT_TRUE(contains(rebuild.out, "no drift")) << rebuild.out;
+  RunResult pubkey = run({"ledger", "pubkey", "--db", db_});
+  EXPECT_EQ(pubkey.exit_code, 0) << pubkey.err;
+  EXPECT_EQ(pubkey.out, key + "\n");
+}
+
+// Flips one byte of `batch_id`'s events blob at `offset`. Returns the batch's first_seq.
+int64_t flip_event_byte(const std::string& db_path, int64_t batch_id, size_t offset) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open(db_path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* select = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db, "SELECT first_seq, events FROM batches WHERE batch_id = ?", -1,
+                               &select, nullptr),
+            SQLITE_OK);
+  sqlite3_bind_int64(select, 1, batch_id);
+  EXPECT_EQ(sqlite3_step(select), SQLITE_ROW);
+  int64_t first_seq = sqlite3_column_int64(select, 0);
+  const auto* blob = static_cast<const unsigned char*>(sqlite3_column_blob(select, 1));
+  std::vector<unsigned char> events(blob, blob + sqlite3_column_bytes(select, 1));
+  sqlite3_finalize(select);
+  EXPECT_LT(offset, events.size());
+  events[offset] ^= 0x01;
+  sqlite3_stmt* update = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db, "UPDATE batches SET events = ? WHERE batch_id = ?", -1, &update,
+                               nullptr),
+            SQLITE_OK);
+  sqlite3_bind_blob(update, 1, events.data(), static_cast<int>(events.size()), SQLITE_TRANSIENT);
+  sqlite3_bind_int64(update, 2, batch_id);
+  EXPECT_EQ(sqlite3_step(update), SQLITE_DONE);
+  sqlite3_finalize(update);
+  EXPECT_EQ(sqlite3_changes(db), 1);
+  sqlite3_close(db);
+  return first_seq;
+}
+
+TEST_F(EngineCliTest, FlippedEventByteFailsVerifyAtItsSequenceNumber) {
+  std::string key = create_catalog();  // 6 events, one batch each
+  ok({"stock", "receive", "--db", db_, "--gtin", kPen, "--location", "DC-1", "--qty", "10"});
+  ok({"stock", "receive", "--db", db_, "--gtin", kCup, "--location", "DC-1", "--qty", "10"});
+  RunResult before = run({"ledger", "verify", "--db", db_});
+  ASSERT_EQ(before.exit_code, 0) << before.out << before.err;
+  RunResult pubkey = run({"ledger", "pubkey", "--db", db_});
+  EXPECT_EQ(pubkey.out, key + "\n");
+
+  // Batch 5 holds one event; its data starts after the 8-byte length + CRC frame.
+  int64_t seq = flip_event_byte(db_, 5, 8 + 2);
+  ASSERT_EQ(seq, 4);
+  RunResult verify = run({"ledger", "verify", "--db", db_});
+  EXPECT_EQ(verify.exit_code, 1) << verify.out << verify.err;
+  EXPECT_TRUE(contains(verify.out, "FAILED at seq " + std::to_string(seq) + ":")) << verify.out;
+  RunResult verify_json = run({"--json", "ledger", "verify", "--db", db_});
+  EXPECT_EQ(verify_json.exit_code, 1);
+  boost::system::error_code ec;
+  json::value report = json::parse(verify_json.out, ec);
+  ASSERT_FALSE(ec) << verify_json.out;
+  EXPECT_FALSE(report.at("ok").as_bool());
+  EXPECT_EQ(report.at("first_bad_seq").to_number<int64_t>(), seq);
+  // The engine refuses to load a journal whose checksums fail.
+  RunResult show = run({"stock", "show", "--db", db_});
+  EXPECT_EQ(show.exit_code, 1);
+  EXPECT_TRUE(contains(show.err, "corruption")) << show.err;
+}
+
+}  // namespace
