@@ -163,11 +163,12 @@ void drive(Sequencer& sequencer, Counters& counters, double seconds, uint64_t se
       continue;
     }
     counters.in_flight.fetch_add(1);
-    auto ok = sequencer.submit(make_reserves(random, order_counter), [&counters](Replies&& replies) {
-      on_reserves_durable(counters, std::move(replies));
-      counters.in_flight.fetch_sub(1);
-      counters.in_flight.notify_one();
-    });
+    auto ok =
+        sequencer.submit(make_reserves(random, order_counter), [&counters](Replies&& replies) {
+          on_reserves_durable(counters, std::move(replies));
+          counters.in_flight.fetch_sub(1);
+          counters.in_flight.notify_one();
+        });
     if (!ok) {  // busy: the queue is full; wait for a completion
       int now_in_flight = counters.in_flight.fetch_sub(1) - 1;
       if (now_in_flight > 0) counters.in_flight.wait(now_in_flight);
@@ -211,8 +212,8 @@ void load_catalog(Sequencer& sequencer) {
 }  // namespace
 
 void add_bench_commands(CLI::App& root, CliOptions& options) {
-  auto* bench = root.add_subcommand("bench", "Benchmarks that print their figures")
-                    ->require_subcommand(1);
+  auto* bench =
+      root.add_subcommand("bench", "Benchmarks that print their figures")->require_subcommand(1);
   auto args = std::make_shared<BenchArgs>();
   auto* ledger = bench->add_subcommand(
       "ledger", "Reserve → commit/release through the single-writer sequencer");

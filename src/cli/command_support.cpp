@@ -80,7 +80,8 @@ namespace {
 json::value reservation_json(const ReservationView& view) {
   json::array lines;
   for (const auto& line : view.lines) {
-    json::object object{{"sku", line.gtin}, {"location", line.location_id}, {"qty", line.qty_units}};
+    json::object object{
+        {"sku", line.gtin}, {"location", line.location_id}, {"qty", line.qty_units}};
     if (line.committed_units) object["committed"] = *line.committed_units;
     lines.push_back(std::move(object));
   }
@@ -96,9 +97,10 @@ json::value reservation_json(const ReservationView& view) {
 }
 
 std::string reservation_text(const ReservationView& view) {
-  std::string out = fmt::format("reservation {} {}", view.reservation_id,
-                                reservation_status_name(view.status));
-  if (!view.order_id.empty()) out += fmt::format(" order {} channel {}", view.order_id, view.channel_id);
+  std::string out =
+      fmt::format("reservation {} {}", view.reservation_id, reservation_status_name(view.status));
+  if (!view.order_id.empty())
+    out += fmt::format(" order {} channel {}", view.order_id, view.channel_id);
   if (view.expires_at_ms > 0 && view.status == ReservationStatus::pending) {
     out += fmt::format(" expires {}", format_time(view.expires_at_ms));
   }
@@ -114,9 +116,10 @@ struct JsonVisitor {
   json::value operator()(const Done&) const { return json::object{{"ok", true}}; }
   json::value operator()(const ReservationView& v) const { return reservation_json(v); }
   json::value operator()(const TransferView& v) const {
-    json::object out{{"transfer_id", v.transfer_id}, {"sku", v.gtin},
-                     {"from", v.from_location_id},   {"to", v.to_location_id},
-                     {"shipped", v.shipped_units},   {"status", v.received_units ? "received" : "in_transit"}};
+    json::object out{
+        {"transfer_id", v.transfer_id}, {"sku", v.gtin},
+        {"from", v.from_location_id},   {"to", v.to_location_id},
+        {"shipped", v.shipped_units},   {"status", v.received_units ? "received" : "in_transit"}};
     if (v.received_units) out["received"] = *v.received_units;
     return out;
   }
@@ -144,8 +147,8 @@ struct TextVisitor {
   }
   std::string operator()(const ReturnView& v) const {
     return fmt::format(
-        "return {}: {} x{} at {}: quarantine {}, rework {}, restocked {}, scrapped {}",
-        v.return_id, v.gtin, v.received_units, v.location_id, v.quarantine_units, v.rework_units,
+        "return {}: {} x{} at {}: quarantine {}, rework {}, restocked {}, scrapped {}", v.return_id,
+        v.gtin, v.received_units, v.location_id, v.quarantine_units, v.rework_units,
         v.restocked_units, v.scrapped_units);
   }
   std::string operator()(const BalanceView& v) const {
@@ -163,8 +166,12 @@ struct TextVisitor {
 };
 }  // namespace
 
-json::value to_json(const Reply& reply) { return std::visit(JsonVisitor{}, reply); }
-std::string to_text(const Reply& reply) { return std::visit(TextVisitor{}, reply); }
+json::value to_json(const Reply& reply) {
+  return std::visit(JsonVisitor{}, reply);
+}
+std::string to_text(const Reply& reply) {
+  return std::visit(TextVisitor{}, reply);
+}
 
 Result<LineRequest> parse_line(const std::string& field, const std::string& text) {
   LineRequest line;

@@ -42,20 +42,24 @@ void add_catalog(CLI::App& root, CliOptions& options) {
   sku_put->add_option("--db", args->db)->required();
   sku_put->add_option("--gtin", args->gtin, "GTIN-8/12/13/14 with a valid check digit")->required();
   sku_put->add_option("--name", args->name)->required();
-  sku_put->callback([args, &options] { execute_and_print(args->db, PutSku{args->gtin, args->name}, options); });
+  sku_put->callback([args, &options] {
+    execute_and_print(args->db, PutSku{args->gtin, args->name}, options);
+  });
 
   auto* location = root.add_subcommand("location", "Stock locations")->require_subcommand(1);
   auto* location_put = location->add_subcommand("put", "Define or update a location");
   location_put->add_option("--db", args->db)->required();
   location_put->add_option("--id", args->id)->required();
-  location_put->add_option("--kind", args->kind, "factory|dc|front_warehouse|store|returns_center")->required();
+  location_put->add_option("--kind", args->kind, "factory|dc|front_warehouse|store|returns_center")
+      ->required();
   location_put->add_option("--region", args->region)->required();
   location_put->callback([args, &options] {
     auto kind = parse_location_kind(args->kind);
     if (!kind) {
       exit_with_error(Error{ErrorCode::invalid_argument, "kind",
                             fmt::format("'{}' is not one of factory, dc, front_warehouse, store, "
-                                        "returns_center", args->kind)});
+                                        "returns_center",
+                                        args->kind)});
     }
     execute_and_print(args->db, PutLocation{args->id, *kind, args->region}, options);
   });
@@ -64,25 +68,30 @@ void add_catalog(CLI::App& root, CliOptions& options) {
   auto* channel_put = channel->add_subcommand("put", "Define or update a channel");
   channel_put->add_option("--db", args->db)->required();
   channel_put->add_option("--id", args->id)->required();
-  channel_put->add_option("--kind", args->kind, "live_room|online_shop|offline_store|community_group")->required();
+  channel_put
+      ->add_option("--kind", args->kind, "live_room|online_shop|offline_store|community_group")
+      ->required();
   channel_put->callback([args, &options] {
     auto kind = parse_channel_kind(args->kind);
     if (!kind) {
       exit_with_error(Error{ErrorCode::invalid_argument, "kind",
                             fmt::format("'{}' is not one of live_room, online_shop, "
-                                        "offline_store, community_group", args->kind)});
+                                        "offline_store, community_group",
+                                        args->kind)});
     }
     execute_and_print(args->db, PutChannel{args->id, *kind}, options);
   });
 
-  auto* region = root.add_subcommand("region", "Regions and the distances between them")->require_subcommand(1);
+  auto* region = root.add_subcommand("region", "Regions and the distances between them")
+                     ->require_subcommand(1);
   auto* distance = region->add_subcommand("distance", "Set the distance between two regions");
   distance->add_option("--db", args->db)->required();
   distance->add_option("--from", args->from)->required();
   distance->add_option("--to", args->to)->required();
   distance->add_option("--km", args->distance_km)->required();
   distance->callback([args, &options] {
-    execute_and_print(args->db, PutRegionDistance{args->from, args->to, args->distance_km}, options);
+    execute_and_print(args->db, PutRegionDistance{args->from, args->to, args->distance_km},
+                      options);
   });
 }
 

@@ -51,13 +51,14 @@ void add_order(CLI::App& root, CliOptions& options) {
   reserve->add_option("--idempotency-key", a->idempotency_key);
   reserve->add_flag("--presale", a->presale, "Sell against planned production");
   reserve->callback([a, &options] {
-    Reserve command{a->order_id, a->channel, std::nullopt, parse_lines(a->lines), a->ttl_ms,
-                    std::nullopt, a->presale};
+    Reserve command{a->order_id, a->channel,   std::nullopt, parse_lines(a->lines),
+                    a->ttl_ms,   std::nullopt, a->presale};
     if (!a->region.empty()) command.buyer_region = a->region;
     if (!a->idempotency_key.empty()) command.idempotency_key = a->idempotency_key;
     execute_and_print(a->db, command, options);
   });
-  auto* commit = order->add_subcommand("commit", "Commit at payment (fewer units release the rest)");
+  auto* commit =
+      order->add_subcommand("commit", "Commit at payment (fewer units release the rest)");
   commit->add_option("--db", a->db)->required();
   commit->add_option("--reservation", a->id)->required();
   commit->add_option("--line", a->lines, "GTIN:QTY[@LOCATION] to commit fewer units");
@@ -90,9 +91,10 @@ void add_order(CLI::App& root, CliOptions& options) {
 
 void add_transfer(CLI::App& root, CliOptions& options) {
   auto a = std::make_shared<OrderArgs>();
-  auto* transfer = root.add_subcommand("transfer", "Transfers between locations")
-                       ->require_subcommand(1);
-  auto* ship = transfer->add_subcommand("ship", "Ship units: on hand at --from, in transit to --to");
+  auto* transfer =
+      root.add_subcommand("transfer", "Transfers between locations")->require_subcommand(1);
+  auto* ship =
+      transfer->add_subcommand("ship", "Ship units: on hand at --from, in transit to --to");
   ship->add_option("--db", a->db)->required();
   ship->add_option("--gtin", a->gtin)->required();
   ship->add_option("--from", a->from)->required();
@@ -101,7 +103,8 @@ void add_transfer(CLI::App& root, CliOptions& options) {
   ship->callback([a, &options] {
     execute_and_print(a->db, ShipTransfer{a->gtin, a->from, a->to, a->qty}, options);
   });
-  auto* receive = transfer->add_subcommand("receive", "Receive a transfer (fewer = lost in transit)");
+  auto* receive =
+      transfer->add_subcommand("receive", "Receive a transfer (fewer = lost in transit)");
   receive->add_option("--db", a->db)->required();
   receive->add_option("--transfer", a->id)->required();
   auto* qty = receive->add_option("--qty", a->qty, "Units received (default: all shipped)");
@@ -120,8 +123,8 @@ void add_transfer(CLI::App& root, CliOptions& options) {
 
 void add_return(CLI::App& root, CliOptions& options) {
   auto a = std::make_shared<OrderArgs>();
-  auto* returns = root.add_subcommand("return", "Returns: receive, grade, rework")
-                      ->require_subcommand(1);
+  auto* returns =
+      root.add_subcommand("return", "Returns: receive, grade, rework")->require_subcommand(1);
   auto* receive = returns->add_subcommand("receive", "Receive returned units into quarantine");
   receive->add_option("--db", a->db)->required();
   receive->add_option("--gtin", a->gtin)->required();
@@ -145,8 +148,7 @@ void add_return(CLI::App& root, CliOptions& options) {
       exit_with_error(Error{ErrorCode::invalid_argument, "grade",
                             fmt::format("'{}' is not one of restock, rework, scrap", a->grade)});
     }
-    execute_and_print(a->db, GradeReturn{a->id, *parsed, optional_qty(grade_qty, a->qty)},
-                      options);
+    execute_and_print(a->db, GradeReturn{a->id, *parsed, optional_qty(grade_qty, a->qty)}, options);
   });
   auto* rework = returns->add_subcommand("rework-done", "Put reworked units back in stock");
   rework->add_option("--db", a->db)->required();

@@ -5,8 +5,8 @@
 
 namespace livechain {
 void assert_failed(const char* expression, const char* file, int line, const char* message) {
-  std::fprintf(stderr, "livechain: invariant violated: %s at %s:%d%s%s\n", expression, file,
-               line, message ? ": " : "", message ? message : "");
+  std::fprintf(stderr, "livechain: invariant violated: %s at %s:%d%s%s\n", expression, file, line,
+               message ? ": " : "", message ? message : "");
   std::fflush(stderr);
   std::abort();
 }

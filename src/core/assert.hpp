@@ -11,16 +11,16 @@ namespace livechain {
                                 const char* message);
 }  // namespace livechain
 
-#define LC_ASSERT(expression)                                                \
-  do {                                                                       \
-    if (!(expression)) [[unlikely]]                                          \
-      ::livechain::assert_failed(#expression, __FILE__, __LINE__, nullptr);  \
+#define LC_ASSERT(expression)                                               \
+  do {                                                                      \
+    if (!(expression)) [[unlikely]]                                         \
+      ::livechain::assert_failed(#expression, __FILE__, __LINE__, nullptr); \
   } while (0)
 
-#define LC_ASSERT_MSG(expression, message)                                   \
-  do {                                                                       \
-    if (!(expression)) [[unlikely]]                                          \
-      ::livechain::assert_failed(#expression, __FILE__, __LINE__, message);  \
+#define LC_ASSERT_MSG(expression, message)                                  \
+  do {                                                                      \
+    if (!(expression)) [[unlikely]]                                         \
+      ::livechain::assert_failed(#expression, __FILE__, __LINE__, message); \
   } while (0)
 
 #ifndef NDEBUG

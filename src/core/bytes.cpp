@@ -48,7 +48,7 @@ constexpr std::array<uint32_t, 256> make_crc32c_table() {
 constexpr auto kCrc32cTable = make_crc32c_table();
 
 __attribute__((target("sse4.2"))) uint32_t crc32c_hardware(std::span<const uint8_t> bytes,
-                                                            uint32_t crc) {
+                                                           uint32_t crc) {
   size_t i = 0;
   uint64_t crc64 = crc;
   for (; i + 8 <= bytes.size(); i += 8) {

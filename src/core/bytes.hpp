@@ -39,7 +39,7 @@ class ByteWriter {
     }
     out_.push_back(static_cast<uint8_t>(value));
   }
-  void put_signed_varint(int64_t value);  // zig-zag
+  void put_signed_varint(int64_t value);    // zig-zag
   void put_string(std::string_view value);  // varint length + bytes
   void put_bytes(std::span<const uint8_t> value) {
     out_.insert(out_.end(), value.begin(), value.end());

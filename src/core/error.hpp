@@ -12,21 +12,21 @@
 namespace livechain {
 
 enum class ErrorCode {
-  invalid_argument,        // malformed or out-of-range input; `field` names it
-  limit_exceeded,          // a documented limit was crossed; `field` names it
-  not_found,               // a named entity (sku, location, channel, reservation …) is unknown
-  already_exists,          // create of something that exists with different content
-  insufficient_stock,      // a reservation/transfer/adjustment would oversell
-  presale_exhausted,       // presale reservation beyond planned production
-  reservation_expired,     // commit/extend of a reservation whose TTL ran out
-  reservation_committed,   // the reservation was already committed
-  reservation_released,    // the reservation was already released
-  idempotency_conflict,    // same idempotency key, different request body
-  invalid_state,           // operation not allowed in the entity's current state
-  io_error,                // storage failed; nothing was acknowledged
-  corruption,              // stored data fails its checksum, hash or signature
-  busy,                    // another writer holds the database, or a queue is full
-  shutting_down,           // the sequencer is stopping and takes no new commands
+  invalid_argument,       // malformed or out-of-range input; `field` names it
+  limit_exceeded,         // a documented limit was crossed; `field` names it
+  not_found,              // a named entity (sku, location, channel, reservation …) is unknown
+  already_exists,         // create of something that exists with different content
+  insufficient_stock,     // a reservation/transfer/adjustment would oversell
+  presale_exhausted,      // presale reservation beyond planned production
+  reservation_expired,    // commit/extend of a reservation whose TTL ran out
+  reservation_committed,  // the reservation was already committed
+  reservation_released,   // the reservation was already released
+  idempotency_conflict,   // same idempotency key, different request body
+  invalid_state,          // operation not allowed in the entity's current state
+  io_error,               // storage failed; nothing was acknowledged
+  corruption,             // stored data fails its checksum, hash or signature
+  busy,                   // another writer holds the database, or a queue is full
+  shutting_down,          // the sequencer is stopping and takes no new commands
 };
 
 std::string_view error_code_name(ErrorCode code);

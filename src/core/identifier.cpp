@@ -9,9 +9,9 @@ Result<void> validate_identifier(std::string_view field, std::string_view value)
     return fail(ErrorCode::invalid_argument, std::string(field), "must not be empty");
   }
   if (value.size() > kIdentifierLengthMax) {
-    return fail(ErrorCode::limit_exceeded, std::string(field),
-                fmt::format("is {} characters; the limit is {}", value.size(),
-                            kIdentifierLengthMax));
+    return fail(
+        ErrorCode::limit_exceeded, std::string(field),
+        fmt::format("is {} characters; the limit is {}", value.size(), kIdentifierLengthMax));
   }
   for (char c : value) {
     bool allowed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||

@@ -13,10 +13,10 @@
 
 namespace livechain {
 
-inline constexpr size_t kIdentifierLengthMax = 64;       // location, channel, order, region
+inline constexpr size_t kIdentifierLengthMax = 64;  // location, channel, order, region
 inline constexpr size_t kIdempotencyKeyLengthMax = 128;
-inline constexpr size_t kNameLengthMax = 200;            // SKU names
-inline constexpr size_t kReasonLengthMax = 200;          // adjustment / return reasons
+inline constexpr size_t kNameLengthMax = 200;    // SKU names
+inline constexpr size_t kReasonLengthMax = 200;  // adjustment / return reasons
 
 // Accepts 1..kIdentifierLengthMax characters from [A-Za-z0-9._:-].
 // Errors: invalid_argument naming `field` when empty or a character is not allowed;

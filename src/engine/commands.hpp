@@ -110,10 +110,10 @@ struct CompleteRework {
   std::optional<int64_t> qty_units;  // default: all in rework
 };
 
-using Command = std::variant<PutSku, PutLocation, PutChannel, PutRegionDistance, ReceiveStock,
-                             AdjustStock, PlanPresale, Reserve, Commit, Release,
-                             ExtendReservation, ExpireDue, ShipTransfer, ReceiveTransfer,
-                             ReceiveReturn, GradeReturn, CompleteRework>;
+using Command =
+    std::variant<PutSku, PutLocation, PutChannel, PutRegionDistance, ReceiveStock, AdjustStock,
+                 PlanPresale, Reserve, Commit, Release, ExtendReservation, ExpireDue, ShipTransfer,
+                 ReceiveTransfer, ReceiveReturn, GradeReturn, CompleteRework>;
 
 // ---- replies -------------------------------------------------------------------
 
@@ -161,7 +161,7 @@ struct ExpiredView {
 };
 struct Done {};
 
-using Reply = std::variant<Done, ReservationView, TransferView, ReturnView, BalanceView,
-                           ExpiredView>;
+using Reply =
+    std::variant<Done, ReservationView, TransferView, ReturnView, BalanceView, ExpiredView>;
 
 }  // namespace livechain::engine

@@ -26,8 +26,7 @@ std::vector<uint64_t> Engine::expire_due(TimeMs now_ms, journal::BatchBuilder& b
   return expired;
 }
 
-Result<Reply> Engine::execute(const Command& command, TimeMs now_ms,
-                              journal::BatchBuilder& batch) {
+Result<Reply> Engine::execute(const Command& command, TimeMs now_ms, journal::BatchBuilder& batch) {
   LC_ASSERT(now_ms >= state_.now_ms());
   Handlers handlers(*this, now_ms, batch);
   handlers.expired_before = expire_due(now_ms, batch);

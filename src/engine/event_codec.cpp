@@ -12,7 +12,6 @@ namespace {
 
 constexpr size_t kStringLengthMax = 4096;
 
-
 class Encoder {
  public:
   Encoder(const NameTables& names, ByteWriter& out) : names_(names), out_(out) {}
@@ -220,7 +219,8 @@ Result<EventBody> decode_committed(Decoder& d) {
 Result<EventBody> decode_body(EventKind kind, Decoder& d) {
   ByteReader& in = d.in();
   switch (kind) {
-    case EventKind::sku_put: return SkuPutEvent{d.text(), d.text()};
+    case EventKind::sku_put:
+      return SkuPutEvent{d.text(), d.text()};
     case EventKind::location_put: {
       LocationPutEvent e;
       e.location_id = d.text();
@@ -241,16 +241,22 @@ Result<EventBody> decode_body(EventKind kind, Decoder& d) {
       e.distance_km = static_cast<uint32_t>(in.get_varint());
       return e;
     }
-    case EventKind::stock_received: return StockReceivedEvent{d.line()};
+    case EventKind::stock_received:
+      return StockReceivedEvent{d.line()};
     case EventKind::stock_adjusted: {
       StockLine line = d.line();
       return StockAdjustedEvent{line, d.text()};
     }
-    case EventKind::presale_planned: return PresalePlannedEvent{d.line()};
-    case EventKind::reserved: return decode_reserved(d);
-    case EventKind::committed: return decode_committed(d);
-    case EventKind::released: return ReleasedEvent{in.get_varint()};
-    case EventKind::expired: return ExpiredEvent{in.get_varint()};
+    case EventKind::presale_planned:
+      return PresalePlannedEvent{d.line()};
+    case EventKind::reserved:
+      return decode_reserved(d);
+    case EventKind::committed:
+      return decode_committed(d);
+    case EventKind::released:
+      return ReleasedEvent{in.get_varint()};
+    case EventKind::expired:
+      return ExpiredEvent{in.get_varint()};
     case EventKind::reservation_extended: {
       uint64_t id = in.get_varint();
       return ReservationExtendedEvent{id, static_cast<TimeMs>(in.get_varint())};
@@ -295,23 +301,40 @@ Result<EventBody> decode_body(EventKind kind, Decoder& d) {
 
 std::string_view event_kind_name(EventKind kind) {
   switch (kind) {
-    case EventKind::sku_put: return "sku_put";
-    case EventKind::location_put: return "location_put";
-    case EventKind::channel_put: return "channel_put";
-    case EventKind::region_distance_put: return "region_distance_put";
-    case EventKind::stock_received: return "stock_received";
-    case EventKind::stock_adjusted: return "stock_adjusted";
-    case EventKind::presale_planned: return "presale_planned";
-    case EventKind::reserved: return "reserved";
-    case EventKind::committed: return "committed";
-    case EventKind::released: return "released";
-    case EventKind::expired: return "expired";
-    case EventKind::reservation_extended: return "reservation_extended";
-    case EventKind::transfer_shipped: return "transfer_shipped";
-    case EventKind::transfer_received: return "transfer_received";
-    case EventKind::return_received: return "return_received";
-    case EventKind::return_graded: return "return_graded";
-    case EventKind::rework_completed: return "rework_completed";
+    case EventKind::sku_put:
+      return "sku_put";
+    case EventKind::location_put:
+      return "location_put";
+    case EventKind::channel_put:
+      return "channel_put";
+    case EventKind::region_distance_put:
+      return "region_distance_put";
+    case EventKind::stock_received:
+      return "stock_received";
+    case EventKind::stock_adjusted:
+      return "stock_adjusted";
+    case EventKind::presale_planned:
+      return "presale_planned";
+    case EventKind::reserved:
+      return "reserved";
+    case EventKind::committed:
+      return "committed";
+    case EventKind::released:
+      return "released";
+    case EventKind::expired:
+      return "expired";
+    case EventKind::reservation_extended:
+      return "reservation_extended";
+    case EventKind::transfer_shipped:
+      return "transfer_shipped";
+    case EventKind::transfer_received:
+      return "transfer_received";
+    case EventKind::return_received:
+      return "return_received";
+    case EventKind::return_graded:
+      return "return_graded";
+    case EventKind::rework_completed:
+      return "rework_completed";
   }
   return "unknown";
 }

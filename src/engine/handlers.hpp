@@ -59,7 +59,8 @@ class Engine::Handlers {
     if (auto valid = validate_identifier(field, id); !valid) return std::unexpected(valid.error());
     auto found = state_.find_location(id);
     if (!found) {
-      return fail(ErrorCode::not_found, std::string(field), fmt::format("unknown location '{}'", id));
+      return fail(ErrorCode::not_found, std::string(field),
+                  fmt::format("unknown location '{}'", id));
     }
     return *found;
   }

@@ -29,7 +29,8 @@ Result<Reply> Engine::Handlers::operator()(const PutLocation& c) {
                 fmt::format("at most {} locations", kLocationsMax));
   }
   if (!state_.find_region(c.region) && state_.regions().size() >= kRegionsMax) {
-    return fail(ErrorCode::limit_exceeded, "region", fmt::format("at most {} regions", kRegionsMax));
+    return fail(ErrorCode::limit_exceeded, "region",
+                fmt::format("at most {} regions", kRegionsMax));
   }
   emit(LocationPutEvent{c.location_id, c.kind, c.region});
   return Done{};
@@ -61,8 +62,8 @@ Result<Reply> Engine::Handlers::operator()(const PutRegionDistance& c) {
     return fail(ErrorCode::limit_exceeded, "distance_km",
                 fmt::format("{} km exceeds {} km", c.distance_km, kDistanceKmMax));
   }
-  size_t new_regions = (state_.find_region(c.region_from) ? 0 : 1) +
-                       (state_.find_region(c.region_to) ? 0 : 1);
+  size_t new_regions =
+      (state_.find_region(c.region_from) ? 0 : 1) + (state_.find_region(c.region_to) ? 0 : 1);
   if (state_.regions().size() + new_regions > kRegionsMax) {
     return fail(ErrorCode::limit_exceeded, "region_to",
                 fmt::format("at most {} regions", kRegionsMax));
@@ -94,8 +95,7 @@ Result<Reply> Engine::Handlers::operator()(const AdjustStock& c) {
   if (before.available_units() + line->qty_units < 0) {
     return fail(ErrorCode::insufficient_stock, "delta_units",
                 fmt::format("only {} units available (on hand {}, reserved {})",
-                            before.available_units(), before.on_hand_units,
-                            before.reserved_units));
+                            before.available_units(), before.on_hand_units, before.reserved_units));
   }
   if (before.on_hand_units + line->qty_units > kBalanceUnitsMax) {
     return fail(ErrorCode::limit_exceeded, "delta_units",

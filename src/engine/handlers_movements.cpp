@@ -33,9 +33,9 @@ Result<Reply> Engine::Handlers::operator()(const ShipTransfer& c) {
   }
   Balance from = state_.balance_or_zero(line->sku, line->location);
   if (from.available_units() < line->qty_units) {
-    return fail(ErrorCode::insufficient_stock, "qty_units",
-                fmt::format("only {} units available at {}", from.available_units(),
-                            c.from_location_id));
+    return fail(
+        ErrorCode::insufficient_stock, "qty_units",
+        fmt::format("only {} units available at {}", from.available_units(), c.from_location_id));
   }
   uint64_t id = state_.next_transfer_id();
   emit(TransferShippedEvent{id, line->sku, line->location, *to, line->qty_units});

@@ -129,8 +129,7 @@ Result<StockLines> Engine::Handlers::resolve_reserve_lines(const Reserve& c) con
       return std::unexpected(ok.error());
     }
     if (request.location_id) {
-      auto location_index =
-          for_line(location("location", *request.location_id), i, "location");
+      auto location_index = for_line(location("location", *request.location_id), i, "location");
       if (!location_index) return std::unexpected(location_index.error());
       size_t before = explicit_lines.size();
       add_to(explicit_lines, *sku_index, *location_index, request.qty_units);
@@ -146,9 +145,8 @@ Result<StockLines> Engine::Handlers::resolve_reserve_lines(const Reserve& c) con
     int64_t available = available_for(state_.balance(line.sku, line.location), c.presale);
     if (available < line.qty_units) {
       return fail(shortage_code(c.presale), line_field(first_index_of_explicit[i], "qty_units"),
-                  fmt::format("sku {} at {}: requested {}, available {}",
-                              state_.gtin_of(line.sku), state_.location_id_of(line.location),
-                              line.qty_units, available));
+                  fmt::format("sku {} at {}: requested {}, available {}", state_.gtin_of(line.sku),
+                              state_.location_id_of(line.location), line.qty_units, available));
     }
   }
   StockLines lines = explicit_lines;
@@ -210,8 +208,8 @@ Result<Reply> Engine::Handlers::operator()(const Reserve& c) {
     }
   }
   if (state_.pending_count() >= kPendingReservationsMax) {
-    return fail(ErrorCode::busy, "", fmt::format("{} reservations are pending; retry later",
-                                                 kPendingReservationsMax));
+    return fail(ErrorCode::busy, "",
+                fmt::format("{} reservations are pending; retry later", kPendingReservationsMax));
   }
   auto lines = resolve_reserve_lines(c);
   if (!lines) return std::unexpected(lines.error());
@@ -232,7 +230,8 @@ Result<const PendingReservation*> Engine::Handlers::pending_for_resolution(
                 fmt::format("no reservation {}", reservation_id));
   }
   switch (*status) {
-    case ReservationStatus::pending: break;
+    case ReservationStatus::pending:
+      break;
     case ReservationStatus::committed:
       return fail(ErrorCode::reservation_committed, "reservation_id",
                   fmt::format("reservation {} is already committed", reservation_id));
@@ -265,8 +264,8 @@ Result<LineQuantities> Engine::Handlers::resolve_commit_lines(
     std::optional<size_t> match;
     for (size_t j = 0; j < reservation.lines.size(); ++j) {
       const StockLine& line = reservation.lines[j];
-      bool same_location = !request.location_id ||
-                           state_.location_id_of(line.location) == *request.location_id;
+      bool same_location =
+          !request.location_id || state_.location_id_of(line.location) == *request.location_id;
       if (line.sku != *sku_index || !same_location) continue;
       if (match) {
         return fail(ErrorCode::invalid_argument, line_field(i, "location"),

@@ -65,7 +65,8 @@ Result<TransferView> Engine::transfer(uint64_t transfer_id) const {
 
 Result<ReturnView> Engine::return_view(uint64_t return_id) const {
   const ReturnRecord* record = state_.return_record(return_id);
-  if (!record) return fail(ErrorCode::not_found, "return_id", fmt::format("no return {}", return_id));
+  if (!record)
+    return fail(ErrorCode::not_found, "return_id", fmt::format("no return {}", return_id));
   return ReturnView{return_id,
                     state_.gtin_of(record->sku),
                     state_.location_id_of(record->location),

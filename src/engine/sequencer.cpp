@@ -20,7 +20,9 @@ Sequencer::Sequencer(Engine& engine, journal::Journal* journal, const Clock& clo
   LC_ASSERT(options_.queue_commands_max >= options_.submission_commands_max);
 }
 
-Sequencer::~Sequencer() { stop(); }
+Sequencer::~Sequencer() {
+  stop();
+}
 
 void Sequencer::start() {
   LC_ASSERT(!engine_thread_.joinable());
@@ -50,9 +52,9 @@ void Sequencer::stop() {
 
 Result<void> Sequencer::submit(std::vector<Command>&& commands, Completion done) {
   if (commands.empty() || commands.size() > options_.submission_commands_max) {
-    return fail(ErrorCode::limit_exceeded, "commands",
-                "a submission holds 1.." + std::to_string(options_.submission_commands_max) +
-                    " commands");
+    return fail(
+        ErrorCode::limit_exceeded, "commands",
+        "a submission holds 1.." + std::to_string(options_.submission_commands_max) + " commands");
   }
   {
     std::lock_guard lock(mutex_);
@@ -131,9 +133,9 @@ void Sequencer::engine_loop() {
       // `taken_commands` more are in it: batch_commands_max counts commands, not
       // submissions. An empty batch always fits one (submission max <= batch max).
       auto next_fits = [&](size_t taken_commands) {
-        return !queue_.empty() && current.commands + taken_commands +
-                                          queue_.front().commands.size() <=
-                                      options_.batch_commands_max;
+        return !queue_.empty() &&
+               current.commands + taken_commands + queue_.front().commands.size() <=
+                   options_.batch_commands_max;
       };
       engine_wakeup_.wait(lock, [&] {
         return !reads_.empty() || next_fits(0) || (current.commands > 0 && journal_free()) ||

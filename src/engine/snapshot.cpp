@@ -40,18 +40,17 @@ static_assert(sizeof(Balance) == 13 * sizeof(int64_t));
 void put_balance(ByteWriter& out, const Balance& b) {
   for (int64_t v : {b.on_hand_units, b.reserved_units, b.in_transit_units, b.quarantine_units,
                     b.rework_units, b.presale_planned_units, b.presale_reserved_units,
-                    b.presale_committed_units, b.received_units, b.sold_units,
-                    b.scrapped_units, b.lost_in_transit_units, b.adjusted_units}) {
+                    b.presale_committed_units, b.received_units, b.sold_units, b.scrapped_units,
+                    b.lost_in_transit_units, b.adjusted_units}) {
     out.put_signed_varint(v);
   }
 }
 Balance get_balance(ByteReader& in) {
   Balance b;
-  for (int64_t* v : {&b.on_hand_units, &b.reserved_units, &b.in_transit_units,
-                     &b.quarantine_units, &b.rework_units, &b.presale_planned_units,
-                     &b.presale_reserved_units, &b.presale_committed_units, &b.received_units,
-                     &b.sold_units, &b.scrapped_units, &b.lost_in_transit_units,
-                     &b.adjusted_units}) {
+  for (int64_t* v : {&b.on_hand_units, &b.reserved_units, &b.in_transit_units, &b.quarantine_units,
+                     &b.rework_units, &b.presale_planned_units, &b.presale_reserved_units,
+                     &b.presale_committed_units, &b.received_units, &b.sold_units,
+                     &b.scrapped_units, &b.lost_in_transit_units, &b.adjusted_units}) {
     *v = in.get_signed_varint();
   }
   return b;
@@ -232,8 +231,8 @@ void SnapshotCodec::read_records(LedgerState& s, ByteReader& in) {
     ReturnRecord r;
     r.sku = static_cast<SkuIndex>(in.get_varint());
     r.location = static_cast<LocationIndex>(in.get_varint());
-    for (int64_t* v : {&r.received_units, &r.quarantine_units, &r.rework_units,
-                       &r.restocked_units, &r.scrapped_units}) {
+    for (int64_t* v : {&r.received_units, &r.quarantine_units, &r.rework_units, &r.restocked_units,
+                       &r.scrapped_units}) {
       *v = in.get_signed_varint();
     }
     s.returns_.push_back(r);

@@ -128,8 +128,7 @@ Balance& LedgerState::balance_mut(SkuIndex sku, LocationIndex location) {
 }
 
 uint32_t LedgerState::intern_region(const std::string& name) {
-  auto [it, inserted] =
-      region_by_name_.try_emplace(name, static_cast<uint32_t>(regions_.size()));
+  auto [it, inserted] = region_by_name_.try_emplace(name, static_cast<uint32_t>(regions_.size()));
   if (inserted) {
     regions_.push_back(name);
     rebuild_distance_matrix();  // rare: regions are few and defined up front
@@ -256,8 +255,8 @@ void LedgerState::on(const ReservedEvent& e) {
     check_invariants(b);
   }
   reservation_status_.push_back(ReservationStatus::pending);
-  PendingReservation reservation{e.reservation_id, e.order_id, e.channel, e.expires_at_ms,
-                                 e.presale, e.lines};
+  PendingReservation reservation{e.reservation_id, e.order_id, e.channel,
+                                 e.expires_at_ms,  e.presale,  e.lines};
   pending_.emplace(e.reservation_id, std::move(reservation));
   expiry_heap_.emplace(e.expires_at_ms, e.reservation_id);
   if (!e.idempotency_key.empty()) {

@@ -56,7 +56,7 @@ struct Balance {
 };
 
 // Limits. Each is checked at the command boundary and asserted inside.
-inline constexpr uint32_t kLineQtyMax = 1'000'000;          // units in one line or movement
+inline constexpr uint32_t kLineQtyMax = 1'000'000;              // units in one line or movement
 inline constexpr int64_t kBalanceUnitsMax = 1'000'000'000'000;  // on_hand of one SKU×location
 inline constexpr size_t kReservationLinesMax = 64;
 inline constexpr int64_t kReservationTtlMsMin = 100;

@@ -25,8 +25,8 @@
 
 namespace livechain::journal {
 
-inline constexpr uint32_t kEventLengthMax = 64 * 1024;        // bytes of one event
-inline constexpr uint32_t kBatchEventCountMax = 1 << 20;       // events per batch
+inline constexpr uint32_t kEventLengthMax = 64 * 1024;    // bytes of one event
+inline constexpr uint32_t kBatchEventCountMax = 1 << 20;  // events per batch
 
 // Builds the framed blob of one batch in place (see docs/journal_format.md):
 //   per event: fixed32 length | fixed32 crc32c(data) | data
@@ -54,9 +54,9 @@ class BatchBuilder {
 // Calls `visit(data)` for each event of a framed blob, checking lengths and CRCs.
 // Errors: corruption with detail naming the index within the blob of the first bad
 // event (the caller adds the batch's first_seq to turn it into a sequence number).
-Result<void> for_each_framed_event(std::span<const uint8_t> blob, uint32_t event_count,
-                                   const std::function<void(uint32_t index,
-                                                            std::span<const uint8_t> data)>& visit);
+Result<void> for_each_framed_event(
+    std::span<const uint8_t> blob, uint32_t event_count,
+    const std::function<void(uint32_t index, std::span<const uint8_t> data)>& visit);
 
 struct TreeHead {
   uint64_t tree_size = 0;
@@ -99,9 +99,9 @@ class Journal {
 
   // Calls `visit(seq, data)` for every event with seq >= from_seq, in order.
   // Errors: corruption naming the first bad seq; io_error; or the visitor's error.
-  Result<void> replay(uint64_t from_seq,
-                      const std::function<Result<void>(uint64_t seq,
-                                                       std::span<const uint8_t> data)>& visit);
+  Result<void> replay(
+      uint64_t from_seq,
+      const std::function<Result<void>(uint64_t seq, std::span<const uint8_t> data)>& visit);
 
   // The stored bytes of one event. Errors: not_found (field "seq") beyond the end.
   Result<Bytes> event(uint64_t seq);

@@ -66,7 +66,7 @@ class CompactRange {
 
   void append(const Hash& leaf_hash);
   uint64_t size() const { return size_; }
-  Hash root() const;  // empty_tree_hash() when size() == 0
+  Hash root() const;        // empty_tree_hash() when size() == 0
   Bytes serialize() const;  // fixed64 size, then 32 bytes per hash
 
  private:

@@ -49,8 +49,8 @@ class JournalStorage {
 
   // Calls `visit` for each batch whose events end after `from_seq`, in order. Stops
   // and returns the visitor's error if it fails. Errors: io_error, corruption.
-  virtual Result<void> scan_batches(uint64_t from_seq,
-                                    const std::function<Result<void>(const StoredBatch&)>& visit) = 0;
+  virtual Result<void> scan_batches(
+      uint64_t from_seq, const std::function<Result<void>(const StoredBatch&)>& visit) = 0;
 
   // The batch holding `seq`, or nullopt when seq >= tree size.
   virtual Result<std::optional<StoredBatch>> batch_containing(uint64_t seq) = 0;
