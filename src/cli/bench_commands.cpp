@@ -13,6 +13,7 @@
 #include <random>
 #include <thread>
 
+#include "cli/bench_sqlite_peer.hpp"
 #include "cli/command_support.hpp"
 #include "core/assert.hpp"
 #include "core/gtin.hpp"
@@ -33,6 +34,7 @@ struct BenchArgs {
   double seconds = 10;
   bool memory = false;
   bool durable = false;
+  bool no_peer = false;
   std::string db;
   uint64_t seed = 1;
 };
@@ -223,6 +225,7 @@ void add_bench_commands(CLI::App& root, CliOptions& options) {
       ->excludes(memory);
   ledger->add_option("--db", args->db, "Database to create (default: a temp file, removed)");
   ledger->add_option("--seed", args->seed)->capture_default_str();
+  ledger->add_flag("--no-peer", args->no_peer, "Skip the SQLite peer run (durable mode)");
   ledger->callback([args, &options] { run_ledger_bench(*args, options); });
 }
 
@@ -268,7 +271,29 @@ void run_ledger_bench(const BenchArgs& args, const CliOptions& options) {
   uint32_t p50 = percentile(stats.commit_latency_us, 0.50);
   uint32_t p99 = percentile(stats.commit_latency_us, 0.99);
   std::string mode = args.memory ? "memory" : "durable";
+  uint64_t journal_events = ledger->journal().tree_size() - catalog_events;
+  ledger.reset();  // release the writer lock and file before the peer runs
+  std::string peer_text = "peer: skipped (--no-peer or memory mode)";
+  boost::json::object peer_json;
+  if (!args.memory && !args.no_peer) {
+    std::string peer_db = db + ".sqlite-peer";
+    PeerResult peer = run_sqlite_peer(peer_db, args.seconds, args.seed, kBenchSkus, 12,
+                                      static_cast<int>(kReservesPerSubmission));
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(peer_db + suffix);
+    if (!peer.error.empty()) exit_with_error(Error{ErrorCode::io_error, "peer", peer.error});
+    double peer_per_s = peer.reservations / peer.seconds;
+    peer_json = {{"reservations_per_s", peer_per_s},
+                 {"commands_per_s", peer.commands / peer.seconds},
+                 {"livechain_ratio", reservations_per_s / peer_per_s}};
+    peer_text = fmt::format(
+        "peer SQLite inventory table (conditional UPDATE + INSERT, {} reservations per fsync'd "
+        "transaction, location given): {:.0f} reservations/s, {:.0f} commands/s; livechain "
+        "= {:.2f}x the peer",
+        kReservesPerSubmission, peer_per_s, peer.commands / peer.seconds,
+        reservations_per_s / peer_per_s);
+  }
   boost::json::object json{{"mode", mode},
+                           {"peer_sqlite", peer_json},
                            {"seconds", elapsed_s},
                            {"seed", args.seed},
                            {"reservations_acked", counters.reserves_ok.load()},
@@ -281,21 +306,21 @@ void run_ledger_bench(const BenchArgs& args, const CliOptions& options) {
                            {"batch_events_mean", batch_events},
                            {"commit_latency_us_p50", p50},
                            {"commit_latency_us_p99", p99},
-                           {"journal_events", ledger->journal().tree_size() - catalog_events}};
+                           {"journal_events", journal_events}};
   std::string text = fmt::format(
       "bench ledger: mode {} seed {} {:.1f} s, catalog {} SKUs x 12 locations\n"
       "reservations acked {} (rejected {}), commits {}, releases {}, journal events {}\n"
+      "{}\n"
       "reservations/s {:.0f}\n"
       "commands/s {:.0f}\n"
       "batch size {:.0f} events/batch over {} batches\n"
       "commit latency p50 {} us, p99 {} us{}",
       mode, args.seed, elapsed_s, kBenchSkus, counters.reserves_ok.load(),
       counters.reserves_rejected.load(), counters.commits.load(), counters.releases.load(),
-      ledger->journal().tree_size() - catalog_events, reservations_per_s, commands_per_s,
-      batch_events, stats.batches, p50, p99,
+      journal_events, peer_text, reservations_per_s, commands_per_s, batch_events, stats.batches,
+      p50, p99,
       args.memory ? " (memory mode: no journal writes)" : " (fsync per batch, acks after fsync)");
   print(options, json, text);
-  ledger.reset();
   if (!dir.empty()) std::filesystem::remove_all(dir);
 }
 
