@@ -57,6 +57,8 @@ echo; echo "# the ledger: every event is a leaf of an RFC 6962 Merkle tree with 
 step ledger verify --db "$db"
 step ledger rebuild --db "$db"
 step ledger root --db "$db"
+echo; echo "# any partner can read one event and prove it is in the signed tree"
+step ledger event --db "$db" --seq 11
 step ledger prove --db "$db" --seq 11
 echo
 echo "Done. The database is $db; try: $bin --json stock show --db $db"

@@ -219,6 +219,31 @@ void add_ledger_maintenance_commands(CLI::App& root, CliOptions& options) {
           text);
     if (!drift.empty() && !repaired) throw CommandExit{kExitFailure};
   });
+  auto* event = ledger->add_subcommand("event", "Show one journaled event in readable form");
+  event->add_option("--db", a->db)->required();
+  event->add_option("--seq", a->id, "Sequence number (= Merkle leaf index)")->required();
+  event->callback([a, &options] {
+    auto ledger = open_reader(a->db);
+    auto data = ledger->journal().event(a->id);
+    if (!data) exit_with_error(data.error());
+    auto description = describe_stored_event(*data);
+    if (!description) exit_with_error(description.error());
+    json::array fields;
+    std::string text =
+        fmt::format("seq {} {} at {}", a->id, description->kind, format_time(description->time_ms));
+    for (const EventField& field : description->fields) {
+      json::value value = field.is_number ? json::value(std::stoll(field.value))
+                                          : json::value(json::string(field.value));
+      fields.push_back(json::object{{"name", field.name}, {"value", value}});
+      text += fmt::format("\n  {} {}", field.name, field.value);
+    }
+    print(options,
+          json::object{{"seq", a->id},
+                       {"kind", description->kind},
+                       {"time", format_time(description->time_ms)},
+                       {"fields", std::move(fields)}},
+          text);
+  });
   auto* snapshot = ledger->add_subcommand("snapshot", "Write a snapshot of the current state");
   snapshot->add_option("--db", a->db)->required();
   snapshot->callback([a, &options] {

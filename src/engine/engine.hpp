@@ -65,6 +65,22 @@ class Engine {
   LedgerState state_;
 };
 
+// One stored event in readable form: its kind, time and fields in encoding order
+// (repeated names, such as one "sku" per reservation line, keep their order).
+struct EventField {
+  std::string name;
+  std::string value;
+  bool is_number = false;
+};
+struct EventDescription {
+  std::string kind;
+  TimeMs time_ms = 0;
+  std::vector<EventField> fields;
+};
+// Decodes one event on its own, without replaying earlier ones.
+// Errors: corruption when the bytes are not a valid event.
+Result<EventDescription> describe_stored_event(std::span<const uint8_t> data);
+
 // FNV-1a 64 of a reserve request's canonical form: what "same body" means for an
 // idempotency key.
 uint64_t reserve_fingerprint(const Reserve& request);

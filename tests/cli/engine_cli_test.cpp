@@ -317,6 +317,18 @@ TEST_F(EngineCliTest, ReleaseExtendAndExpireSession) {
   ASSERT_TRUE(rebuild.contains("drift"));
   EXPECT_TRUE(rebuild.at("drift").as_array().empty()) << json::serialize(rebuild);
   EXPECT_EQ(run({"ledger", "verify", "--db", db_}).exit_code, 0);
+
+  // The newest event is the expiry: readable on its own, naming the reservation.
+  int64_t tree_size = number(run_json({"ledger", "root", "--db", db_}), "tree_size");
+  json::object last =
+      run_json({"ledger", "event", "--db", db_, "--seq", std::to_string(tree_size - 1)});
+  EXPECT_EQ(text(last, "kind"), "expired") << json::serialize(last);
+  const json::array& fields = last.at("fields").as_array();
+  ASSERT_EQ(fields.size(), 1u);
+  EXPECT_EQ(fields[0].as_object().at("name").as_string(), "reservation_id");
+  EXPECT_EQ(fields[0].as_object().at("value").to_number<int64_t>(), short_id);
+  expect_domain_error({"ledger", "event", "--db", db_, "--seq", std::to_string(tree_size)},
+                      "not_found", "seq");
 }
 
 TEST_F(EngineCliTest, TransferAndReturnFlows) {

@@ -169,6 +169,36 @@ TEST_F(CodecTest, EveryKindRoundTripsFieldForField) {
   }
 }
 
+TEST_F(CodecTest, EveryKindDescribesOnItsOwnWithNamesNotIndexes) {
+  for (const Event& event : every_kind()) {
+    Bytes bytes = encode(event);
+    auto description = describe_stored_event(bytes);
+    ASSERT_TRUE(description.has_value()) << description.error().to_string();
+    EXPECT_EQ(description->kind, event_kind_name(static_cast<EventKind>(bytes[0])));
+    EXPECT_EQ(description->time_ms, event.time_ms);
+    EXPECT_FALSE(description->fields.empty());
+  }
+  // A reservation lists its lines with GTINs and location ids, in order.
+  auto reserved = describe_stored_event(encode(every_kind()[7]));
+  ASSERT_TRUE(reserved.has_value());
+  std::vector<std::string> skus;
+  for (const EventField& field : reserved->fields) {
+    if (field.name == "sku") skus.push_back(field.value);
+    if (field.name == "order_id") {
+      EXPECT_EQ(field.value, "order-1");
+    }
+    if (field.name == "reservation_id") {
+      EXPECT_TRUE(field.is_number);
+    }
+  }
+  EXPECT_EQ(skus, (std::vector<std::string>{kGtinA, kGtinB, kGtinA}));
+  Bytes truncated = encode(every_kind()[7]);
+  truncated.pop_back();
+  auto bad = describe_stored_event(truncated);
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_EQ(bad.error().code, ErrorCode::corruption);
+}
+
 TEST_F(CodecTest, KindTagsAreTheDocumentedOnDiskNumbers) {
   EXPECT_EQ(encode(Event{0, SkuPutEvent{kGtinA, "x"}})[0], 1);
   EXPECT_EQ(encode(Event{0, ReservedEvent{1, "o", 0, "", 0, 1, false, {StockLine{0, 0, 1}}}})[0],
