@@ -32,5 +32,6 @@ void add_order_commands(CLI::App& root, CliOptions& options);
 // `ledger rebuild|snapshot`; call after add_ledger_commands (it extends `ledger`).
 void add_ledger_maintenance_commands(CLI::App& root, CliOptions& options);
 void add_bench_commands(CLI::App& root, CliOptions& options);
+void add_forecast_commands(CLI::App& root, CliOptions& options);
 
 }  // namespace livechain::cli

@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   livechain::cli::add_ledger_maintenance_commands(app, options);
   livechain::cli::add_merkle_commands(app, options);
   livechain::cli::add_bench_commands(app, options);
+  livechain::cli::add_forecast_commands(app, options);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& help) {

@@ -64,7 +64,8 @@ bool seasonality_test(std::span<const double> series, int period) {
     if (lag < m) acf_squares_sum += acf * acf;
     if (lag == m) acf_at_period = acf;
   }
-  const double limit = 1.645 / std::sqrt(static_cast<double>(n)) * std::sqrt(1 + 2 * acf_squares_sum);
+  const double limit =
+      1.645 / std::sqrt(static_cast<double>(n)) * std::sqrt(1 + 2 * acf_squares_sum);
   return std::fabs(acf_at_period) > limit;
 }
 

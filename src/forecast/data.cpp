@@ -93,9 +93,9 @@ Result<std::vector<NamedSeries>> read_wide_series(const std::filesystem::path& p
       errno = 0;
       const double value = std::strtod(cell.c_str(), &end);
       if (ended || end == cell.c_str() || *end != '\0' || errno != 0 || !std::isfinite(value)) {
-        return fail(ErrorCode::corruption, path.string(),
-                    fmt::format("row {} column {}: '{}' is not a value of the series", r + 2,
-                                c + 1, cell));
+        return fail(
+            ErrorCode::corruption, path.string(),
+            fmt::format("row {} column {}: '{}' is not a value of the series", r + 2, c + 1, cell));
       }
       named.values.push_back(value);
     }

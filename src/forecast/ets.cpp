@@ -142,8 +142,9 @@ Result<void> check_fit_input(std::span<const double> y, int period, const EtsSpe
   }
   const size_t needed = seasonal ? 2 * static_cast<size_t>(period) + 2 : 4;
   if (y.size() < needed) {
-    return fail(ErrorCode::invalid_argument, "series",
-                fmt::format("{} values, {} needs at least {}", y.size(), ets_spec_name(spec), needed));
+    return fail(
+        ErrorCode::invalid_argument, "series",
+        fmt::format("{} values, {} needs at least {}", y.size(), ets_spec_name(spec), needed));
   }
   const bool multiplicative =
       spec.error == ErrorKind::multiplicative || spec.season == SeasonKind::multiplicative;
@@ -159,9 +160,7 @@ Result<void> check_fit_input(std::span<const double> y, int period, const EtsSpe
 std::string ets_spec_name(const EtsSpec& spec) {
   std::string name = spec.error == ErrorKind::additive ? "A" : "M";
   name += spec.trend == TrendKind::none ? "N" : spec.trend == TrendKind::additive ? "A" : "Ad";
-  name += spec.season == SeasonKind::none       ? "N"
-          : spec.season == SeasonKind::additive ? "A"
-                                                : "M";
+  name += spec.season == SeasonKind::none ? "N" : spec.season == SeasonKind::additive ? "A" : "M";
   return name;
 }
 
@@ -181,7 +180,8 @@ Result<EtsModel> ets_fit(std::span<const double> y, int period, const EtsSpec& s
   if (layout.damped) start.push_back(0.95), steps.push_back(-0.05);
   start.push_back(level0), steps.push_back(0.05 * std::max(std::fabs(level0), 1e-3 * scale + 1e-9));
   if (layout.trend) {
-    start.push_back(trend0), steps.push_back(std::max(0.2 * std::fabs(trend0), 1e-3 * scale + 1e-9));
+    start.push_back(trend0),
+        steps.push_back(std::max(0.2 * std::fabs(trend0), 1e-3 * scale + 1e-9));
   }
   auto objective = [&](std::span<const double> x) {
     const Params p = unpack(layout, x);
@@ -216,10 +216,12 @@ Result<EtsModel> ets_auto(std::span<const double> y, int period) {
   if (auto ok = validate_input(y, period, 1); !ok) return std::unexpected(ok.error());
   const bool positive = std::all_of(y.begin(), y.end(), [](double v) { return v > 0; });
   const bool seasonal = period >= 2 && y.size() >= 2 * static_cast<size_t>(period) + 2;
-  Result<EtsModel> best = fail(ErrorCode::invalid_argument, "series", "no ETS model could be fitted");
+  Result<EtsModel> best =
+      fail(ErrorCode::invalid_argument, "series", "no ETS model could be fitted");
   for (ErrorKind error : {ErrorKind::additive, ErrorKind::multiplicative}) {
     for (TrendKind trend : {TrendKind::none, TrendKind::additive, TrendKind::damped}) {
-      for (SeasonKind season : {SeasonKind::none, SeasonKind::additive, SeasonKind::multiplicative}) {
+      for (SeasonKind season :
+           {SeasonKind::none, SeasonKind::additive, SeasonKind::multiplicative}) {
         const bool multiplicative =
             error == ErrorKind::multiplicative || season == SeasonKind::multiplicative;
         if (multiplicative && !positive) continue;

@@ -101,8 +101,8 @@ SuiteReport run_suite(const std::vector<Task>& tasks,
       if (averages.series == 0) continue;
       if (naive2_averages.size() <= g) naive2_averages.resize(g + 1);
       if (method.name == "naive2") naive2_averages[g] = averages;
-      const auto relative = owa(averages.smape, averages.mase, naive2_averages[g].smape,
-                                naive2_averages[g].mase);
+      const auto relative =
+          owa(averages.smape, averages.mase, naive2_averages[g].smape, naive2_averages[g].mase);
       report.scores.push_back(MethodScore{groups[g].first, method.name, averages.smape,
                                           averages.mase, relative ? *relative : NAN,
                                           averages.series, run.seconds, run.failures});
@@ -139,8 +139,8 @@ Result<SuiteReport> evaluate_m3(const std::filesystem::path& data_dir,
                                 const EvaluateOptions& options) {
   if (auto ok = check_options(options); !ok) return std::unexpected(ok.error());
   static const std::vector<std::string> kCategories{"YEARLY", "QUARTERLY", "MONTHLY", "OTHER"};
-  if (!options.category.empty() && std::find(kCategories.begin(), kCategories.end(),
-                                             options.category) == kCategories.end()) {
+  if (!options.category.empty() &&
+      std::find(kCategories.begin(), kCategories.end(), options.category) == kCategories.end()) {
     return fail(ErrorCode::invalid_argument, "category",
                 "must be YEARLY, QUARTERLY, MONTHLY or OTHER");
   }
@@ -154,7 +154,8 @@ Result<SuiteReport> evaluate_m3(const std::filesystem::path& data_dir,
   for (size_t r = 0; r < info->rows.size(); ++r) {
     const auto& row = info->rows[r];
     if (row.size() < 5) {
-      return fail(ErrorCode::corruption, "M3-info.csv", fmt::format("row {}: too few columns", r + 2));
+      return fail(ErrorCode::corruption, "M3-info.csv",
+                  fmt::format("row {}: too few columns", r + 2));
     }
     if (!options.category.empty() && row[1] != options.category) continue;
     if (options.series_limit > 0 && tasks.size() >= options.series_limit) break;
@@ -180,8 +181,8 @@ Result<SuiteReport> evaluate_m3(const std::filesystem::path& data_dir,
   return run_suite(tasks, groups, detail::methods_for("m3"), options.threads);
 }
 
-Result<SuiteReport> evaluate_m4(const std::filesystem::path& data_dir,
-                                const std::string& frequency, const EvaluateOptions& options) {
+Result<SuiteReport> evaluate_m4(const std::filesystem::path& data_dir, const std::string& frequency,
+                                const EvaluateOptions& options) {
   if (auto ok = check_options(options); !ok) return std::unexpected(ok.error());
   if (frequency != "Weekly" && frequency != "Hourly") {
     return fail(ErrorCode::invalid_argument, "frequency", "must be Weekly or Hourly");

@@ -152,8 +152,7 @@ Result<double> mase(std::span<const double> train, int m, std::span<const double
                     std::span<const double> forecast);
 
 // ½·(smape/smape_naive2 + mase/mase_naive2). Errors: "naive2" figures ≤ 0.
-Result<double> owa(double smape_value, double mase_value, double smape_naive2,
-                   double mase_naive2);
+Result<double> owa(double smape_value, double mase_value, double smape_naive2, double mase_naive2);
 
 // ---- per-series forecaster selection ------------------------------------------------
 
@@ -176,8 +175,7 @@ struct BacktestSpec {
   int min_train = 0;  // 0: max(2·period, 8)
 };
 Result<Forecast> backtest_combine(std::span<const double> series, int period, int horizon,
-                                  std::span<const Candidate> candidates,
-                                  const BacktestSpec& spec);
+                                  std::span<const Candidate> candidates, const BacktestSpec& spec);
 
 // ---- evaluation runners (M3, M4) -----------------------------------------------------
 
@@ -215,7 +213,7 @@ Result<SuiteReport> evaluate_m3(const std::filesystem::path& data_dir,
 
 // The same on M4 "Weekly" (m = 1, h = 13) or "Hourly" (m = 24, h = 48) from
 // {frequency}-train.csv.gz / -test.csv.gz. Errors: "frequency", files as evaluate_m3.
-Result<SuiteReport> evaluate_m4(const std::filesystem::path& data_dir,
-                                const std::string& frequency, const EvaluateOptions& options);
+Result<SuiteReport> evaluate_m4(const std::filesystem::path& data_dir, const std::string& frequency,
+                                const EvaluateOptions& options);
 
 }  // namespace livechain::forecast

@@ -67,6 +67,50 @@ Result<Forecast> comb_ets_theta_damped(std::span<const double> y, int period, in
   return floor_at_zero(y, combined);
 }
 
+// Mean of the last `cycles` full cycles at each position (fewer when the series is
+// shorter), repeated over the horizon.
+Result<Forecast> seasonal_mean(std::span<const double> y, int period, int cycles, int horizon) {
+  if (auto ok = validate_input(y, period, horizon); !ok) return std::unexpected(ok.error());
+  const size_t n = y.size(), m = static_cast<size_t>(period);
+  const size_t used = std::min<size_t>(static_cast<size_t>(cycles), n / m);
+  if (used == 0) return naive(y, horizon);
+  Forecast forecast(static_cast<size_t>(horizon), 0.0);
+  for (size_t h = 0; h < forecast.size(); ++h) {
+    for (size_t k = 1; k <= used; ++k) forecast[h] += y[n - k * m + h % m];
+    forecast[h] /= static_cast<double>(used);
+  }
+  return forecast;
+}
+
+// Runs `Fn` with a fixed period (e.g. 168 = one week of hours) when the series holds
+// three such cycles, else with the given one.
+template <int kPeriod, Result<Forecast> (*Fn)(std::span<const double>, int, int)>
+Result<Forecast> with_period(std::span<const double> y, int period, int horizon) {
+  const bool fits = y.size() >= 3 * static_cast<size_t>(kPeriod);
+  return Fn(y, fits ? kPeriod : period, horizon);
+}
+
+template <int kCycles>
+Result<Forecast> run_seasonal_mean(std::span<const double> y, int period, int horizon) {
+  return seasonal_mean(y, period, kCycles, horizon);
+}
+
+constexpr int kWeekHours = 168;
+
+const Candidate kHourlyCandidates[] = {
+    {"snaive", run_snaive},
+    {"snaive-week", with_period<kWeekHours, run_snaive>},
+    {"mean-7-days", run_seasonal_mean<7>},
+    {"mean-3-weeks", with_period<kWeekHours, run_seasonal_mean<3>>},
+    {"theta-week", with_period<kWeekHours, theta>},
+    {"ses-week", with_period<kWeekHours, seasonally_adjusted<ses>>},
+};
+
+Result<Forecast> backtest_hourly(std::span<const double> y, int period, int horizon) {
+  return floor_at_zero(y, backtest_combine(y, period, horizon, kHourlyCandidates,
+                                           BacktestSpec{.origins = 3, .step = 0, .top_k = 2}));
+}
+
 }  // namespace
 
 std::vector<Method> methods_for(const std::string& dataset) {
@@ -76,7 +120,14 @@ std::vector<Method> methods_for(const std::string& dataset) {
   methods.push_back({"damped", seasonally_adjusted<damped>});
   methods.push_back({"theta", theta});
   methods.push_back({"ets", run_ets});
-  methods.push_back({kSubmittedMethod, comb_ets_theta_damped});
+  if (dataset == "m4-hourly") {
+    for (const auto& candidate : kHourlyCandidates) {
+      if (candidate.name != "snaive") methods.push_back({candidate.name, candidate.run});
+    }
+    methods.push_back({kSubmittedMethod, backtest_hourly});
+  } else {
+    methods.push_back({kSubmittedMethod, comb_ets_theta_damped});
+  }
   LC_ASSERT(dataset == "m3" || dataset == "m4-weekly" || dataset == "m4-hourly");
   LC_ASSERT(methods.front().name == "naive2");
   return methods;

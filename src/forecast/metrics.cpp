@@ -25,7 +25,8 @@ Result<void> check_pair(std::span<const double> actual, std::span<const double> 
       return fail(ErrorCode::invalid_argument, "actual", fmt::format("value {} is not finite", i));
     }
     if (!std::isfinite(forecast[i])) {
-      return fail(ErrorCode::invalid_argument, "forecast", fmt::format("value {} is not finite", i));
+      return fail(ErrorCode::invalid_argument, "forecast",
+                  fmt::format("value {} is not finite", i));
     }
   }
   return {};
@@ -61,8 +62,7 @@ Result<double> mase(std::span<const double> train, int m, std::span<const double
   return error / static_cast<double>(actual.size()) / scale;
 }
 
-Result<double> owa(double smape_value, double mase_value, double smape_naive2,
-                   double mase_naive2) {
+Result<double> owa(double smape_value, double mase_value, double smape_naive2, double mase_naive2) {
   if (!(smape_naive2 > 0) || !(mase_naive2 > 0)) {
     return fail(ErrorCode::invalid_argument, "naive2", "sMAPE and MASE of Naive2 must be > 0");
   }
@@ -77,8 +77,8 @@ std::vector<double> backtest_errors(std::span<const double> series, int period, 
                                     const BacktestSpec& spec) {
   const size_t n = series.size(), h = static_cast<size_t>(horizon);
   const size_t step = spec.step > 0 ? static_cast<size_t>(spec.step) : h;
-  const size_t min_train = spec.min_train > 0 ? static_cast<size_t>(spec.min_train)
-                                              : std::max<size_t>(2 * period, 8);
+  const size_t min_train =
+      spec.min_train > 0 ? static_cast<size_t>(spec.min_train) : std::max<size_t>(2 * period, 8);
   std::vector<double> errors(candidates.size(), 0.0);
   int origins_used = 0;
   for (int k = 0; k < spec.origins; ++k) {
@@ -88,7 +88,8 @@ std::vector<double> backtest_errors(std::span<const double> series, int period, 
     const auto actual = series.subspan(n - held_out, h);
     for (size_t c = 0; c < candidates.size(); ++c) {
       auto forecast = candidates[c].run(train, period, horizon);
-      auto error = forecast ? smape(actual, *forecast) : Result<double>(std::unexpected(forecast.error()));
+      auto error =
+          forecast ? smape(actual, *forecast) : Result<double>(std::unexpected(forecast.error()));
       errors[c] += error ? *error : std::numeric_limits<double>::infinity();
     }
     ++origins_used;
@@ -100,8 +101,7 @@ std::vector<double> backtest_errors(std::span<const double> series, int period, 
 }  // namespace
 
 Result<Forecast> backtest_combine(std::span<const double> series, int period, int horizon,
-                                  std::span<const Candidate> candidates,
-                                  const BacktestSpec& spec) {
+                                  std::span<const Candidate> candidates, const BacktestSpec& spec) {
   if (auto ok = validate_input(series, period, horizon); !ok) return std::unexpected(ok.error());
   if (candidates.empty()) return fail(ErrorCode::invalid_argument, "candidates", "is empty");
   if (spec.top_k < 1) return fail(ErrorCode::invalid_argument, "top_k", "must be ≥ 1");
