@@ -28,7 +28,9 @@ namespace {
 constexpr int kBenchSkus = 1000;
 constexpr int kBenchRegions = 4;
 constexpr size_t kReservesPerSubmission = 512;
-constexpr int kSubmissionsInFlightMax = 64;
+// In flight = this many submissions of 512 (like that many concurrent clients): enough to
+// cover two group commits of latency, or throughput is bounded by the window, not the engine.
+constexpr int kSubmissionsInFlightMax = 512;
 
 struct BenchArgs {
   double seconds = 10;

@@ -119,8 +119,8 @@ Result<LocationIndex> Engine::Handlers::pick_location(const Reserve& c, size_t l
 Result<StockLines> Engine::Handlers::resolve_reserve_lines(const Reserve& c) const {
   StockLines explicit_lines;
   StockLines open_lines;  // location chosen by the engine; `location` unused here
-  std::vector<size_t> first_index_of_open;
-  std::vector<size_t> first_index_of_explicit;
+  boost::container::small_vector<size_t, 4> first_index_of_open;  // no heap for small orders
+  boost::container::small_vector<size_t, 4> first_index_of_explicit;
   for (size_t i = 0; i < c.lines.size(); ++i) {
     const LineRequest& request = c.lines[i];
     auto sku_index = for_line(sku("sku", request.gtin), i, "sku");

@@ -24,7 +24,7 @@ namespace livechain::engine {
 
 struct SequencerOptions {
   size_t queue_commands_max = 1 << 20;  // submitted, not yet executed: beyond → busy
-  size_t batch_commands_max = 1 << 16;  // commands per group commit
+  size_t batch_commands_max = 1 << 14;  // commands per group commit
   size_t submission_commands_max = 1 << 14;
 };
 

@@ -46,14 +46,8 @@ const std::vector<LocationIndex>& LedgerState::locations_of_sku(SkuIndex sku) co
   return locations_by_sku_[sku];
 }
 
-std::optional<uint32_t> LedgerState::distance_km(uint32_t region_a, uint32_t region_b) const {
-  if (region_a == region_b) return 0;
-  if (distance_dense_stride_ > 0) {
-    LC_DASSERT(region_a < distance_dense_stride_ && region_b < distance_dense_stride_);
-    uint32_t km = distance_dense_km_[region_a * distance_dense_stride_ + region_b];
-    if (km == kDistanceUnknown) return std::nullopt;
-    return km;
-  }
+std::optional<uint32_t> LedgerState::sparse_distance_km(uint32_t region_a,
+                                                        uint32_t region_b) const {
   return find_in(distance_km_, region_pair_key(region_a, region_b));
 }
 

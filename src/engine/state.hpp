@@ -111,7 +111,16 @@ class LedgerState final : public NameTables {
   }
   const Balance& balance_at(uint32_t balance_index) const { return balances_[balance_index]; }
   // Distance between two regions; 0 for the same region, nullopt when unknown.
-  std::optional<uint32_t> distance_km(uint32_t region_a, uint32_t region_b) const;
+  // Inline fast path: location picking asks once per candidate location.
+  std::optional<uint32_t> distance_km(uint32_t region_a, uint32_t region_b) const {
+    if (region_a == region_b) return 0;
+    if (distance_dense_stride_ > 0) {
+      uint32_t km = distance_dense_km_[region_a * distance_dense_stride_ + region_b];
+      if (km == kDistanceUnknown) return std::nullopt;
+      return km;
+    }
+    return sparse_distance_km(region_a, region_b);
+  }
   const PendingReservation* pending(uint64_t reservation_id) const;
   std::optional<ReservationStatus> status(uint64_t reservation_id) const;
   const TransferRecord* transfer(uint64_t transfer_id) const;
@@ -181,6 +190,7 @@ class LedgerState final : public NameTables {
   std::vector<uint32_t> distance_dense_km_;
   uint32_t distance_dense_stride_ = 0;
   void rebuild_distance_matrix();
+  std::optional<uint32_t> sparse_distance_km(uint32_t region_a, uint32_t region_b) const;
   std::vector<Balance> balances_;
   boost::unordered_flat_map<uint64_t, uint32_t> balance_by_key_;  // sku << 32 | location
   std::vector<std::vector<LocationIndex>> locations_by_sku_;

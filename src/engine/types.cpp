@@ -43,9 +43,4 @@ std::optional<ReturnGrade> parse_return_grade(std::string_view text) {
   return parse<ReturnGrade>(kGrades, text);
 }
 
-bool sells_to_buyers(LocationKind kind) {
-  return kind == LocationKind::dc || kind == LocationKind::front_warehouse ||
-         kind == LocationKind::store;
-}
-
 }  // namespace livechain::engine

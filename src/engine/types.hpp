@@ -26,8 +26,12 @@ std::optional<LocationKind> parse_location_kind(std::string_view text);
 std::optional<ChannelKind> parse_channel_kind(std::string_view text);
 std::optional<ReturnGrade> parse_return_grade(std::string_view text);
 
-// Locations that may fill a reservation line when the caller names none.
-bool sells_to_buyers(LocationKind kind);
+// Locations that may fill a reservation line when the caller names none. Inline: it is
+// called for every candidate location of every reservation line.
+inline bool sells_to_buyers(LocationKind kind) {
+  return kind == LocationKind::dc || kind == LocationKind::front_warehouse ||
+         kind == LocationKind::store;
+}
 
 // Per SKU × location. available = on_hand − reserved (spot); presale sells against
 // presale_planned. The counters below the line are cumulative and never decrease;
