@@ -9,6 +9,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libfmt-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-format
+  libxgboost-dev
 )
 
 missing=()

@@ -33,5 +33,6 @@ void add_order_commands(CLI::App& root, CliOptions& options);
 void add_ledger_maintenance_commands(CLI::App& root, CliOptions& options);
 void add_bench_commands(CLI::App& root, CliOptions& options);
 void add_forecast_commands(CLI::App& root, CliOptions& options);
+void add_twin_commands(CLI::App& root, CliOptions& options);
 
 }  // namespace livechain::cli

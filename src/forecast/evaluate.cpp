@@ -103,9 +103,9 @@ SuiteReport run_suite(const std::vector<Task>& tasks,
       if (method.name == "naive2") naive2_averages[g] = averages;
       const auto relative =
           owa(averages.smape, averages.mase, naive2_averages[g].smape, naive2_averages[g].mase);
-      report.scores.push_back(MethodScore{groups[g].first, method.name, averages.smape,
-                                          averages.mase, relative ? *relative : NAN,
-                                          averages.series, run.seconds, run.failures});
+      report.scores.push_back(MethodScore{
+          groups[g].first, method.name, averages.smape, averages.mase, relative ? *relative : NAN,
+          averages.series, run.seconds, run.failures, "", NAN, NAN});
     }
     if (method.name == detail::kSubmittedMethod) {
       report.submitted_method = method.name;

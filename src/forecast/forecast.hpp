@@ -17,6 +17,7 @@
 //    deterministic and safe to call concurrently on different data.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <filesystem>
 #include <span>
@@ -186,6 +187,10 @@ struct MethodScore {
   int series = 0;
   double seconds = 0;  // wall time of that method's forecasts over the dataset
   int failures = 0;    // series where the method failed and naive was scored instead
+  // Real-data suites (real.hpp) only: the protocol's task ("A-units", "oj-promoted", …),
+  // WAPE and bias; sMAPE/OWA are NaN there. The competition suites leave these unset.
+  std::string task;
+  double wape = NAN, bias = NAN;
 };
 
 struct SeriesForecast {

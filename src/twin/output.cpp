@@ -1,0 +1,115 @@
+// KPI and history files. Fixed key order and fixed decimals: equal runs, equal bytes.
+#include <fmt/format.h>
+
+#include <fstream>
+
+#include "twin/twin.hpp"
+
+namespace livechain::twin {
+
+namespace {
+
+struct KpiRow {
+  const char* name;
+  std::string value;
+};
+
+std::vector<KpiRow> kpi_rows(const Kpis& k) {
+  const auto f2 = [](double v) { return fmt::format("{:.2f}", v); };
+  const auto f4 = [](double v) { return fmt::format("{:.4f}", v); };
+  const auto i = [](auto v) { return fmt::format("{}", v); };
+  return {
+      {"orders", i(k.orders)},
+      {"orders_reserved", i(k.orders_reserved)},
+      {"orders_committed", i(k.orders_committed)},
+      {"orders_expired_unpaid", i(k.orders_expired_unpaid)},
+      {"orders_cancelled", i(k.orders_cancelled)},
+      {"units_demanded", i(k.units_demanded)},
+      {"units_sold", i(k.units_sold)},
+      {"fill_rate", f4(k.fill_rate)},
+      {"stockout_sku_minutes", i(k.stockout_sku_minutes)},
+      {"oversold_units", i(k.oversold_units)},
+      {"lost_sales_units", i(k.lost_sales_units)},
+      {"lost_sales_cny", f2(k.lost_sales_cny)},
+      {"gmv_cny", f2(k.gmv_cny)},
+      {"gross_margin_cny", f2(k.gross_margin_cny)},
+      {"end_overstock_units", i(k.end_overstock_units)},
+      {"end_overstock_value_cny", f2(k.end_overstock_value_cny)},
+      {"transfers", i(k.transfers)},
+      {"transfer_units", i(k.transfer_units)},
+      {"transfer_cost_cny", f2(k.transfer_cost_cny)},
+      {"fulfilment_hours_p50", f2(k.fulfilment_hours_p50)},
+      {"fulfilment_hours_p95", f2(k.fulfilment_hours_p95)},
+      {"sla_breaches", i(k.sla_breaches)},
+      {"returns", i(k.returns)},
+      {"returned_units", i(k.returned_units)},
+      {"return_processing_hours_p50", f2(k.return_processing_hours_p50)},
+      {"return_processing_hours_p95", f2(k.return_processing_hours_p95)},
+      {"written_off_units", i(k.written_off_units)},
+      {"peak_orders_per_min", fmt::format("{:.0f}", k.peak_orders_per_min)},
+      {"engine_commands", i(k.engine_commands)},
+      {"engine_events", i(k.engine_events)},
+  };
+}
+
+Result<void> write_text(const std::filesystem::path& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  out.flush();
+  if (!out) return fail(ErrorCode::io_error, "out", "cannot write " + path.string());
+  return {};
+}
+
+}  // namespace
+
+std::string kpis_json(const RunConfig& config, const Kpis& kpis) {
+  std::string out = fmt::format("{{\n  \"scenario\": \"{}\",\n  \"seed\": {},\n  \"params\": {{",
+                                config.scenario.id, config.seed);
+  for (size_t n = 0; n < config.scenario.params.size(); ++n) {
+    const auto& param = config.scenario.params[n];
+    out += fmt::format("{}\n    \"{}\": {}", n ? "," : "", param.name, param.value);
+  }
+  out += "\n  },\n  \"kpis\": {";
+  const auto rows = kpi_rows(kpis);
+  for (size_t n = 0; n < rows.size(); ++n) {
+    out += fmt::format("{}\n    \"{}\": {}", n ? "," : "", rows[n].name, rows[n].value);
+  }
+  out += "\n  }\n}\n";
+  return out;
+}
+
+std::string kpis_csv(const Kpis& kpis) {
+  std::string out = "kpi,value\n";
+  for (const auto& row : kpi_rows(kpis)) out += fmt::format("{},{}\n", row.name, row.value);
+  return out;
+}
+
+Result<void> write_outputs(const std::filesystem::path& out_dir, const RunConfig& config,
+                           const RunResult& result) {
+  std::error_code error;
+  std::filesystem::create_directories(out_dir / "history", error);
+  if (error) return fail(ErrorCode::io_error, "out", out_dir.string() + ": " + error.message());
+  const History& h = result.history;
+  const std::pair<const char*, std::string> files[] = {
+      {"kpis.json", kpis_json(config, result.kpis)},
+      {"kpis.csv", kpis_csv(result.kpis)},
+      {"history/catalog.csv", h.catalog_csv},
+      {"history/sessions.csv", h.sessions_csv},
+      {"history/signals.csv",
+       "session_id,minute,viewers,comments,buy_intent_comments,sentiment,add_to_cart,orders,"
+       "units_reserved,lost_units,stockout_skus\n" +
+           h.signals_csv},
+      {"history/sales.csv",
+       "session_id,minute,gtin,units_demanded,units_reserved,lost_units\n" + h.sales_csv},
+      {"history/returns.csv",
+       "return_id,reservation_id,gtin,category,reason,units,received_ms,graded_ms,grade\n" +
+           h.returns_csv},
+  };
+  for (const auto& [name, text] : files) {
+    auto written = write_text(out_dir / name, text);
+    if (!written) return written;
+  }
+  return {};
+}
+
+}  // namespace livechain::twin
