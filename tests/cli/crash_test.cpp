@@ -27,6 +27,8 @@
 
 #include <gtest/gtest.h>
 
+#include "support/temp_dir.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -90,18 +92,7 @@ std::vector<std::string> complete_lines(const std::string& path) {
   return lines;
 }
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "lc-crash-XXXXXX").string();
-    path_ = ::mkdtemp(pattern.data());
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using livechain::test_support::TempDir;
 
 RunResult run_cli(const TempDir& dir, const std::vector<std::string>& args) {
   std::string out_path = dir.path() + "/cli.out";

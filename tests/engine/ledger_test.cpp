@@ -6,7 +6,9 @@
 // over a real SQLite file in a temporary directory: reopen, snapshot recovery,
 // read-only mode and diff_states.
 #include <gtest/gtest.h>
+
 #include <stdlib.h>
+#include "support/temp_dir.hpp"
 
 #include <climits>
 #include <filesystem>
@@ -969,20 +971,7 @@ TEST_F(EngineTest, Queries) {
 
 // ---- Ledger over SQLite -------------------------------------------------------
 
-class TempDir {
- public:
-  TempDir() {
-    char pattern[] = "/tmp/livechain-ledger-test-XXXXXX";
-    const char* made = ::mkdtemp(pattern);
-    EXPECT_NE(made, nullptr);
-    path_ = made != nullptr ? made : "/tmp";
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+using livechain::test_support::TempDir;
 
 std::vector<Command> ledger_workload() {
   std::vector<Command> commands = {

@@ -17,7 +17,9 @@
 // The seed comes from LIVECHAIN_SEED (one run) or std::random_device (a few runs); it
 // is printed as SEED=<n>, and a failure says "reproduce with LIVECHAIN_SEED=<n>".
 #include <gtest/gtest.h>
+
 #include <stdlib.h>
+#include "support/temp_dir.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -1102,20 +1104,7 @@ TEST(RandomizedModel, EngineAgreesWithTheReferenceModel) {
   }
 }
 
-class TempDir {
- public:
-  TempDir() {
-    char pattern[] = "/tmp/livechain-model-test-XXXXXX";
-    const char* made = ::mkdtemp(pattern);
-    EXPECT_NE(made, nullptr);
-    path_ = made != nullptr ? made : "/tmp";
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+using livechain::test_support::TempDir;
 
 TEST(RandomizedModel, LedgerOnSqliteAgreesAndReopensIdentically) {
   uint64_t seed = seeds().front();

@@ -6,7 +6,9 @@
 // to a replay of the journal. Thread interleavings are not reproducible, but each
 // thread's workload is: the seed is printed as SEED=<n>.
 #include <gtest/gtest.h>
+
 #include <stdlib.h>
+#include "support/temp_dir.hpp"
 
 #include <atomic>
 #include <condition_variable>
@@ -63,20 +65,7 @@ std::vector<Command> world(int64_t units_each) {
 }
 constexpr uint64_t kWorldEvents = 9;
 
-class TempDir {
- public:
-  TempDir() {
-    char pattern[] = "/tmp/livechain-sequencer-test-XXXXXX";
-    const char* made = ::mkdtemp(pattern);
-    EXPECT_NE(made, nullptr);
-    path_ = made != nullptr ? made : "/tmp";
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+using livechain::test_support::TempDir;
 
 // A signed journal on a fresh SQLite database.
 class DurableJournal {

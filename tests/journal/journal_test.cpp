@@ -4,8 +4,10 @@
 #include "journal/journal.hpp"
 
 #include <gtest/gtest.h>
+
 #include <sqlite3.h>
 #include <stdlib.h>
+#include "support/temp_dir.hpp"
 
 #include <cstdio>
 #include <filesystem>
@@ -25,20 +27,7 @@ uint64_t test_seed() {
   return seed;
 }
 
-class TempDir {
- public:
-  TempDir() {
-    char pattern[] = "/tmp/livechain-journal-test-XXXXXX";
-    const char* made = ::mkdtemp(pattern);
-    EXPECT_NE(made, nullptr);
-    path_ = made != nullptr ? made : "/tmp";
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+using livechain::test_support::TempDir;
 
 Bytes random_event(std::mt19937_64& rng, size_t size_max) {
   Bytes event(std::uniform_int_distribution<size_t>(0, size_max)(rng));

@@ -2,10 +2,12 @@
 #include "journal/signer.hpp"
 
 #include <gtest/gtest.h>
+
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include "support/temp_dir.hpp"
 
 #include <cstdio>
 #include <filesystem>
@@ -16,20 +18,7 @@
 namespace livechain::journal {
 namespace {
 
-class TempDir {
- public:
-  TempDir() {
-    char pattern[] = "/tmp/livechain-signer-test-XXXXXX";
-    const char* made = ::mkdtemp(pattern);
-    EXPECT_NE(made, nullptr);
-    path_ = made != nullptr ? made : "/tmp";
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+using livechain::test_support::TempDir;
 
 std::string read_text(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

@@ -2,8 +2,10 @@
 // settings, row round trips and the format checks. The journal's hashing is not
 // involved: batches here carry arbitrary bytes.
 #include <gtest/gtest.h>
+
 #include <sqlite3.h>
 #include <stdlib.h>
+#include "support/temp_dir.hpp"
 
 #include <cstdio>
 #include <filesystem>
@@ -19,20 +21,7 @@ using journal::JournalStorage;
 using journal::StoredBatch;
 using journal::StoredSnapshot;
 
-class TempDir {
- public:
-  TempDir() {
-    char pattern[] = "/tmp/livechain-store-test-XXXXXX";
-    const char* made = ::mkdtemp(pattern);
-    EXPECT_NE(made, nullptr);
-    path_ = made != nullptr ? made : "/tmp";
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+using livechain::test_support::TempDir;
 
 uint64_t test_seed() {
   const char* text = std::getenv("LIVECHAIN_TEST_SEED");
