@@ -27,6 +27,8 @@
 
 #include <gtest/gtest.h>
 
+#include "support/process.hpp"
+
 #include "support/temp_dir.hpp"
 
 #include <algorithm>
@@ -67,18 +69,8 @@ const std::vector<std::string> kSellingLocations = {"DC-1", "ST-1"};
 
 // ---------------------------------------------------------------- processes and files
 
-struct RunResult {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using livechain::test_support::read_file;
+using livechain::test_support::RunResult;
 
 // Complete lines only: a SIGKILL may tear the last line of a log.
 std::vector<std::string> complete_lines(const std::string& path) {
@@ -95,31 +87,7 @@ std::vector<std::string> complete_lines(const std::string& path) {
 using livechain::test_support::TempDir;
 
 RunResult run_cli(const TempDir& dir, const std::vector<std::string>& args) {
-  std::string out_path = dir.path() + "/cli.out";
-  std::string err_path = dir.path() + "/cli.err";
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                   0644);
-  posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                   0644);
-  std::vector<std::string> argv_strings = {LIVECHAIN_BINARY};
-  argv_strings.insert(argv_strings.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& arg : argv_strings) argv.push_back(arg.data());
-  argv.push_back(nullptr);
-  RunResult result;
-  pid_t pid = 0;
-  if (posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ) == 0) {
-    int status = 0;
-    waitpid(pid, &status, 0);
-    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  }
-  posix_spawn_file_actions_destroy(&actions);
-  result.out = read_file(out_path);
-  result.err = read_file(err_path);
-  return result;
+  return livechain::test_support::run_program(LIVECHAIN_BINARY, args, dir.path());
 }
 
 // Starts crash_writer; it dies with this test process if the test is killed.

@@ -17,6 +17,8 @@
 
 #include <gtest/gtest.h>
 
+#include "support/process.hpp"
+
 #include <boost/json/src.hpp>
 #include <chrono>
 #include <filesystem>
@@ -25,8 +27,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-extern char** environ;
 
 namespace {
 
@@ -38,18 +38,8 @@ constexpr const char* kPen14 = "04006381333931";
 constexpr const char* kCup = "96385074";
 constexpr const char* kCup14 = "00000096385074";
 
-struct RunResult {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using livechain::test_support::read_file;
+using livechain::test_support::RunResult;
 
 bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
@@ -83,32 +73,7 @@ class EngineCliTest : public ::testing::Test {
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
   RunResult run(const std::vector<std::string>& args) {
-    std::string out_path = dir_ + "/stdout";
-    std::string err_path = dir_ + "/stderr";
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                     0644);
-    posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                     0644);
-    std::vector<std::string> argv_text = {LIVECHAIN_BINARY};
-    argv_text.insert(argv_text.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (std::string& arg : argv_text) argv.push_back(arg.data());
-    argv.push_back(nullptr);
-    pid_t pid = 0;
-    RunResult result;
-    int rc = posix_spawn(&pid, LIVECHAIN_BINARY, &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    EXPECT_EQ(rc, 0);
-    int status = 0;
-    if (rc == 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status)) {
-      result.exit_code = WEXITSTATUS(status);
-    }
-    result.out = read_file(out_path);
-    result.err = read_file(err_path);
-    return result;
+    return livechain::test_support::run_program(LIVECHAIN_BINARY, args, dir_);
   }
 
   // Runs `livechain --json …`, expects exit 0 and returns stdout parsed as one object.

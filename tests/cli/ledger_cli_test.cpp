@@ -13,6 +13,8 @@
 
 #include <gtest/gtest.h>
 
+#include "support/process.hpp"
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -23,23 +25,10 @@
 #include "journal/journal.hpp"
 #include "journal/merkle.hpp"
 
-extern char** environ;
-
 namespace livechain {
 namespace {
 
-struct Output {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using Output = livechain::test_support::RunResult;
 
 class LedgerCliTest : public ::testing::Test {
  protected:
@@ -54,34 +43,7 @@ class LedgerCliTest : public ::testing::Test {
   // Runs livechain with `args` and `input` on stdin; stdin, stdout and stderr go
   // through files in the temp dir.
   Output run(const std::vector<std::string>& args, const std::string& input = "") {
-    std::string in_path = dir_ + "/stdin";
-    std::string out_path = dir_ + "/stdout";
-    std::string err_path = dir_ + "/stderr";
-    std::ofstream(in_path, std::ios::binary | std::ios::trunc) << input;
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 0, in_path.c_str(), O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                     0644);
-    posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                     0644);
-    std::vector<std::string> argv_text = {LIVECHAIN_BINARY};
-    argv_text.insert(argv_text.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (std::string& arg : argv_text) argv.push_back(arg.data());
-    argv.push_back(nullptr);
-    pid_t pid = 0;
-    Output result;
-    int rc = posix_spawn(&pid, LIVECHAIN_BINARY, &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    EXPECT_EQ(rc, 0);
-    int status = 0;
-    if (rc == 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status)) {
-      result.exit_code = WEXITSTATUS(status);
-    }
-    result.out = slurp(out_path);
-    result.err = slurp(err_path);
-    return result;
+    return livechain::test_support::run_program(LIVECHAIN_BINARY, args, dir_, input);
   }
 
   // `livechain init` then `count` location puts: `count` events in `count` batches.

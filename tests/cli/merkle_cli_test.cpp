@@ -12,6 +12,9 @@
 
 #include <gtest/gtest.h>
 
+#include "support/process.hpp"
+#include "support/temp_dir.hpp"
+
 #include <array>
 #include <cstdio>
 #include <cstdlib>
@@ -19,8 +22,6 @@
 #include <sstream>
 #include <string>
 #include <vector>
-
-extern char** environ;
 
 namespace {
 
@@ -104,63 +105,13 @@ const std::vector<ProofVector> kConsistencyProofs = {
 
 // ---------------------------------------------------------------- running the binary
 
-struct RunResult {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
+using livechain::test_support::read_file;
+using livechain::test_support::RunResult;
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-std::string temp_file_with(const std::string& content) {
-  char path[] = "/tmp/merkle_cli_test.XXXXXX";
-  const int fd = mkstemp(path);
-  EXPECT_GE(fd, 0);
-  size_t written = 0;
-  while (written < content.size()) {
-    const ssize_t n = write(fd, content.data() + written, content.size() - written);
-    EXPECT_GT(n, 0);
-    if (n <= 0) break;
-    written += static_cast<size_t>(n);
-  }
-  close(fd);
-  return path;
-}
-
-// Runs `livechain <args>` with `input` on stdin; stdout/stderr go to temp files.
+// Runs `livechain <args>` with `input` on stdin; stdout/stderr go to a temp dir.
 RunResult run_livechain(const std::vector<std::string>& args, const std::string& input) {
-  const std::string in_path = temp_file_with(input);
-  const std::string out_path = temp_file_with("");
-  const std::string err_path = temp_file_with("");
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, in_path.c_str(), O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_TRUNC, 0);
-  posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_TRUNC, 0);
-  std::vector<std::string> argv_strings = {LIVECHAIN_BINARY};
-  argv_strings.insert(argv_strings.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (std::string& arg : argv_strings) argv.push_back(arg.data());
-  argv.push_back(nullptr);
-  pid_t pid = 0;
-  RunResult run;
-  const int spawned = posix_spawn(&pid, LIVECHAIN_BINARY, &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  EXPECT_EQ(spawned, 0) << "cannot run " << LIVECHAIN_BINARY;
-  if (spawned == 0) {
-    int status = 0;
-    EXPECT_EQ(waitpid(pid, &status, 0), pid);
-    run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  }
-  run.out = read_file(out_path);
-  run.err = read_file(err_path);
-  for (const std::string& path : {in_path, out_path, err_path}) std::remove(path.c_str());
-  return run;
+  livechain::test_support::TempDir dir;
+  return livechain::test_support::run_program(LIVECHAIN_BINARY, args, dir.path(), input);
 }
 
 // The first `count` reference leaves, one per line, each ending in `line_end`.
