@@ -34,5 +34,6 @@ void add_ledger_maintenance_commands(CLI::App& root, CliOptions& options);
 void add_bench_commands(CLI::App& root, CliOptions& options);
 void add_forecast_commands(CLI::App& root, CliOptions& options);
 void add_twin_commands(CLI::App& root, CliOptions& options);
+void add_server_commands(CLI::App& root, CliOptions& options);  // serve, apikey
 
 }  // namespace livechain::cli

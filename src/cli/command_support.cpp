@@ -4,7 +4,6 @@
 
 #include <charconv>
 #include <cstdio>
-#include <ctime>
 #include <iostream>
 
 #include "core/time.hpp"
@@ -48,54 +47,7 @@ void execute_and_print(const std::string& db_path, const Command& command,
   print(options, to_json(*reply), to_text(*reply));
 }
 
-std::string format_time(TimeMs time_ms) {
-  std::time_t seconds = time_ms / 1000;
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%S", &utc);
-  return fmt::format("{}.{:03d}Z", buffer, static_cast<int>(time_ms % 1000));
-}
-
-json::value to_json(const BalanceView& view) {
-  const Balance& b = view.balance;
-  return json::object{{"gtin", view.gtin},
-                      {"location", view.location_id},
-                      {"on_hand", b.on_hand_units},
-                      {"reserved", b.reserved_units},
-                      {"available", b.available_units()},
-                      {"in_transit", b.in_transit_units},
-                      {"quarantine", b.quarantine_units},
-                      {"rework", b.rework_units},
-                      {"presale_planned", b.presale_planned_units},
-                      {"presale_reserved", b.presale_reserved_units},
-                      {"presale_committed", b.presale_committed_units},
-                      {"received_total", b.received_units},
-                      {"sold_total", b.sold_units},
-                      {"scrapped_total", b.scrapped_units},
-                      {"lost_in_transit_total", b.lost_in_transit_units}};
-}
-
 namespace {
-json::value reservation_json(const ReservationView& view) {
-  json::array lines;
-  for (const auto& line : view.lines) {
-    json::object object{
-        {"sku", line.gtin}, {"location", line.location_id}, {"qty", line.qty_units}};
-    if (line.committed_units) object["committed"] = *line.committed_units;
-    lines.push_back(std::move(object));
-  }
-  json::object out{{"reservation_id", view.reservation_id},
-                   {"status", std::string(reservation_status_name(view.status))},
-                   {"lines", std::move(lines)}};
-  if (!view.order_id.empty()) out["order_id"] = view.order_id;
-  if (!view.channel_id.empty()) out["channel"] = view.channel_id;
-  if (view.expires_at_ms > 0) out["expires_at"] = format_time(view.expires_at_ms);
-  if (view.presale) out["presale"] = true;
-  if (view.idempotent_replay) out["idempotent_replay"] = true;
-  return out;
-}
-
 std::string reservation_text(const ReservationView& view) {
   std::string out =
       fmt::format("reservation {} {}", view.reservation_id, reservation_status_name(view.status));
@@ -111,31 +63,6 @@ std::string reservation_text(const ReservationView& view) {
   }
   return out;
 }
-
-struct JsonVisitor {
-  json::value operator()(const Done&) const { return json::object{{"ok", true}}; }
-  json::value operator()(const ReservationView& v) const { return reservation_json(v); }
-  json::value operator()(const TransferView& v) const {
-    json::object out{
-        {"transfer_id", v.transfer_id}, {"sku", v.gtin},
-        {"from", v.from_location_id},   {"to", v.to_location_id},
-        {"shipped", v.shipped_units},   {"status", v.received_units ? "received" : "in_transit"}};
-    if (v.received_units) out["received"] = *v.received_units;
-    return out;
-  }
-  json::value operator()(const ReturnView& v) const {
-    return json::object{{"return_id", v.return_id},         {"sku", v.gtin},
-                        {"location", v.location_id},        {"received", v.received_units},
-                        {"quarantine", v.quarantine_units}, {"rework", v.rework_units},
-                        {"restocked", v.restocked_units},   {"scrapped", v.scrapped_units}};
-  }
-  json::value operator()(const BalanceView& v) const { return to_json(v); }
-  json::value operator()(const ExpiredView& v) const {
-    json::array ids;
-    for (uint64_t id : v.reservation_ids) ids.push_back(id);
-    return json::object{{"expired", std::move(ids)}};
-  }
-};
 
 struct TextVisitor {
   std::string operator()(const Done&) const { return "ok"; }
@@ -166,9 +93,6 @@ struct TextVisitor {
 };
 }  // namespace
 
-json::value to_json(const Reply& reply) {
-  return std::visit(JsonVisitor{}, reply);
-}
 std::string to_text(const Reply& reply) {
   return std::visit(TextVisitor{}, reply);
 }

@@ -13,6 +13,7 @@
 #include "core/time.hpp"
 #include "engine/commands.hpp"
 #include "engine/ledger.hpp"
+#include "server/json_views.hpp"
 
 namespace livechain::cli {
 
@@ -27,10 +28,15 @@ std::unique_ptr<engine::Ledger> open_reader(const std::string& db_path);
 void execute_and_print(const std::string& db_path, const engine::Command& command,
                        const CliOptions& options);
 
-boost::json::value to_json(const engine::Reply& reply);
-boost::json::value to_json(const engine::BalanceView& view);
+// JSON shapes are the HTTP API's (server/json_views.hpp): one vocabulary everywhere.
+inline boost::json::value to_json(const engine::Reply& reply) {
+  return server::reply_json(reply);
+}
+inline boost::json::value to_json(const engine::BalanceView& view) {
+  return server::balance_json(view);
+}
+using server::format_time;
 std::string to_text(const engine::Reply& reply);
-std::string format_time(TimeMs time_ms);  // ISO 8601 UTC with milliseconds
 
 // Parses "GTIN:QTY[@LOCATION]". Errors: invalid_argument naming `field`.
 Result<engine::LineRequest> parse_line(const std::string& field, const std::string& text);

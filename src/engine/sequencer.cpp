@@ -14,8 +14,18 @@ constexpr size_t kCommitLatencySamplesMax = 1 << 20;
 }
 
 Sequencer::Sequencer(Engine& engine, journal::Journal* journal, const Clock& clock,
-                     SequencerOptions options)
-    : engine_(engine), journal_(journal), clock_(clock), options_(options) {
+                     SequencerOptions options,
+                     std::function<void(const BatchReport&)> on_batch_durable)
+    : engine_(engine),
+      journal_(journal),
+      clock_(clock),
+      options_(options),
+      on_batch_durable_(std::move(on_batch_durable)) {
+  if (journal_ != nullptr) {
+    handed_off_events_ = journal_->tree_size();
+    events_at_last_snapshot_ = handed_off_events_;
+    last_snapshot_ms_ = clock_.now_ms();
+  }
   LC_ASSERT(options_.batch_commands_max >= options_.submission_commands_max);
   LC_ASSERT(options_.queue_commands_max >= options_.submission_commands_max);
 }
@@ -85,6 +95,36 @@ Result<void> Sequencer::read(const std::function<void(const Engine&)>& read) {
   return {};
 }
 
+Result<void> Sequencer::read_async(std::function<void(const Engine&)> read) {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return fail(ErrorCode::shutting_down, "", "the engine is stopping");
+    reads_.push_back([this, read = std::move(read)] { read(engine_); });
+  }
+  engine_wakeup_.notify_one();
+  return {};
+}
+
+uint64_t Sequencer::queue_depth() const {
+  std::lock_guard lock(mutex_);
+  return queued_commands_;
+}
+
+uint64_t Sequencer::snapshots_written() const {
+  std::lock_guard lock(mutex_);
+  return snapshots_written_;
+}
+
+bool Sequencer::snapshot_due() {
+  if (options_.snapshot_every_events == 0) return false;
+  if (handed_off_events_ - events_at_last_snapshot_ < options_.snapshot_every_events) return false;
+  TimeMs now_ms = clock_.now_ms();
+  if (now_ms - last_snapshot_ms_ < options_.snapshot_interval_ms_min) return false;
+  events_at_last_snapshot_ = handed_off_events_;
+  last_snapshot_ms_ = now_ms;
+  return true;
+}
+
 SequencerStats Sequencer::stats() const {
   std::lock_guard lock(mutex_);
   SequencerStats out = stats_;
@@ -126,6 +166,7 @@ void Sequencer::engine_loop() {
   std::deque<Submission> work;
   std::deque<std::function<void()>> reads;
   for (;;) {
+    bool take_snapshot = false;
     {
       std::unique_lock lock(mutex_);
       auto journal_free = [&] { return !journal_busy_; };
@@ -151,6 +192,8 @@ void Sequencer::engine_loop() {
       }
       bool handoff_ready = work.empty() && current.commands > 0 && journal_free();
       if (handoff_ready && journal_ != nullptr) {
+        handed_off_events_ += current.events.event_count();
+        take_snapshot = snapshot_due();
         handoff_ = std::move(current);
         journal_busy_ = true;
         current = Batch{};
@@ -166,6 +209,13 @@ void Sequencer::engine_loop() {
         journal_wakeup_.notify_all();
         return;
       }
+    }
+    if (take_snapshot) {
+      // The state now is exactly the journal after the batch just handed off: `work`
+      // was empty, so nothing newer has been executed.
+      Bytes state = engine_.state().serialize();
+      std::lock_guard lock(mutex_);
+      pending_snapshot_.emplace(handed_off_events_, std::move(state));
     }
     for (auto& run : reads) run();
     reads.clear();
@@ -204,6 +254,23 @@ void Sequencer::journal_loop() {
     uint64_t commands = batch.commands;
     uint64_t events = batch.events.event_count();
     finish(batch, failure);
+    if (on_batch_durable_) {
+      on_batch_durable_(
+          BatchReport{commands, events, static_cast<uint32_t>(latency_us), failure.has_value()});
+    }
+    std::optional<std::pair<uint64_t, Bytes>> snapshot;
+    {
+      std::lock_guard lock(mutex_);
+      if (!failure && pending_snapshot_ && pending_snapshot_->first <= journal_->tree_size()) {
+        snapshot = std::move(pending_snapshot_);
+        pending_snapshot_.reset();
+      }
+    }
+    // A snapshot only shortens recovery; failing to store one loses nothing.
+    if (snapshot && journal_->put_snapshot(snapshot->first, snapshot->second)) {
+      std::lock_guard lock(mutex_);
+      ++snapshots_written_;
+    }
     {
       std::lock_guard lock(mutex_);
       if (failure && !failure_) failure_ = failure;

@@ -26,6 +26,20 @@ struct SequencerOptions {
   size_t queue_commands_max = 1 << 20;  // submitted, not yet executed: beyond → busy
   size_t batch_commands_max = 1 << 14;  // commands per group commit
   size_t submission_commands_max = 1 << 14;
+  // Durable mode: write a state snapshot after this many events since the last one
+  // (0: never), but not more often than snapshot_interval_ms_min, so a restart replays
+  // a bounded tail. The engine serialises at a batch boundary; the journal thread
+  // stores it after that batch is durable.
+  uint64_t snapshot_every_events = 0;
+  int64_t snapshot_interval_ms_min = 60'000;
+};
+
+// One durable group commit, for metrics.
+struct BatchReport {
+  uint64_t commands = 0;
+  uint64_t events = 0;
+  uint32_t commit_latency_us = 0;
+  bool failed = false;
 };
 
 using Replies = std::vector<Result<Reply>>;
@@ -45,8 +59,11 @@ class Sequencer {
  public:
   // `journal` null: memory mode (nothing is durable; for benchmarks and the twin).
   // `engine`, `journal` and `clock` must outlive the Sequencer.
+  // `on_batch_durable`, when set, runs on the journal thread after every group commit
+  // and must not block.
   Sequencer(Engine& engine, journal::Journal* journal, const Clock& clock,
-            SequencerOptions options = {});
+            SequencerOptions options = {},
+            std::function<void(const BatchReport&)> on_batch_durable = {});
   ~Sequencer();  // stop()
 
   void start();
@@ -63,8 +80,15 @@ class Sequencer {
   // Runs `read` on the engine thread between batches, blocking until it ran. It sees
   // every command executed so far (some may not be durable yet).
   Result<void> read(const std::function<void(const Engine&)>& read);
+  // As read(), but returns at once; `read` runs later on the engine thread and must not
+  // block (the server posts its response from there). Errors: shutting_down.
+  Result<void> read_async(std::function<void(const Engine&)> read);
 
   SequencerStats stats() const;
+  // Commands submitted and not yet executed (cheap; stats() copies latency samples).
+  uint64_t queue_depth() const;
+  // Snapshots written by the journal thread, and the last snapshot error if any.
+  uint64_t snapshots_written() const;
 
  private:
   struct Submission {
@@ -87,6 +111,7 @@ class Sequencer {
   journal::Journal* journal_;
   const Clock& clock_;
   const SequencerOptions options_;
+  const std::function<void(const BatchReport&)> on_batch_durable_;
 
   mutable std::mutex mutex_;
   std::condition_variable engine_wakeup_;
@@ -103,6 +128,15 @@ class Sequencer {
   std::optional<Error> failure_;
   SequencerStats stats_;
   std::vector<Batch> spare_batches_;  // recycled builders (keep their capacity)
+  // A serialised state and the tree size it corresponds to, waiting for the journal.
+  std::optional<std::pair<uint64_t, Bytes>> pending_snapshot_;
+  uint64_t snapshots_written_ = 0;
+
+  // Engine thread only:
+  uint64_t handed_off_events_ = 0;  // tree size once every handed-off batch is appended
+  uint64_t events_at_last_snapshot_ = 0;
+  TimeMs last_snapshot_ms_ = 0;
+  bool snapshot_due();
 
   std::thread engine_thread_;
   std::thread journal_thread_;

@@ -1,14 +1,20 @@
 // src/store/store.hpp — public header of the store module.
 //
 // store owns storage adapters. Today: the embedded default, one SQLite database file
-// (WAL mode, synchronous=FULL) holding the journal's batches, snapshots and settings.
+// (WAL mode, synchronous=FULL) holding the journal's batches, snapshots and settings,
+// and two side databases beside it: API keys and live signals.
 // PostgreSQL and Redis Cluster adapters for scale-out will live here too.
 #pragma once
 
 #include <memory>
+#include <optional>
+#include <span>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "core/error.hpp"
+#include "core/time.hpp"
 #include "journal/storage.hpp"
 
 namespace livechain::store {
@@ -29,5 +35,93 @@ Result<std::unique_ptr<journal::JournalStorage>> open_sqlite(const std::string& 
 
 // Where `livechain init` keeps the Ed25519 private key for the database at db_path.
 std::string signing_key_path(const std::string& db_path);
+
+}  // namespace livechain::store
+
+// ---- side databases ----------------------------------------------------------------
+// API keys and live signals live in their own SQLite files beside the journal
+// (PATH.apikeys, PATH.signals): the journal file stays the ledger and nothing else, and
+// writes to them never wait for the journal's write lock.
+
+namespace livechain::store {
+
+struct ApiKeyRecord {
+  std::string key_id;  // public part of the key, shown by `apikey list`
+  std::string role;
+  std::string label;
+  TimeMs created_at_ms = 0;
+  std::optional<TimeMs> revoked_at_ms;
+};
+
+// An active key as the server needs it: the SHA-256 of the whole secret, hex.
+struct ActiveApiKey {
+  std::string secret_sha256_hex;
+  std::string key_id;
+  std::string role;
+};
+
+// API keys, stored hashed (SHA-256 of a 256-bit random secret: a slow KDF adds nothing
+// for keys of that entropy). The plain key exists only in create()'s return value.
+class ApiKeyStore {
+ public:
+  // Opens (creating if needed) the key database for the journal at `db_path`.
+  // Errors: io_error, corruption (not a key database).
+  static Result<std::unique_ptr<ApiKeyStore>> open(const std::string& db_path);
+  ~ApiKeyStore();
+
+  // Creates a key for `role` (the caller validates the role name) and returns the
+  // plain key, "lc_<key_id>_<64 hex>". Errors: invalid_argument (label), io_error.
+  Result<std::string> create(std::string_view role, std::string_view label, TimeMs now_ms,
+                             ApiKeyRecord* record = nullptr);
+  Result<std::vector<ApiKeyRecord>> list();
+  // Errors: not_found (field "key_id"), invalid_state when already revoked.
+  Result<void> revoke(std::string_view key_id, TimeMs now_ms);
+  Result<std::vector<ActiveApiKey>> active_keys();
+  // Changes whenever another connection committed a change (PRAGMA data_version):
+  // lets the server reload keys only when someone created or revoked one.
+  Result<int64_t> change_counter();
+
+ private:
+  struct Impl;
+  explicit ApiKeyStore(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Where the side databases of the journal at db_path live.
+std::string api_key_db_path(const std::string& db_path);
+std::string signal_db_path(const std::string& db_path);
+
+// One live-room signal (spec §2 inputs for forecasting): an order, add-to-cart, a
+// viewer count or a comment. Buyer data is pseudonymous (buyer id, region) and never
+// names, phones or addresses.
+struct LiveSignal {
+  std::string kind;  // order | add_to_cart | viewers | comment
+  std::string session_id;
+  std::string channel_id;  // may be empty
+  TimeMs at_ms = 0;
+  std::string gtin;      // empty when not about one SKU
+  int64_t quantity = 0;  // units (order, add_to_cart) or viewers (viewers)
+  std::string text;      // comment text
+  std::string buyer_id;  // pseudonymous, may be empty
+  std::string region;    // buyer region, may be empty
+};
+
+// Append-only store of live signals, durable (synchronous=FULL) before append returns.
+class SignalStore {
+ public:
+  static Result<std::unique_ptr<SignalStore>> open(const std::string& db_path);
+  ~SignalStore();
+  // Appends all signals in one transaction; returns the id of the first.
+  // Errors: io_error (nothing appended).
+  Result<int64_t> append(std::span<const LiveSignal> signals, TimeMs received_at_ms);
+  Result<int64_t> count();
+  // Signals of one session in append order (forecasting reads these).
+  Result<std::vector<LiveSignal>> session(std::string_view session_id, size_t limit);
+
+ private:
+  struct Impl;
+  explicit SignalStore(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
 
 }  // namespace livechain::store

@@ -1,0 +1,131 @@
+#include "server/access.hpp"
+
+#include "core/bytes.hpp"
+#include "journal/merkle.hpp"
+
+namespace livechain::server {
+
+std::string_view role_name(Role role) {
+  switch (role) {
+    case Role::admin:
+      return "admin";
+    case Role::planner:
+      return "planner";
+    case Role::live_operator:
+      return "live_operator";
+    case Role::warehouse:
+      return "warehouse";
+    case Role::supplier:
+      return "supplier";
+    case Role::auditor:
+      return "auditor";
+  }
+  return "unknown";
+}
+
+std::optional<Role> parse_role(std::string_view text) {
+  for (Role role : kAllRoles) {
+    if (role_name(role) == text) return role;
+  }
+  return std::nullopt;
+}
+
+std::string_view permission_name(Permission permission) {
+  switch (permission) {
+    case Permission::none:
+      return "none";
+    case Permission::stock_read:
+      return "stock_read";
+    case Permission::reservations_read:
+      return "reservations_read";
+    case Permission::reservations_write:
+      return "reservations_write";
+    case Permission::catalog_write:
+      return "catalog_write";
+    case Permission::planning_write:
+      return "planning_write";
+    case Permission::movements_write:
+      return "movements_write";
+    case Permission::signals_write:
+      return "signals_write";
+    case Permission::ledger_read:
+      return "ledger_read";
+  }
+  return "unknown";
+}
+
+bool role_allows(Role role, Permission permission) {
+  if (role == Role::admin) return true;
+  switch (permission) {
+    case Permission::none:
+    case Permission::stock_read:
+    case Permission::ledger_read:
+      return true;
+    case Permission::reservations_read:
+      return role != Role::supplier;
+    case Permission::reservations_write:
+    case Permission::signals_write:
+      return role == Role::live_operator;
+    case Permission::catalog_write:
+    case Permission::planning_write:
+      return role == Role::planner;
+    case Permission::movements_write:
+      return role == Role::warehouse;
+  }
+  return false;
+}
+
+bool role_sees(Role role, DataLevel level) {
+  switch (level) {
+    case DataLevel::public_:
+    case DataLevel::internal:
+      return true;
+    case DataLevel::sensitive:
+      return role == Role::admin || role == Role::live_operator;
+    case DataLevel::core:
+      return role == Role::admin;
+  }
+  return false;
+}
+
+Result<void> KeyRing::refresh() {
+  auto version = store_->change_counter();
+  if (!version) return std::unexpected(version.error());
+  if (loaded_version_ == *version) return {};
+  auto keys = store_->active_keys();
+  if (!keys) return std::unexpected(keys.error());
+  std::unordered_map<std::string, Caller> fresh;
+  for (const store::ActiveApiKey& key : *keys) {
+    auto role = parse_role(key.role);
+    if (!role) continue;  // a role this build does not know grants nothing
+    fresh.emplace(key.secret_sha256_hex, Caller{*role, key.key_id});
+  }
+  std::lock_guard lock(mutex_);
+  by_secret_sha256_.swap(fresh);
+  loaded_version_ = *version;
+  return {};
+}
+
+std::optional<Caller> KeyRing::authenticate(std::string_view authorization) const {
+  constexpr std::string_view kScheme = "Bearer ";
+  if (authorization.size() <= kScheme.size() || authorization.size() > 256) return std::nullopt;
+  for (size_t i = 0; i < kScheme.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(authorization[i])) !=
+        std::tolower(static_cast<unsigned char>(kScheme[i]))) {
+      return std::nullopt;
+    }
+  }
+  std::string_view key = authorization.substr(kScheme.size());
+  auto hash = journal::sha256(std::span(reinterpret_cast<const uint8_t*>(key.data()), key.size()));
+  std::lock_guard lock(mutex_);
+  auto found = by_secret_sha256_.find(to_hex(hash));
+  if (found == by_secret_sha256_.end()) return std::nullopt;
+  return found->second;
+}
+
+size_t KeyRing::size() const {
+  std::lock_guard lock(mutex_);
+  return by_secret_sha256_.size();
+}
+
+}  // namespace livechain::server

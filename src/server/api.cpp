@@ -1,0 +1,241 @@
+// API v1: authentication, permissions, media types and dispatch.
+#include "server/api.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+
+#include "server/problem.hpp"
+
+namespace livechain::server {
+
+namespace json = boost::json;
+
+namespace {
+int64_t steady_now_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+bool media_type_matches(BodyKind kind, std::string_view content_type) {
+  switch (kind) {
+    case BodyKind::none:
+      return true;
+    case BodyKind::json:
+      return content_type == "application/json";
+    case BodyKind::csv:
+      return content_type == "text/csv";
+    case BodyKind::ndjson:
+      return content_type == "application/x-ndjson" || content_type == "application/ndjson";
+  }
+  return false;
+}
+
+std::string_view media_type_name(BodyKind kind) {
+  switch (kind) {
+    case BodyKind::none:
+      return "";
+    case BodyKind::json:
+      return "application/json";
+    case BodyKind::csv:
+      return "text/csv";
+    case BodyKind::ndjson:
+      return "application/x-ndjson";
+  }
+  return "";
+}
+
+// An import's permission depends on what it imports.
+Permission required_permission(const Route& route, const std::vector<std::string>& params) {
+  if (route.id == RouteId::import_bulk && !params.empty() && params[0] == "stock") {
+    return Permission::movements_write;
+  }
+  return route.permission;
+}
+
+ApiResponse unauthorized() {
+  ApiResponse response =
+      problem(401, "unauthorized", "Unauthorized",
+              "send a valid API key as 'Authorization: Bearer <key>'", "Authorization");
+  response.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"livechain\"");
+  return response;
+}
+}  // namespace
+
+bool RateLimiter::allow(const std::string& key_id, int64_t now_us) {
+  if (rate_per_second_ <= 0) return true;
+  std::lock_guard lock(mutex_);
+  Bucket& bucket = buckets_[key_id];
+  if (bucket.updated_us == 0) bucket.tokens = rate_per_second_;
+  double refill = static_cast<double>(now_us - bucket.updated_us) / 1e6 * rate_per_second_;
+  bucket.tokens = std::min(rate_per_second_, bucket.tokens + std::max(0.0, refill));
+  bucket.updated_us = now_us;
+  if (bucket.tokens < 1) return false;
+  bucket.tokens -= 1;
+  return true;
+}
+
+ApiResponse json_response(unsigned status, const json::value& body) {
+  return ApiResponse{status, "application/json", json::serialize(body), {}};
+}
+
+Api::Api(ApiDependencies dependencies)
+    : deps_(std::move(dependencies)), rate_limiter_(deps_.requests_per_second_per_key) {}
+
+void Api::handle(ApiRequest&& request, Respond respond) {
+  int64_t started_us = steady_now_us();
+  RouteMatch match = match_route(request.method, request.path);
+  std::string_view route_label = match.route ? match.route->path_template : "unmatched";
+  std::string_view method = method_name(request.method);
+  Metrics* metrics = deps_.metrics;
+  // Every answer passes through here once, so metrics count each request exactly once.
+  Respond answer = [metrics, method, route_label, started_us,
+                    respond = std::move(respond)](ApiResponse&& response) {
+    metrics->observe_request(method, route_label, response.status,
+                             static_cast<double>(steady_now_us() - started_us) / 1e6);
+    respond(std::move(response));
+  };
+  if (match.route == nullptr) {
+    if (match.path_known) {
+      std::string allowed;
+      for (const Route& route : route_table()) {
+        if (match_route(route.method, request.path).route == &route) {
+          allowed += (allowed.empty() ? "" : ", ") + std::string(method_name(route.method));
+        }
+      }
+      ApiResponse response =
+          problem(405, "method_not_allowed", "Method not allowed",
+                  fmt::format("{} is not allowed here; use {}", method, allowed));
+      response.headers.emplace_back("Allow", allowed);
+      return answer(std::move(response));
+    }
+    return answer(problem(404, "not_found", "Not found", "no such route: " + request.path));
+  }
+  const Route& route = *match.route;
+  Caller caller{Role::admin, ""};
+  if (route.permission != Permission::none) {
+    auto authenticated = deps_.keys->authenticate(request.authorization);
+    if (!authenticated) return answer(unauthorized());
+    caller = *authenticated;
+    Permission needed = required_permission(route, match.params);
+    if (!role_allows(caller.role, needed)) {
+      return answer(problem(403, "forbidden", "Forbidden",
+                            fmt::format("role {} may not {} (needs {})", role_name(caller.role),
+                                        route.path_template, permission_name(needed))));
+    }
+    if (!rate_limiter_.allow(caller.key_id, started_us)) {
+      return answer(problem(429, "too_many_requests", "Too many requests",
+                            "this API key's request rate limit is reached; retry after 1 s"));
+    }
+  }
+  bool has_body = !request.body.empty();
+  if (route.body == BodyKind::none && has_body) {
+    return answer(problem(415, "unsupported_media_type", "Unsupported media type",
+                          "this route takes no body", "Content-Type"));
+  }
+  if (has_body && !media_type_matches(route.body, request.content_type)) {
+    return answer(problem(415, "unsupported_media_type", "Unsupported media type",
+                          fmt::format("send Content-Type: {} (got '{}')",
+                                      media_type_name(route.body), request.content_type),
+                          "Content-Type"));
+  }
+  dispatch(route, match.params, request, caller, std::move(answer));
+}
+
+std::variant<Caller, ApiResponse> Api::authorize_stream(const ApiRequest& request) {
+  std::string authorization = request.authorization;
+  if (authorization.empty()) {
+    if (const std::string* token = request.query_value("access_token")) {
+      authorization = "Bearer " + *token;
+    }
+  }
+  auto caller = deps_.keys->authenticate(authorization);
+  if (!caller) return unauthorized();
+  if (!role_allows(caller->role, Permission::stock_read)) {
+    return problem(403, "forbidden", "Forbidden", "this role may not read stock");
+  }
+  return *caller;
+}
+
+void Api::submit(engine::Command command, Respond respond,
+                 std::function<ApiResponse(engine::Reply&&)> on_reply, ErrorOrigin origin) {
+  std::vector<engine::Command> commands;
+  commands.push_back(std::move(command));
+  // The completion must be copyable (std::function) yet answer once: share the state.
+  auto shared = std::make_shared<std::pair<Respond, std::function<ApiResponse(engine::Reply &&)>>>(
+      respond, std::move(on_reply));
+  auto submitted =
+      deps_.sequencer->submit(std::move(commands), [shared, origin](engine::Replies&& replies) {
+        auto& reply = replies.front();
+        if (!reply) return shared->first(problem_from_error(reply.error(), origin));
+        shared->first(shared->second(std::move(*reply)));
+      });
+  if (!submitted) respond(problem_from_error(submitted.error()));
+}
+
+void Api::dispatch(const Route& route, const Params& params, ApiRequest& request,
+                   const Caller& caller, Respond respond) {
+  switch (route.id) {
+    case RouteId::healthz:
+      return respond(json_response(200, json::object{{"status", "ok"}}));
+    case RouteId::readyz: {
+      bool ready = deps_.ready();
+      return respond(json_response(ready ? 200 : 503,
+                                   json::object{{"status", ready ? "ready" : "not_ready"}}));
+    }
+    case RouteId::metrics: {
+      ApiResponse response{200, "text/plain; version=0.0.4; charset=utf-8", "", {}};
+      response.body = deps_.metrics->render(deps_.sequencer->queue_depth(),
+                                            deps_.sequencer->snapshots_written());
+      return respond(std::move(response));
+    }
+    case RouteId::openapi:
+      return respond(ApiResponse{200, "application/json", std::string(deps_.openapi_json), {}});
+    case RouteId::reservation_create:
+      return reservation_create(request, caller, std::move(respond));
+    case RouteId::reservation_batch:
+      return reservation_batch(request, caller, std::move(respond));
+    case RouteId::reservation_get:
+      return reservation_get(params, std::move(respond));
+    case RouteId::reservation_commit:
+    case RouteId::reservation_release:
+    case RouteId::reservation_extend:
+      return reservation_change(route.id, params, request, std::move(respond));
+    case RouteId::stock_of_sku:
+      return stock_of_sku(params, std::move(respond));
+    case RouteId::stock_list:
+      return stock_list(request, std::move(respond));
+    case RouteId::sku_put:
+    case RouteId::location_put:
+    case RouteId::channel_put:
+    case RouteId::region_distance_put:
+      return catalog_put(route.id, params, request, std::move(respond));
+    case RouteId::import_bulk:
+      return import_bulk(params, request, std::move(respond));
+    case RouteId::receipt_create:
+    case RouteId::adjustment_create:
+    case RouteId::presale_plan_put:
+    case RouteId::transfer_create:
+    case RouteId::transfer_get:
+    case RouteId::transfer_receive:
+    case RouteId::return_create:
+    case RouteId::return_get:
+    case RouteId::return_grade:
+    case RouteId::return_rework_done:
+      return movement(route.id, params, request, std::move(respond));
+    case RouteId::signals_ingest:
+      return signals_ingest(request, std::move(respond));
+    case RouteId::ledger_head:
+    case RouteId::ledger_event:
+    case RouteId::ledger_inclusion_proof:
+    case RouteId::ledger_consistency_proof:
+      return ledger(route.id, params, request, std::move(respond));
+    case RouteId::stream:
+      return respond(problem(426, "upgrade_required", "Upgrade required",
+                             "/v1/stream is a WebSocket: send an Upgrade: websocket request"));
+  }
+  respond(problem(500, "internal", "Internal error", "unrouted request"));
+}
+
+}  // namespace livechain::server

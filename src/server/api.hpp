@@ -1,0 +1,102 @@
+// src/server/api.hpp — internal: API v1 behind the transport. Authenticates, checks the
+// route's permission and the body's media type, parses the body into engine commands,
+// submits them to the sequencer and answers once they are durable. No sockets here:
+// http_server.cpp feeds it ApiRequests, tests and the fuzz target can too.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <variant>
+
+#include "engine/sequencer.hpp"
+#include "server/access.hpp"
+#include "server/api_types.hpp"
+#include "server/ledger_views.hpp"
+#include "server/metrics.hpp"
+#include "server/problem.hpp"
+#include "server/request_parsing.hpp"
+#include "server/routes.hpp"
+#include "store/store.hpp"
+
+namespace livechain::server {
+
+// Token bucket per API key: `rate_per_second` requests with a burst of one second's
+// worth. 0 turns it off.
+class RateLimiter {
+ public:
+  explicit RateLimiter(double rate_per_second) : rate_per_second_(rate_per_second) {}
+  bool allow(const std::string& key_id, int64_t now_us);
+
+ private:
+  struct Bucket {
+    double tokens = 0;
+    int64_t updated_us = 0;
+  };
+  double rate_per_second_;
+  std::mutex mutex_;
+  std::unordered_map<std::string, Bucket> buckets_;  // GUARDED_BY(mutex_)
+};
+
+struct ApiDependencies {
+  engine::Sequencer* sequencer = nullptr;
+  KeyRing* keys = nullptr;
+  Metrics* metrics = nullptr;
+  store::SignalStore* signals = nullptr;  // touched only inside run_blocking
+  LedgerViews* ledger = nullptr;          // touched only inside run_blocking
+  // Runs blocking work (signal appends, proofs) off the I/O threads, in order.
+  std::function<void(std::function<void()>)> run_blocking;
+  std::function<bool()> ready;
+  std::string_view openapi_json;
+  ParseLimits limits;
+  double requests_per_second_per_key = 0;
+  size_t page_size_max = 1'000;
+};
+
+class Api {
+ public:
+  explicit Api(ApiDependencies dependencies);
+
+  // Answers `request` through `respond`, exactly once, possibly from another thread.
+  void handle(ApiRequest&& request, Respond respond);
+
+  // Authentication and permission for a WebSocket upgrade of /v1/stream: the caller,
+  // or the error response to send instead of upgrading. The key may also come as the
+  // query parameter "access_token" (browsers cannot set headers on WebSockets).
+  std::variant<Caller, ApiResponse> authorize_stream(const ApiRequest& request);
+
+  Metrics& metrics() { return *deps_.metrics; }
+
+ private:
+  using Params = std::vector<std::string>;
+  void dispatch(const Route& route, const Params& params, ApiRequest& request, const Caller& caller,
+                Respond respond);
+
+  // Submits one command and maps its durable reply with `on_reply`.
+  void submit(engine::Command command, Respond respond,
+              std::function<ApiResponse(engine::Reply&&)> on_reply,
+              ErrorOrigin origin = ErrorOrigin::body);
+
+  void reservation_create(ApiRequest& request, const Caller& caller, Respond respond);
+  void reservation_batch(ApiRequest& request, const Caller& caller, Respond respond);
+  void reservation_get(const Params& params, Respond respond);
+  void reservation_change(RouteId id, const Params& params, ApiRequest& request, Respond respond);
+  void stock_of_sku(const Params& params, Respond respond);
+  void stock_list(const ApiRequest& request, Respond respond);
+  void catalog_put(RouteId id, const Params& params, ApiRequest& request, Respond respond);
+  void movement(RouteId id, const Params& params, ApiRequest& request, Respond respond);
+  void import_bulk(const Params& params, ApiRequest& request, Respond respond);
+  void signals_ingest(ApiRequest& request, Respond respond);
+  void ledger(RouteId id, const Params& params, const ApiRequest& request, Respond respond);
+
+  ApiDependencies deps_;
+  RateLimiter rate_limiter_;
+};
+
+// The JSON body of a response.
+ApiResponse json_response(unsigned status, const boost::json::value& body);
+
+}  // namespace livechain::server

@@ -1,0 +1,90 @@
+// `livechain serve --config FILE`: a JSON object overriding ServerOptions.
+#include <boost/json.hpp>
+#include <fstream>
+#include <sstream>
+
+#include "server/json_fields.hpp"
+#include "server/server.hpp"
+
+namespace livechain::server {
+
+namespace json = boost::json;
+
+namespace {
+template <class Number>
+Result<void> read_number(const json::object& object, std::string_view name, const std::string& path,
+                         int64_t min, int64_t max, Number& target) {
+  LC_TRY(value, optional_integer(object, name, path, min, max));
+  if (value) target = static_cast<Number>(*value);
+  return {};
+}
+}  // namespace
+
+Result<ServerOptions> load_server_config(const std::string& path, ServerOptions base) {
+  std::ifstream file(path);
+  if (!file) return fail(ErrorCode::not_found, "config", "cannot read " + path);
+  std::stringstream text;
+  text << file.rdbuf();
+  std::error_code error;
+  json::value value = json::parse(text.str(), error);
+  if (error || !value.is_object()) {
+    return fail(ErrorCode::invalid_argument, "config",
+                path + ": not a JSON object" + (error ? ": " + error.message() : ""));
+  }
+  const json::object& root = value.get_object();
+  LC_CHECK(reject_unknown_fields(
+      root,
+      {"listen_host", "listen_port", "io_threads", "http", "batch_reservations_max", "csv_rows_max",
+       "ndjson_lines_max", "page_size_max", "stream_subscriptions_max",
+       "requests_per_second_per_key", "engine_queue_commands_max", "expiry_tick_ms",
+       "stream_push_interval_ms", "low_stock_units", "drain_timeout_ms", "snapshot_every_events"},
+      ""));
+  ServerOptions out = std::move(base);
+  LC_TRY(host, optional_string(root, "listen_host", ""));
+  if (host) out.listen_host = *host;
+  LC_CHECK(read_number(root, "listen_port", "", 0, 65535, out.listen_port));
+  LC_CHECK(read_number(root, "io_threads", "", 1, 64, out.io_threads));
+  LC_CHECK(read_number(root, "batch_reservations_max", "", 1, 16'384, out.batch_reservations_max));
+  LC_CHECK(read_number(root, "csv_rows_max", "", 1, 16'384, out.csv_rows_max));
+  LC_CHECK(read_number(root, "ndjson_lines_max", "", 1, 100'000, out.ndjson_lines_max));
+  LC_CHECK(read_number(root, "page_size_max", "", 1, 100'000, out.page_size_max));
+  LC_CHECK(
+      read_number(root, "stream_subscriptions_max", "", 1, 100'000, out.stream_subscriptions_max));
+  LC_CHECK(read_number(root, "requests_per_second_per_key", "", 0, 100'000'000,
+                       out.requests_per_second_per_key));
+  LC_CHECK(read_number(root, "engine_queue_commands_max", "", 16'384, 1 << 26,
+                       out.engine_queue_commands_max));
+  LC_CHECK(read_number(root, "expiry_tick_ms", "", 10, 60'000, out.expiry_tick_ms));
+  LC_CHECK(
+      read_number(root, "stream_push_interval_ms", "", 10, 1'000, out.stream_push_interval_ms));
+  LC_CHECK(read_number(root, "low_stock_units", "", 0, 1'000'000, out.low_stock_units));
+  LC_CHECK(read_number(root, "drain_timeout_ms", "", 0, 600'000, out.drain_timeout_ms));
+  LC_CHECK(read_number(root, "snapshot_every_events", "", 0, INT64_MAX, out.snapshot_every_events));
+  if (const json::value* http = root.if_contains("http")) {
+    if (!http->is_object()) return fail(ErrorCode::invalid_argument, "http", "must be an object");
+    const json::object& limits = http->get_object();
+    LC_CHECK(
+        reject_unknown_fields(limits,
+                              {"json_body_bytes_max", "bulk_body_bytes_max", "header_bytes_max",
+                               "connections_max", "request_timeout_ms", "body_timeout_ms",
+                               "websocket_message_bytes_max", "websocket_queue_messages_max"},
+                              "http."));
+    HttpLimits& h = out.http;
+    LC_CHECK(
+        read_number(limits, "json_body_bytes_max", "http.", 1024, 1 << 30, h.json_body_bytes_max));
+    LC_CHECK(
+        read_number(limits, "bulk_body_bytes_max", "http.", 1024, 1 << 30, h.bulk_body_bytes_max));
+    LC_CHECK(read_number(limits, "header_bytes_max", "http.", 1024, 1 << 20, h.header_bytes_max));
+    LC_CHECK(read_number(limits, "connections_max", "http.", 1, 1'000'000, h.connections_max));
+    LC_CHECK(
+        read_number(limits, "request_timeout_ms", "http.", 100, 3'600'000, h.request_timeout_ms));
+    LC_CHECK(read_number(limits, "body_timeout_ms", "http.", 100, 3'600'000, h.body_timeout_ms));
+    LC_CHECK(read_number(limits, "websocket_message_bytes_max", "http.", 128, 1 << 24,
+                         h.websocket_message_bytes_max));
+    LC_CHECK(read_number(limits, "websocket_queue_messages_max", "http.", 16, 1 << 20,
+                         h.websocket_queue_messages_max));
+  }
+  return out;
+}
+
+}  // namespace livechain::server

@@ -1,0 +1,140 @@
+#include "server/json_views.hpp"
+
+#include <fmt/format.h>
+
+#include <ctime>
+
+namespace livechain::server {
+
+namespace json = boost::json;
+using namespace livechain::engine;
+
+std::string format_time(TimeMs time_ms) {
+  std::time_t seconds = time_ms / 1000;
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%S", &utc);
+  return fmt::format("{}.{:03d}Z", buffer, static_cast<int>(time_ms % 1000));
+}
+
+namespace {
+void put_balance_fields(json::object& out, const Balance& b) {
+  out["on_hand"] = b.on_hand_units;
+  out["reserved"] = b.reserved_units;
+  out["available"] = b.available_units();
+  out["in_transit"] = b.in_transit_units;
+  out["quarantine"] = b.quarantine_units;
+  out["rework"] = b.rework_units;
+  out["presale_planned"] = b.presale_planned_units;
+  out["presale_reserved"] = b.presale_reserved_units;
+  out["presale_committed"] = b.presale_committed_units;
+  out["received_total"] = b.received_units;
+  out["sold_total"] = b.sold_units;
+  out["scrapped_total"] = b.scrapped_units;
+  out["lost_in_transit_total"] = b.lost_in_transit_units;
+}
+}  // namespace
+
+json::object balance_json(const BalanceView& view) {
+  json::object out{{"sku", view.gtin}, {"location", view.location_id}};
+  put_balance_fields(out, view.balance);
+  return out;
+}
+
+json::object reservation_json(const ReservationView& view) {
+  json::array lines;
+  for (const auto& line : view.lines) {
+    json::object object{
+        {"sku", line.gtin}, {"location", line.location_id}, {"qty", line.qty_units}};
+    if (line.committed_units) object["committed"] = *line.committed_units;
+    lines.push_back(std::move(object));
+  }
+  json::object out{{"reservation_id", view.reservation_id},
+                   {"status", std::string(reservation_status_name(view.status))},
+                   {"lines", std::move(lines)}};
+  if (!view.order_id.empty()) out["order_id"] = view.order_id;
+  if (!view.channel_id.empty()) out["channel"] = view.channel_id;
+  if (view.expires_at_ms > 0) {
+    out["expires_at"] = format_time(view.expires_at_ms);
+    out["expires_at_ms"] = view.expires_at_ms;
+  }
+  if (view.presale) out["presale"] = true;
+  if (view.idempotent_replay) out["idempotent_replay"] = true;
+  return out;
+}
+
+namespace {
+struct JsonVisitor {
+  json::value operator()(const Done&) const { return json::object{{"ok", true}}; }
+  json::value operator()(const ReservationView& v) const { return reservation_json(v); }
+  json::value operator()(const TransferView& v) const {
+    json::object out{
+        {"transfer_id", v.transfer_id}, {"sku", v.gtin},
+        {"from", v.from_location_id},   {"to", v.to_location_id},
+        {"shipped", v.shipped_units},   {"status", v.received_units ? "received" : "in_transit"}};
+    if (v.received_units) out["received"] = *v.received_units;
+    return out;
+  }
+  json::value operator()(const ReturnView& v) const {
+    return json::object{{"return_id", v.return_id},         {"sku", v.gtin},
+                        {"location", v.location_id},        {"received", v.received_units},
+                        {"quarantine", v.quarantine_units}, {"rework", v.rework_units},
+                        {"restocked", v.restocked_units},   {"scrapped", v.scrapped_units}};
+  }
+  json::value operator()(const BalanceView& v) const { return balance_json(v); }
+  json::value operator()(const ExpiredView& v) const {
+    json::array ids;
+    for (uint64_t id : v.reservation_ids) ids.push_back(id);
+    return json::object{{"expired", std::move(ids)}};
+  }
+};
+}  // namespace
+
+json::value reply_json(const Reply& reply) {
+  return std::visit(JsonVisitor{}, reply);
+}
+
+json::object sku_stock_json(const LedgerState& state, SkuIndex sku) {
+  json::array locations;
+  Balance total;
+  int64_t sellable_available = 0;
+  for (const SkuBalanceRef& ref : state.balance_refs_of_sku(sku)) {
+    const Balance& b = state.balance_at(ref.balance_index);
+    const LocationRecord& location = state.locations()[ref.location];
+    json::object row{{"location", location.location_id},
+                     {"kind", std::string(location_kind_name(location.kind))},
+                     {"region", state.regions()[location.region]}};
+    put_balance_fields(row, b);
+    locations.push_back(std::move(row));
+    total.on_hand_units += b.on_hand_units;
+    total.reserved_units += b.reserved_units;
+    total.in_transit_units += b.in_transit_units;
+    total.quarantine_units += b.quarantine_units;
+    total.rework_units += b.rework_units;
+    total.presale_planned_units += b.presale_planned_units;
+    total.presale_reserved_units += b.presale_reserved_units;
+    total.presale_committed_units += b.presale_committed_units;
+    total.received_units += b.received_units;
+    total.sold_units += b.sold_units;
+    total.scrapped_units += b.scrapped_units;
+    total.lost_in_transit_units += b.lost_in_transit_units;
+    if (sells_to_buyers(location.kind)) sellable_available += b.available_units();
+  }
+  json::object totals;
+  put_balance_fields(totals, total);
+  json::array channels;
+  for (const ChannelRecord& channel : state.channels()) {
+    channels.push_back(json::object{{"channel", channel.channel_id},
+                                    {"kind", std::string(channel_kind_name(channel.kind))},
+                                    {"available_to_sell", sellable_available},
+                                    {"allocation", "shared_pool"}});
+  }
+  return json::object{{"sku", state.skus()[sku].gtin},
+                      {"name", state.skus()[sku].name},
+                      {"locations", std::move(locations)},
+                      {"totals", std::move(totals)},
+                      {"available_to_sell", std::move(channels)}};
+}
+
+}  // namespace livechain::server

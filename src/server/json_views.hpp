@@ -1,0 +1,28 @@
+// src/server/json_views.hpp — the JSON shape of engine replies, shared by the HTTP API
+// and `livechain … --json`, so both speak the same field names (sku, location, qty).
+// Fields above the caller's data level are left out (see access.hpp).
+#pragma once
+
+#include <boost/json.hpp>
+#include <string>
+
+#include "core/time.hpp"
+#include "engine/commands.hpp"
+#include "engine/state.hpp"
+
+namespace livechain::server {
+
+// ISO 8601 UTC with milliseconds: "2026-11-23T01:02:03.004Z".
+std::string format_time(TimeMs time_ms);
+
+boost::json::object balance_json(const engine::BalanceView& view);
+boost::json::object reservation_json(const engine::ReservationView& view);
+boost::json::value reply_json(const engine::Reply& reply);
+
+// GET /v1/stock/{sku}: per-location balances (with each location's kind and region),
+// totals, and available-to-sell per channel. Channels share one pool today (no
+// dedicated quotas), so each channel's figure is the SKU's total available at the
+// locations that sell to buyers. REQUIRES: `sku` is a valid index of `state`.
+boost::json::object sku_stock_json(const engine::LedgerState& state, engine::SkuIndex sku);
+
+}  // namespace livechain::server

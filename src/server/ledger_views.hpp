@@ -1,0 +1,31 @@
+// src/server/ledger_views.hpp — internal: the /v1/ledger/* answers. Each call opens
+// its own read-only view of the journal (SQLite WAL readers never block the writer),
+// so it sees every batch committed so far. Proofs cost O(tree size) hashing; the
+// server runs these calls on its worker thread, never on an I/O thread.
+#pragma once
+
+#include <boost/json.hpp>
+#include <optional>
+#include <string>
+
+#include "core/error.hpp"
+
+namespace livechain::server {
+
+class LedgerViews {
+ public:
+  explicit LedgerViews(std::string db_path) : db_path_(std::move(db_path)) {}
+
+  // {tree_size, root, time_ms, time, signature, public_key, algorithm}.
+  Result<boost::json::object> head();
+  // {seq, leaf_hash, event (hex), kind, time, fields}. Errors: not_found (field "seq").
+  Result<boost::json::object> event(uint64_t seq);
+  // size nullopt: the current tree size. Errors: invalid_argument naming "seq"/"size".
+  Result<boost::json::object> inclusion_proof(uint64_t seq, std::optional<uint64_t> size);
+  Result<boost::json::object> consistency_proof(uint64_t from_size, std::optional<uint64_t> to);
+
+ private:
+  std::string db_path_;
+};
+
+}  // namespace livechain::server

@@ -1,0 +1,151 @@
+#include "server/routes.hpp"
+
+namespace livechain::server {
+
+namespace {
+using enum RouteId;
+constexpr Route kRoutes[] = {
+    {Method::get, "/healthz", healthz, Permission::none, BodyKind::none},
+    {Method::get, "/readyz", readyz, Permission::none, BodyKind::none},
+    {Method::get, "/metrics", metrics, Permission::none, BodyKind::none},
+    {Method::get, "/openapi.json", openapi, Permission::none, BodyKind::none},
+    {Method::post, "/v1/reservations", reservation_create, Permission::reservations_write,
+     BodyKind::json},
+    {Method::post, "/v1/reservations/batch", reservation_batch, Permission::reservations_write,
+     BodyKind::json},
+    {Method::get, "/v1/reservations/{id}", reservation_get, Permission::reservations_read,
+     BodyKind::none},
+    {Method::post, "/v1/reservations/{id}/commit", reservation_commit,
+     Permission::reservations_write, BodyKind::json},
+    {Method::post, "/v1/reservations/{id}/release", reservation_release,
+     Permission::reservations_write, BodyKind::json},
+    {Method::post, "/v1/reservations/{id}/extend", reservation_extend,
+     Permission::reservations_write, BodyKind::json},
+    {Method::get, "/v1/stock/{sku}", stock_of_sku, Permission::stock_read, BodyKind::none},
+    {Method::get, "/v1/stock", stock_list, Permission::stock_read, BodyKind::none},
+    {Method::put, "/v1/skus/{sku}", sku_put, Permission::catalog_write, BodyKind::json},
+    {Method::put, "/v1/locations/{id}", location_put, Permission::catalog_write, BodyKind::json},
+    {Method::put, "/v1/channels/{id}", channel_put, Permission::catalog_write, BodyKind::json},
+    {Method::put, "/v1/region-distances", region_distance_put, Permission::catalog_write,
+     BodyKind::json},
+    // The permission of an import depends on its kind (see required_permission).
+    {Method::post, "/v1/import/{kind}", import_bulk, Permission::catalog_write, BodyKind::csv},
+    {Method::post, "/v1/receipts", receipt_create, Permission::movements_write, BodyKind::json},
+    {Method::post, "/v1/adjustments", adjustment_create, Permission::movements_write,
+     BodyKind::json},
+    {Method::put, "/v1/presale-plans", presale_plan_put, Permission::planning_write,
+     BodyKind::json},
+    {Method::post, "/v1/transfers", transfer_create, Permission::movements_write, BodyKind::json},
+    {Method::get, "/v1/transfers/{id}", transfer_get, Permission::stock_read, BodyKind::none},
+    {Method::post, "/v1/transfers/{id}/receive", transfer_receive, Permission::movements_write,
+     BodyKind::json},
+    {Method::post, "/v1/returns", return_create, Permission::movements_write, BodyKind::json},
+    {Method::get, "/v1/returns/{id}", return_get, Permission::stock_read, BodyKind::none},
+    {Method::post, "/v1/returns/{id}/grade", return_grade, Permission::movements_write,
+     BodyKind::json},
+    {Method::post, "/v1/returns/{id}/rework-done", return_rework_done, Permission::movements_write,
+     BodyKind::json},
+    {Method::post, "/v1/events", signals_ingest, Permission::signals_write, BodyKind::ndjson},
+    {Method::get, "/v1/ledger/head", ledger_head, Permission::ledger_read, BodyKind::none},
+    {Method::get, "/v1/ledger/events/{seq}", ledger_event, Permission::ledger_read, BodyKind::none},
+    {Method::get, "/v1/ledger/proof/inclusion", ledger_inclusion_proof, Permission::ledger_read,
+     BodyKind::none},
+    {Method::get, "/v1/ledger/proof/consistency", ledger_consistency_proof, Permission::ledger_read,
+     BodyKind::none},
+    {Method::get, "/v1/stream", stream, Permission::stock_read, BodyKind::none},
+};
+
+// Splits "/a/b/c" into {"a","b","c"}; a trailing slash gives an empty last segment,
+// which no template has, so "/v1/stock/" is 404 rather than a silent alias.
+std::vector<std::string_view> segments(std::string_view path) {
+  std::vector<std::string_view> out;
+  if (path.empty() || path[0] != '/') return out;
+  size_t at = 1;
+  for (;;) {
+    size_t end = path.find('/', at);
+    out.push_back(path.substr(at, end == std::string_view::npos ? end : end - at));
+    if (end == std::string_view::npos) break;
+    at = end + 1;
+  }
+  return out;
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+}  // namespace
+
+std::span<const Route> route_table() {
+  return kRoutes;
+}
+
+std::string_view method_name(Method method) {
+  switch (method) {
+    case Method::get:
+      return "GET";
+    case Method::put:
+      return "PUT";
+    case Method::post:
+      return "POST";
+    case Method::delete_:
+      return "DELETE";
+    case Method::other:
+      return "OTHER";
+  }
+  return "OTHER";
+}
+
+std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '%') {
+      if (i + 2 >= text.size()) return std::nullopt;
+      int high = hex_value(text[i + 1]);
+      int low = hex_value(text[i + 2]);
+      if (high < 0 || low < 0) return std::nullopt;
+      out += static_cast<char>(high * 16 + low);
+      i += 2;
+    } else if (c == '+' && plus_is_space) {
+      out += ' ';
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+RouteMatch match_route(Method method, std::string_view path) {
+  RouteMatch match;
+  std::vector<std::string_view> parts = segments(path);
+  for (const Route& route : kRoutes) {
+    std::vector<std::string_view> pattern = segments(route.path_template);
+    if (pattern.size() != parts.size()) continue;
+    std::vector<std::string> params;
+    bool matches = true;
+    for (size_t i = 0; i < pattern.size() && matches; ++i) {
+      if (pattern[i].starts_with('{')) {
+        auto decoded = percent_decode(parts[i], false);
+        matches = decoded.has_value() && !decoded->empty();
+        if (matches) params.push_back(std::move(*decoded));
+      } else {
+        matches = pattern[i] == parts[i];
+      }
+    }
+    if (!matches) continue;
+    // A literal segment beats a parameter: "/v1/reservations/batch" is not id "batch".
+    if (match.route != nullptr && match.params.size() <= params.size()) continue;
+    match.path_known = true;
+    if (route.method == method) {
+      match.route = &route;
+      match.params = std::move(params);
+    }
+  }
+  return match;
+}
+
+}  // namespace livechain::server

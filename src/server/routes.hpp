@@ -1,0 +1,78 @@
+// src/server/routes.hpp — internal: the route table. One row per method + path
+// template; the OpenAPI test walks this table and api/openapi.yaml and fails on any
+// difference, so the document cannot drift from the server.
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "server/access.hpp"
+#include "server/api_types.hpp"
+
+namespace livechain::server {
+
+enum class RouteId {
+  healthz,
+  readyz,
+  metrics,
+  openapi,
+  reservation_create,
+  reservation_batch,
+  reservation_get,
+  reservation_commit,
+  reservation_release,
+  reservation_extend,
+  stock_of_sku,
+  stock_list,
+  sku_put,
+  location_put,
+  channel_put,
+  region_distance_put,
+  import_bulk,
+  receipt_create,
+  adjustment_create,
+  presale_plan_put,
+  transfer_create,
+  transfer_get,
+  transfer_receive,
+  return_create,
+  return_get,
+  return_grade,
+  return_rework_done,
+  signals_ingest,
+  ledger_head,
+  ledger_event,
+  ledger_inclusion_proof,
+  ledger_consistency_proof,
+  stream,
+};
+
+// What a body must be. The server answers 415 when Content-Type disagrees.
+enum class BodyKind { none, json, csv, ndjson };
+
+struct Route {
+  Method method;
+  std::string_view path_template;  // "/v1/reservations/{id}/commit"
+  RouteId id;
+  Permission permission;
+  BodyKind body;
+};
+
+std::span<const Route> route_table();
+std::string_view method_name(Method method);
+
+struct RouteMatch {
+  const Route* route = nullptr;     // null: no route for this path and method
+  bool path_known = false;          // some route has this path (→ 405, not 404)
+  std::vector<std::string> params;  // the {…} segments in order, percent-decoded
+};
+RouteMatch match_route(Method method, std::string_view path);
+
+// Percent-decodes one path segment or query component ('+' is a space in queries).
+// nullopt for a malformed escape.
+std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space);
+
+}  // namespace livechain::server

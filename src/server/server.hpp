@@ -1,0 +1,74 @@
+// src/server/server.hpp — public header of the server module.
+//
+// server owns the network face of livechain: `livechain serve`, an HTTP/1.1 +
+// WebSocket server (Boost.Beast) exposing API v1 (api/openapi.yaml), API keys with
+// roles and data-level masking, RFC 9457 problem responses, Prometheus metrics, and
+// the documented limits (docs/limits.md). Every write goes through the engine's
+// Sequencer and is answered only after its journal batch is durable. Transport only:
+// ledger rules live in engine/, alert rules in alerts/.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.hpp"
+
+namespace livechain::server {
+
+// Limits of the HTTP layer; every one is documented in docs/limits.md and tested.
+struct HttpLimits {
+  size_t json_body_bytes_max = 1 << 20;   // application/json bodies
+  size_t bulk_body_bytes_max = 16 << 20;  // text/csv and NDJSON bodies
+  size_t header_bytes_max = 16 << 10;     // request line + headers
+  size_t connections_max = 10'000;        // beyond: 503 and close
+  uint32_t request_timeout_ms = 30'000;   // idle keep-alive wait + headers must arrive
+  uint32_t body_timeout_ms = 30'000;      // the body must arrive within this
+  size_t websocket_message_bytes_max = 64 << 10;
+  size_t websocket_queue_messages_max = 4'096;  // a slower client is disconnected
+};
+
+struct ServerOptions {
+  std::string db_path;
+  std::string listen_host = "127.0.0.1";
+  uint16_t listen_port = 8080;  // 0: any free port (printed on start)
+  unsigned io_threads = 2;
+  HttpLimits http;
+  size_t batch_reservations_max = 1'000;
+  size_t csv_rows_max = 10'000;
+  size_t ndjson_lines_max = 10'000;
+  size_t page_size_max = 1'000;
+  size_t stream_subscriptions_max = 1'000;
+  double requests_per_second_per_key = 0;  // 0: no rate limit
+  size_t engine_queue_commands_max = 1 << 20;
+  uint32_t expiry_tick_ms = 1'000;  // how often due reservations are expired when idle
+  uint32_t stream_push_interval_ms = 250;
+  int64_t low_stock_units = 10;
+  uint32_t drain_timeout_ms = 30'000;
+  uint64_t snapshot_every_events = 1'000'000;
+};
+
+// Reads a JSON config file whose keys are ServerOptions' field names (and "http": {…}
+// for HttpLimits), overriding `base`. Errors: not_found (field "config"),
+// invalid_argument naming the key for an unknown key or a value of the wrong type or
+// range.
+Result<ServerOptions> load_server_config(const std::string& path, ServerOptions base);
+
+// Runs the server until SIGTERM or SIGINT, then drains: stops accepting, answers
+// every request already read, commits, and returns. Prints "listening on
+// http://HOST:PORT" on stdout once it accepts connections. Errors: those of opening
+// the database (not_found, busy, corruption) and io_error for the socket.
+Result<void> run_server(const ServerOptions& options);
+
+// The route table as (method, path template) pairs, and the OpenAPI document
+// (api/openapi.yaml, embedded at build time) as JSON. Tests compare the two.
+struct RouteSummary {
+  std::string method;  // "GET", "POST" …
+  std::string path;    // "/v1/reservations/{id}"
+};
+std::vector<RouteSummary> route_summaries();
+// Errors: corruption when the embedded YAML does not parse.
+Result<std::string> openapi_json();
+
+}  // namespace livechain::server
