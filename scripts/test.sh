@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up, builds and runs the whole test suite twice: an optimised build and the
-# ASan+UBSan build. Exits non-zero on the first failure.
+# ASan+UBSan build, then fuzzes the request parsers for a bounded time. Exits
+# non-zero on the first failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -9,3 +10,6 @@ for preset in release asan; do
   scripts/build.sh "$preset"
   ctest --preset "$preset" -j2
 done
+# Request parsing and NDJSON/CSV ingest under libFuzzer, bounded in time.
+scripts/fuzz.sh "${LIVECHAIN_FUZZ_SECONDS:-45}"
+

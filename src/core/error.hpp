@@ -5,7 +5,12 @@
 // parsing text. `field` names the offending input field; `detail` is for people.
 #pragma once
 
+#include <version>
+#if defined(__cpp_lib_expected)
 #include <expected>
+#else
+#include "core/expected_compat.hpp"  // clang 14 + libstdc++ 12: the fuzzing build
+#endif
 #include <string>
 #include <string_view>
 
