@@ -1,5 +1,7 @@
 #include "server/access.hpp"
 
+#include <array>
+
 #include "core/bytes.hpp"
 #include "journal/merkle.hpp"
 
@@ -103,6 +105,7 @@ Result<void> KeyRing::refresh() {
   std::lock_guard lock(mutex_);
   by_secret_sha256_.swap(fresh);
   loaded_version_ = *version;
+  generation_.fetch_add(1, std::memory_order_release);
   return {};
 }
 
@@ -115,12 +118,35 @@ std::optional<Caller> KeyRing::authenticate(std::string_view authorization) cons
       return std::nullopt;
     }
   }
+  // Hashing and the locked lookup cost more than the rest of a small request, and a
+  // connection sends the same header every time: remember the last few per thread.
+  struct CacheEntry {
+    const KeyRing* ring = nullptr;
+    uint64_t generation = 0;
+    std::string authorization;
+    std::optional<Caller> caller;
+  };
+  constexpr size_t kCacheEntries = 4;
+  thread_local std::array<CacheEntry, kCacheEntries> cache;
+  thread_local size_t next_slot = 0;
+  uint64_t generation = generation_.load(std::memory_order_acquire);
+  for (const CacheEntry& entry : cache) {
+    if (entry.ring == this && entry.generation == generation &&
+        entry.authorization == authorization) {
+      return entry.caller;
+    }
+  }
   std::string_view key = authorization.substr(kScheme.size());
   auto hash = journal::sha256(std::span(reinterpret_cast<const uint8_t*>(key.data()), key.size()));
-  std::lock_guard lock(mutex_);
-  auto found = by_secret_sha256_.find(to_hex(hash));
-  if (found == by_secret_sha256_.end()) return std::nullopt;
-  return found->second;
+  std::optional<Caller> caller;
+  {
+    std::lock_guard lock(mutex_);
+    auto found = by_secret_sha256_.find(to_hex(hash));
+    if (found != by_secret_sha256_.end()) caller = found->second;
+  }
+  cache[next_slot] = CacheEntry{this, generation, std::string(authorization), caller};
+  next_slot = (next_slot + 1) % kCacheEntries;
+  return caller;
 }
 
 size_t KeyRing::size() const {

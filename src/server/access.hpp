@@ -3,6 +3,7 @@
 // internal, sensitive, core) and is masked for roles that may not see that level.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <mutex>
 #include <optional>
@@ -63,6 +64,9 @@ class KeyRing {
   mutable std::mutex mutex_;
   std::unordered_map<std::string, Caller> by_secret_sha256_;  // GUARDED_BY(mutex_)
   std::optional<int64_t> loaded_version_;
+  // Bumped on every reload; per-thread caches of recent headers are valid only for the
+  // generation they were filled in, so a revoked key stops working with the reload.
+  std::atomic<uint64_t> generation_{1};
 };
 
 }  // namespace livechain::server

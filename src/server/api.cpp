@@ -86,13 +86,14 @@ Api::Api(ApiDependencies dependencies)
 void Api::handle(ApiRequest&& request, Respond respond) {
   int64_t started_us = steady_now_us();
   RouteMatch match = match_route(request.method, request.path);
-  std::string_view route_label = match.route ? match.route->path_template : "unmatched";
   std::string_view method = method_name(request.method);
+  size_t route_index =
+      match.route ? static_cast<size_t>(match.route - route_table().data()) : route_table().size();
   Metrics* metrics = deps_.metrics;
   // Every answer passes through here once, so metrics count each request exactly once.
-  Respond answer = [metrics, method, route_label, started_us,
+  Respond answer = [metrics, route_index, started_us,
                     respond = std::move(respond)](ApiResponse&& response) {
-    metrics->observe_request(method, route_label, response.status,
+    metrics->observe_request(route_index, response.status,
                              static_cast<double>(steady_now_us() - started_us) / 1e6);
     respond(std::move(response));
   };
@@ -140,7 +141,13 @@ void Api::handle(ApiRequest&& request, Respond respond) {
                                       media_type_name(route.body), request.content_type),
                           "Content-Type"));
   }
-  dispatch(route, match.params, request, caller, std::move(answer));
+  // Handlers return errors as values; this only stops a bug (say, a JSON accessor
+  // throwing) from taking the whole server down with one request.
+  try {
+    dispatch(route, match.params, request, caller, answer);
+  } catch (const std::exception& error) {
+    answer(problem(500, "internal", "Internal error", error.what()));
+  }
 }
 
 std::variant<Caller, ApiResponse> Api::authorize_stream(const ApiRequest& request) {

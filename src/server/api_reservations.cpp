@@ -102,7 +102,7 @@ void Api::reservation_batch(ApiRequest& request, const Caller& caller, Respond r
   auto answer = [results, respond] {
     size_t created = 0;
     for (const json::value& result : *results) {
-      created += result.as_object().at("status").as_int64() == 201 ? 1 : 0;
+      created += result.as_object().at("status").to_number<int64_t>() == 201 ? 1 : 0;
     }
     respond(json_response(200, json::object{{"created", created},
                                             {"failed", results->size() - created},
@@ -119,7 +119,8 @@ void Api::reservation_batch(ApiRequest& request, const Caller& caller, Respond r
           if (!replies[k]) {
             metrics->count_reservations(outcome_of(replies[k].error()));
             ApiResponse failed = problem_from_error(replies[k].error());
-            slot = json::object{{"status", failed.status}, {"problem", json::parse(failed.body)}};
+            slot = json::object{{"status", static_cast<int64_t>(failed.status)},
+                                {"problem", json::parse(failed.body)}};
             continue;
           }
           const auto& view = std::get<ReservationView>(*replies[k]);

@@ -275,7 +275,7 @@ void Api::import_bulk(const Params& params, ApiRequest& request, Respond respond
   std::string kind_name = params.at(0);
   auto answer = [errors, row_count, kind_name, respond](size_t applied) {
     std::sort(errors->begin(), errors->end(), [](const json::value& a, const json::value& b) {
-      return a.at("line").as_uint64() < b.at("line").as_uint64();
+      return a.at("line").to_number<uint64_t>() < b.at("line").to_number<uint64_t>();
     });
     respond(json_response(200, json::object{{"import", kind_name},
                                             {"rows", row_count},

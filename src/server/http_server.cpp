@@ -206,6 +206,11 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession> {
   }
 
   void on_header(beast::error_code error) {
+    if (error == http::error::body_limit) {  // Content-Length beyond every body limit
+      return reject(413, "body_too_large", "Payload too large",
+                    "bodies may hold at most " +
+                        std::to_string(state_->limits.bulk_body_bytes_max) + " bytes");
+    }
     if (error == http::error::header_limit) {
       return reject(431, "header_too_large", "Request header fields too large",
                     "request line and headers may hold at most " +

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "core/assert.hpp"
+#include "server/routes.hpp"
 
 namespace livechain::server {
 
@@ -66,19 +67,19 @@ std::string_view reservation_outcome_name(ReservationOutcome outcome) {
   return "unknown";
 }
 
-Metrics::Metrics() : batch_commands_(kBatchCommandBounds), commit_seconds_(kCommitBoundsSeconds) {}
+Metrics::RouteSeries::RouteSeries() : latency(kLatencyBoundsSeconds) {}
 
-void Metrics::observe_request(std::string_view method, std::string_view route, unsigned status,
-                              double seconds) {
-  Histogram* latency = nullptr;
-  {
-    std::lock_guard lock(mutex_);
-    RouteSeries& series = requests_[{std::string(method), std::string(route)}];
-    ++series.by_status[status];
-    if (!series.latency) series.latency = std::make_unique<Histogram>(kLatencyBoundsSeconds);
-    latency = series.latency.get();
-  }
-  latency->observe(seconds);  // series are never erased, so the pointer stays valid
+Metrics::Metrics() : batch_commands_(kBatchCommandBounds), commit_seconds_(kCommitBoundsSeconds) {
+  for (size_t i = 0; i <= route_table().size(); ++i)
+    routes_.push_back(std::make_unique<RouteSeries>());
+}
+
+void Metrics::observe_request(size_t route_index, unsigned status, double seconds) {
+  LC_DASSERT(route_index < routes_.size());
+  RouteSeries& series = *routes_[std::min(route_index, routes_.size() - 1)];
+  status = std::clamp(status, kStatusMin, kStatusMax);
+  series.by_status[status - kStatusMin].fetch_add(1, std::memory_order_relaxed);
+  series.latency.observe(seconds);
 }
 
 void Metrics::observe_batch(uint64_t commands, uint64_t events, uint32_t commit_latency_us) {
@@ -100,21 +101,31 @@ std::string Metrics::render(uint64_t queue_depth, uint64_t snapshots) const {
   std::string out;
   out += "# HELP livechain_http_requests_total HTTP requests by method, route and status.\n";
   out += "# TYPE livechain_http_requests_total counter\n";
-  std::lock_guard lock(mutex_);
-  for (const auto& [key, series] : requests_) {
-    for (const auto& [status, count] : series.by_status) {
-      out += fmt::format(
-          "livechain_http_requests_total{{method=\"{}\",route=\"{}\",status=\"{}\"}} {}\n",
-          key.first, key.second, status, count);
+  auto labels = [](size_t index) {
+    std::span<const Route> table = route_table();
+    if (index == table.size()) return std::string("method=\"ANY\",route=\"unmatched\"");
+    return fmt::format("method=\"{}\",route=\"{}\"", method_name(table[index].method),
+                       table[index].path_template);
+  };
+  for (size_t index = 0; index < routes_.size(); ++index) {
+    const RouteSeries& series = *routes_[index];
+    for (unsigned status = kStatusMin; status <= kStatusMax; ++status) {
+      uint64_t count = series.by_status[status - kStatusMin].load(std::memory_order_relaxed);
+      if (count == 0) continue;
+      out += fmt::format("livechain_http_requests_total{{{},status=\"{}\"}} {}\n", labels(index),
+                         status, count);
     }
   }
   out +=
       "# HELP livechain_http_request_duration_seconds Time from a complete request to its "
       "response being handed to the socket.\n";
   out += "# TYPE livechain_http_request_duration_seconds histogram\n";
-  for (const auto& [key, series] : requests_) {
-    series.latency->render(out, "livechain_http_request_duration_seconds",
-                           fmt::format("method=\"{}\",route=\"{}\"", key.first, key.second));
+  for (size_t index = 0; index < routes_.size(); ++index) {
+    // Routes never requested stay out of the output, as with the counters.
+    uint64_t requests = 0;
+    for (const auto& count : routes_[index]->by_status) requests += count.load();
+    if (requests == 0) continue;
+    routes_[index]->latency.render(out, "livechain_http_request_duration_seconds", labels(index));
   }
   out += "# HELP livechain_engine_queue_depth Commands submitted and not yet executed.\n";
   out += "# TYPE livechain_engine_queue_depth gauge\n";

@@ -11,6 +11,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace livechain::server {
 
@@ -44,10 +45,10 @@ std::string_view reservation_outcome_name(ReservationOutcome outcome);
 class Metrics {
  public:
   Metrics();
-  // One finished HTTP request. `route` is the route template ("/v1/stock/{sku}") or
-  // "unmatched"; its cardinality is bounded by the route table.
-  void observe_request(std::string_view method, std::string_view route, unsigned status,
-                       double seconds);
+  // One finished HTTP request. `route_index` is the route's position in the route
+  // table, or route_count for requests no route matched; labels come from the table,
+  // so cardinality is bounded. Lock-free and allocation-free: it runs per request.
+  void observe_request(size_t route_index, unsigned status, double seconds);
   void observe_batch(uint64_t commands, uint64_t events, uint32_t commit_latency_us);
   void count_reservations(ReservationOutcome outcome, uint64_t count = 1);
   void count_signals(uint64_t accepted, uint64_t rejected);
@@ -61,12 +62,14 @@ class Metrics {
   std::string render(uint64_t queue_depth, uint64_t snapshots) const;
 
  private:
+  static constexpr unsigned kStatusMin = 100;
+  static constexpr unsigned kStatusMax = 599;
   struct RouteSeries {
-    std::map<unsigned, uint64_t> by_status;
-    std::unique_ptr<Histogram> latency;
+    RouteSeries();
+    std::array<std::atomic<uint64_t>, kStatusMax - kStatusMin + 1> by_status{};
+    Histogram latency;
   };
-  mutable std::mutex mutex_;
-  std::map<std::pair<std::string, std::string>, RouteSeries> requests_;  // (method, route)
+  std::vector<std::unique_ptr<RouteSeries>> routes_;  // route table order, then unmatched
   Histogram batch_commands_;
   Histogram commit_seconds_;
   std::array<std::atomic<uint64_t>, static_cast<size_t>(ReservationOutcome::count_)>
