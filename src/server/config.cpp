@@ -63,12 +63,12 @@ Result<ServerOptions> load_server_config(const std::string& path, ServerOptions 
   if (const json::value* http = root.if_contains("http")) {
     if (!http->is_object()) return fail(ErrorCode::invalid_argument, "http", "must be an object");
     const json::object& limits = http->get_object();
-    LC_CHECK(
-        reject_unknown_fields(limits,
-                              {"json_body_bytes_max", "bulk_body_bytes_max", "header_bytes_max",
-                               "connections_max", "request_timeout_ms", "body_timeout_ms",
-                               "websocket_message_bytes_max", "websocket_queue_messages_max"},
-                              "http."));
+    LC_CHECK(reject_unknown_fields(
+        limits,
+        {"json_body_bytes_max", "bulk_body_bytes_max", "header_bytes_max", "connections_max",
+         "request_timeout_ms", "body_timeout_ms", "websocket_message_bytes_max",
+         "websocket_queue_messages_max", "bulk_requests_max"},
+        "http."));
     HttpLimits& h = out.http;
     LC_CHECK(
         read_number(limits, "json_body_bytes_max", "http.", 1024, 1 << 30, h.json_body_bytes_max));
@@ -83,6 +83,7 @@ Result<ServerOptions> load_server_config(const std::string& path, ServerOptions 
                          h.websocket_message_bytes_max));
     LC_CHECK(read_number(limits, "websocket_queue_messages_max", "http.", 16, 1 << 20,
                          h.websocket_queue_messages_max));
+    LC_CHECK(read_number(limits, "bulk_requests_max", "http.", 1, 10'000, h.bulk_requests_max));
   }
   return out;
 }

@@ -171,7 +171,10 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession> {
       : stream_(std::move(socket)), state_(std::move(state)) {
     state_->api->metrics().connections_open.fetch_add(1);
   }
-  ~HttpSession() { state_->api->metrics().connections_open.fetch_sub(1); }
+  ~HttpSession() {
+    release_bulk_slot();
+    state_->api->metrics().connections_open.fetch_sub(1);
+  }
 
   void start() {
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read_header(); });
@@ -227,6 +230,17 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession> {
     if (websocket::is_upgrade(header)) return upgrade();
     bool bulk = media_type(header[http::field::content_type]) != "application/json";
     size_t limit = bulk ? state_->limits.bulk_body_bytes_max : state_->limits.json_body_bytes_max;
+    bool has_body = parser_->chunked() || parser_->content_length().value_or(0) > 0;
+    if (bulk && has_body) {
+      // Bulk bodies may be large: cap how many are buffered at once, so memory stays
+      // bounded by bulk_requests_max × bulk_body_bytes_max, not by the connection count.
+      if (state_->bulk_in_flight.fetch_add(1) >= state_->limits.bulk_requests_max) {
+        state_->bulk_in_flight.fetch_sub(1);
+        return reject(503, "busy", "Service unavailable",
+                      "too many bulk uploads in progress; retry later");
+      }
+      holds_bulk_slot_ = true;
+    }
     if (auto length = parser_->content_length(); length && *length > limit) {
       return reject(
           413, "body_too_large", "Payload too large",
@@ -291,6 +305,11 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession> {
     });
   }
 
+  void release_bulk_slot() {
+    if (holds_bulk_slot_) state_->bulk_in_flight.fetch_sub(1);
+    holds_bulk_slot_ = false;
+  }
+
   void write(ApiResponse&& response, unsigned version, bool counted) {
     if (state_->draining.load()) keep_alive_ = false;
     auto message = std::make_shared<http::response<http::string_body>>(
@@ -300,6 +319,7 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession> {
         stream_, *message,
         [self = shared_from_this(), message, counted](beast::error_code error, size_t) {
           if (counted) self->state_->in_flight.fetch_sub(1);
+          self->release_bulk_slot();
           if (error || !self->keep_alive_) return self->shutdown();
           self->read_header();
         });
@@ -334,6 +354,7 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession> {
   size_t body_limit_ = 0;
   unsigned version_ = 11;
   bool keep_alive_ = true;
+  bool holds_bulk_slot_ = false;
 };
 
 }  // namespace

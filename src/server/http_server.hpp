@@ -38,6 +38,7 @@ class HttpServer {
     HttpLimits limits;
     std::atomic<int64_t> in_flight{0};
     std::atomic<bool> draining{false};
+    std::atomic<size_t> bulk_in_flight{0};
   };
 
  private:

@@ -27,6 +27,7 @@ struct HttpLimits {
   uint32_t body_timeout_ms = 30'000;      // the body must arrive within this
   size_t websocket_message_bytes_max = 64 << 10;
   size_t websocket_queue_messages_max = 4'096;  // a slower client is disconnected
+  size_t bulk_requests_max = 16;                // CSV/NDJSON bodies buffered at once; beyond: 503
 };
 
 struct ServerOptions {
