@@ -1,6 +1,6 @@
 // `livechain serve`: wires the ledger, the sequencer, the API, the stream hub and the
 // Beast transport together, runs the periodic work (expiry, key reload, stream
-// pushes) and drains on SIGTERM/SIGINT.
+// pushes) and drains on stop (SIGTERM/SIGINT for run_server).
 #include "server/server.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -9,7 +9,9 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
+#include <mutex>
 #include <thread>
 
 #include "engine/ledger.hpp"
@@ -25,7 +27,7 @@ namespace net = boost::asio;
 
 namespace {
 
-// Runs `work` every `period_ms` on `io` until the timer is cancelled.
+// Runs `work` every `period_ms` on `io` until cancelled.
 class Ticker {
  public:
   Ticker(net::io_context& io, uint32_t period_ms, std::function<void()> work)
@@ -48,6 +50,11 @@ class Ticker {
   std::function<void()> work_;
 };
 
+const SystemClock& system_clock() {
+  static const SystemClock clock;
+  return clock;
+}
+
 }  // namespace
 
 std::vector<RouteSummary> route_summaries() {
@@ -59,123 +66,200 @@ std::vector<RouteSummary> route_summaries() {
   return out;
 }
 
-Result<void> run_server(const ServerOptions& options) {
-  static const SystemClock clock;
-  LC_TRY(ledger, engine::Ledger::open(options.db_path, clock));
+// Members in dependency order: destruction runs bottom-up, so the transport goes
+// before the API it calls, and the API before the sequencer and stores.
+struct Server::Impl {
+  ServerOptions options;
+  std::unique_ptr<engine::Ledger> ledger;
+  std::unique_ptr<store::SignalStore> signal_store;
+  std::string openapi;
+  std::unique_ptr<KeyRing> keys;
+  Metrics metrics;
+  std::unique_ptr<engine::Sequencer> sequencer;
+  // One worker for blocking work, so proofs and signal appends stay in order and never
+  // occupy an I/O thread.
+  net::thread_pool workers{1};
+  std::unique_ptr<LedgerViews> ledger_views;
+  std::atomic<bool> ready{false};
+  std::unique_ptr<Api> api;
+  std::unique_ptr<StreamHub> hub;
+  net::io_context io;
+  std::unique_ptr<HttpServer> http;
+  std::vector<std::unique_ptr<Ticker>> tickers;
+  net::steady_timer drain_poll{io};
+  std::chrono::steady_clock::time_point drain_deadline;
+  bool draining = false;  // touched on the io threads only (through post)
+  uint16_t port = 0;
+  std::vector<std::thread> io_threads;
+  std::mutex stop_mutex;
+  bool stopped = false;
+
+  explicit Impl(const ServerOptions& server_options)
+      : options(server_options), io(static_cast<int>(server_options.io_threads)) {}
+
+  void poll_drain() {
+    if (http->in_flight() == 0 || std::chrono::steady_clock::now() > drain_deadline) {
+      for (auto& ticker : tickers) ticker->cancel();
+      io.stop();
+      return;
+    }
+    drain_poll.expires_after(std::chrono::milliseconds(5));
+    drain_poll.async_wait([this](boost::system::error_code error) {
+      if (!error) poll_drain();
+    });
+  }
+
+  void begin_drain() {
+    if (draining) return;
+    draining = true;
+    ready.store(false);
+    http->begin_drain();
+    drain_deadline =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(options.drain_timeout_ms);
+    poll_drain();
+  }
+};
+
+Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Server::~Server() {
+  stop();
+}
+
+uint16_t Server::port() const {
+  return impl_->port;
+}
+
+Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options) {
+  auto impl = std::make_unique<Impl>(options);
+  Impl& s = *impl;
+  LC_TRY(ledger, engine::Ledger::open(options.db_path, system_clock()));
+  s.ledger = std::move(ledger);
   LC_TRY(key_store, store::ApiKeyStore::open(options.db_path));
   LC_TRY(signal_store, store::SignalStore::open(options.db_path));
+  s.signal_store = std::move(signal_store);
   LC_TRY(openapi, openapi_json());
-  KeyRing keys(std::move(key_store));
-  LC_CHECK(keys.refresh());
+  s.openapi = std::move(openapi);
+  s.keys = std::make_unique<KeyRing>(std::move(key_store));
+  LC_CHECK(s.keys->refresh());
 
-  Metrics metrics;
-  metrics.journal_events.store(ledger->journal().tree_size());
+  s.metrics.journal_events.store(s.ledger->journal().tree_size());
   engine::SequencerOptions sequencer_options;
   sequencer_options.queue_commands_max = options.engine_queue_commands_max;
   sequencer_options.snapshot_every_events = options.snapshot_every_events;
-  engine::Sequencer sequencer(ledger->engine_for_sequencer(), &ledger->journal(), clock,
-                              sequencer_options, [&metrics](const engine::BatchReport& report) {
-                                metrics.observe_batch(report.commands, report.events,
-                                                      report.commit_latency_us);
-                              });
-  sequencer.start();
-
-  // One worker thread for blocking work, so proofs and signal appends stay in order
-  // and never occupy an I/O thread.
-  net::thread_pool workers(1);
-  LedgerViews ledger_views(options.db_path);
-  std::atomic<bool> ready{false};
+  Metrics* metrics = &s.metrics;
+  s.sequencer = std::make_unique<engine::Sequencer>(
+      s.ledger->engine_for_sequencer(), &s.ledger->journal(), system_clock(), sequencer_options,
+      [metrics](const engine::BatchReport& report) {
+        metrics->observe_batch(report.commands, report.events, report.commit_latency_us);
+      });
+  s.sequencer->start();
+  s.ledger_views = std::make_unique<LedgerViews>(options.db_path);
 
   ApiDependencies dependencies;
-  dependencies.sequencer = &sequencer;
-  dependencies.keys = &keys;
-  dependencies.metrics = &metrics;
-  dependencies.signals = signal_store.get();
-  dependencies.ledger = &ledger_views;
-  dependencies.run_blocking = [&workers](std::function<void()> work) {
-    net::post(workers, std::move(work));
+  dependencies.sequencer = s.sequencer.get();
+  dependencies.keys = s.keys.get();
+  dependencies.metrics = &s.metrics;
+  dependencies.signals = s.signal_store.get();
+  dependencies.ledger = s.ledger_views.get();
+  net::thread_pool* workers = &s.workers;
+  dependencies.run_blocking = [workers](std::function<void()> work) {
+    net::post(*workers, std::move(work));
   };
-  dependencies.ready = [&ready] { return ready.load(); };
-  dependencies.openapi_json = openapi;
+  std::atomic<bool>* ready = &s.ready;
+  dependencies.ready = [ready] { return ready->load(); };
+  dependencies.openapi_json = s.openapi;
   dependencies.limits.batch_reservations_max = options.batch_reservations_max;
   dependencies.limits.csv_rows_max = options.csv_rows_max;
   dependencies.limits.ndjson_lines_max = options.ndjson_lines_max;
   dependencies.requests_per_second_per_key = options.requests_per_second_per_key;
   dependencies.page_size_max = options.page_size_max;
-  Api api(std::move(dependencies));
-  StreamHub hub(sequencer, StreamLimits{options.stream_subscriptions_max, options.low_stock_units});
-
-  net::io_context io(static_cast<int>(options.io_threads));
-  HttpServer http(io, api, hub, options.http);
-  auto port = http.listen(options.listen_host, options.listen_port);
+  s.api = std::make_unique<Api>(std::move(dependencies));
+  s.hub = std::make_unique<StreamHub>(
+      *s.sequencer, StreamLimits{options.stream_subscriptions_max, options.low_stock_units});
+  s.http = std::make_unique<HttpServer>(s.io, *s.api, *s.hub, options.http);
+  auto port = s.http->listen(options.listen_host, options.listen_port);
   if (!port) {
-    sequencer.stop();
+    s.sequencer->stop();
     return std::unexpected(port.error());
   }
+  s.port = *port;
 
-  Ticker expiry(io, options.expiry_tick_ms, [&] {
-    (void)sequencer.submit(
-        {engine::Command{engine::ExpireDue{}}}, [&metrics](engine::Replies&& replies) {
+  engine::Sequencer* sequencer = s.sequencer.get();
+  s.tickers.push_back(std::make_unique<Ticker>(s.io, options.expiry_tick_ms, [sequencer, metrics] {
+    (void)sequencer->submit(
+        {engine::Command{engine::ExpireDue{}}}, [metrics](engine::Replies&& replies) {
           if (!replies.front()) return;
           if (auto* view = std::get_if<engine::ExpiredView>(&*replies.front())) {
-            metrics.count_reservations(ReservationOutcome::expired, view->reservation_ids.size());
+            metrics->count_reservations(ReservationOutcome::expired, view->reservation_ids.size());
           }
         });
-  });
-  Ticker key_reload(io, 1'000, [&] {
-    net::post(workers, [&keys] {
-      if (auto reloaded = keys.refresh(); !reloaded) {
+  }));
+  KeyRing* keys = s.keys.get();
+  s.tickers.push_back(std::make_unique<Ticker>(s.io, 1'000, [workers, keys] {
+    net::post(*workers, [keys] {
+      if (auto reloaded = keys->refresh(); !reloaded) {
         std::fprintf(stderr, "warning: API keys not reloaded: %s\n",
                      reloaded.error().to_string().c_str());
       }
     });
-  });
-  Ticker stream_push(io, options.stream_push_interval_ms, [&] { hub.tick(); });
+  }));
+  StreamHub* hub = s.hub.get();
+  s.tickers.push_back(
+      std::make_unique<Ticker>(s.io, options.stream_push_interval_ms, [hub] { hub->tick(); }));
 
-  // Drain: stop accepting, let in-flight requests finish (their commands commit and
-  // their answers are written), then stop.
-  bool stopping = false;
-  net::steady_timer drain_poll(io);
-  std::chrono::steady_clock::time_point drain_deadline;
-  std::function<void()> poll_drain = [&] {
-    if (http.in_flight() == 0 || std::chrono::steady_clock::now() > drain_deadline) {
-      expiry.cancel();
-      key_reload.cancel();
-      stream_push.cancel();
-      io.stop();
-      return;
-    }
-    drain_poll.expires_after(std::chrono::milliseconds(5));
-    drain_poll.async_wait([&](boost::system::error_code error) {
-      if (!error) poll_drain();
-    });
-  };
-  net::signal_set signals(io, SIGTERM, SIGINT);
-  signals.async_wait([&](boost::system::error_code error, int signal_number) {
-    if (error || stopping) return;
-    stopping = true;
-    std::fprintf(stderr, "livechain serve: signal %d, draining %lld request(s)\n", signal_number,
-                 static_cast<long long>(http.in_flight()));
-    ready.store(false);
-    http.begin_drain();
-    drain_deadline =
-        std::chrono::steady_clock::now() + std::chrono::milliseconds(options.drain_timeout_ms);
-    poll_drain();
-  });
+  s.ready.store(true);
+  for (unsigned i = 0; i < options.io_threads; ++i) {
+    s.io_threads.emplace_back([&s] { s.io.run(); });
+  }
+  return std::unique_ptr<Server>(new Server(std::move(impl)));
+}
 
+void Server::request_stop() {
+  net::post(impl_->io, [impl = impl_.get()] { impl->begin_drain(); });
+}
+
+void Server::wait() {
+  for (std::thread& thread : impl_->io_threads) {
+    if (thread.joinable()) thread.join();
+  }
+  std::lock_guard lock(impl_->stop_mutex);
+  if (impl_->stopped) return;
+  impl_->stopped = true;
+  impl_->sequencer->stop();  // commits whatever is still queued, runs pending reads
+  impl_->workers.join();
+}
+
+void Server::stop() {
+  if (!impl_) return;
+  request_stop();
+  wait();
+}
+
+uint64_t Server::journal_events() const {
+  return impl_->metrics.journal_events.load();
+}
+
+Result<void> run_server(const ServerOptions& options) {
+  LC_TRY(server, Server::start(options));
   std::printf("listening on http://%s:%u\n", options.listen_host.c_str(),
-              static_cast<unsigned>(*port));
+              static_cast<unsigned>(server->port()));
   std::fflush(stdout);
-  ready.store(true);
-  std::vector<std::thread> threads;
-  for (unsigned i = 1; i < options.io_threads; ++i) threads.emplace_back([&io] { io.run(); });
-  io.run();
-  for (std::thread& thread : threads) thread.join();
-
-  sequencer.stop();  // commits whatever is still queued, runs pending reads
-  workers.join();
+  // Signals are waited for on a thread of our own, so that the server's io threads
+  // never run this handler concurrently with their shutdown.
+  net::io_context signal_io;
+  net::signal_set signals(signal_io, SIGTERM, SIGINT);
+  signals.async_wait([&](boost::system::error_code error, int signal_number) {
+    if (error) return;
+    std::fprintf(stderr, "livechain serve: signal %d, draining\n", signal_number);
+    server->request_stop();
+  });
+  std::thread signal_thread([&signal_io] { signal_io.run(); });
+  server->wait();
+  signal_io.stop();
+  signal_thread.join();
   std::fprintf(stderr, "livechain serve: stopped; journal holds %llu events\n",
-               static_cast<unsigned long long>(ledger->journal().tree_size()));
+               static_cast<unsigned long long>(server->journal_events()));
   return {};
 }
 

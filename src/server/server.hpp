@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -56,10 +57,33 @@ struct ServerOptions {
 // range.
 Result<ServerOptions> load_server_config(const std::string& path, ServerOptions base);
 
-// Runs the server until SIGTERM or SIGINT, then drains: stops accepting, answers
-// every request already read, commits, and returns. Prints "listening on
-// http://HOST:PORT" on stdout once it accepts connections. Errors: those of opening
-// the database (not_found, busy, corruption) and io_error for the socket.
+// A running server, for embedding (the demo, tests). run_server() below is the CLI's.
+class Server {
+ public:
+  // Opens the database (taking the writer lock), starts the engine, and listens; the
+  // server accepts connections when this returns. Errors: those of opening the
+  // database (not_found, busy, corruption), io_error for the socket.
+  static Result<std::unique_ptr<Server>> start(const ServerOptions& options);
+  ~Server();  // stop()
+
+  uint16_t port() const;  // the bound port (useful with listen_port 0)
+  uint64_t journal_events() const;
+
+  // Begins the drain: stop accepting, answer every request already read (their
+  // commands commit), close keep-alive connections. Thread-safe, returns at once.
+  void request_stop();
+  // Blocks until the drain finished and the engine committed everything queued.
+  void wait();
+  void stop();  // request_stop() + wait()
+
+ private:
+  struct Impl;
+  explicit Server(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Runs the server until SIGTERM or SIGINT, then drains (Server::stop) and returns.
+// Prints "listening on http://HOST:PORT" on stdout once it accepts connections.
 Result<void> run_server(const ServerOptions& options);
 
 // The route table as (method, path template) pairs, and the OpenAPI document
