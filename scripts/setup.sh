@@ -10,7 +10,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-format
   libxgboost-dev
-  libyaml-cpp-dev
+  libyaml-cpp-dev libjemalloc-dev
   clang libclang-rt-14-dev
 )
 

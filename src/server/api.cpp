@@ -165,19 +165,27 @@ std::variant<Caller, ApiResponse> Api::authorize_stream(const ApiRequest& reques
   return *caller;
 }
 
+Result<void> Api::submit_commands(std::vector<engine::Command>&& commands,
+                                  std::function<void(engine::Replies&&)> on_durable) {
+  auto run_on_io = deps_.run_on_io;
+  return deps_.sequencer->submit(
+      std::move(commands),
+      [run_on_io, on_durable = std::move(on_durable)](engine::Replies&& replies) {
+        auto shared = std::make_shared<engine::Replies>(std::move(replies));
+        run_on_io([on_durable, shared] { on_durable(std::move(*shared)); });
+      });
+}
+
 void Api::submit(engine::Command command, Respond respond,
                  std::function<ApiResponse(engine::Reply&&)> on_reply, ErrorOrigin origin) {
   std::vector<engine::Command> commands;
   commands.push_back(std::move(command));
-  // The completion must be copyable (std::function) yet answer once: share the state.
-  auto shared = std::make_shared<std::pair<Respond, std::function<ApiResponse(engine::Reply &&)>>>(
-      respond, std::move(on_reply));
-  auto submitted =
-      deps_.sequencer->submit(std::move(commands), [shared, origin](engine::Replies&& replies) {
-        auto& reply = replies.front();
-        if (!reply) return shared->first(problem_from_error(reply.error(), origin));
-        shared->first(shared->second(std::move(*reply)));
-      });
+  auto submitted = submit_commands(std::move(commands), [respond, on_reply = std::move(on_reply),
+                                                         origin](engine::Replies&& replies) {
+    auto& reply = replies.front();
+    if (!reply) return respond(problem_from_error(reply.error(), origin));
+    respond(on_reply(std::move(*reply)));
+  });
   if (!submitted) respond(problem_from_error(submitted.error()));
 }
 

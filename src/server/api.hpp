@@ -49,6 +49,9 @@ struct ApiDependencies {
   LedgerViews* ledger = nullptr;          // touched only inside run_blocking
   // Runs blocking work (signal appends, proofs) off the I/O threads, in order.
   std::function<void(std::function<void()>)> run_blocking;
+  // Runs non-blocking work on an I/O thread. Durable replies are turned into responses
+  // there, not on the journal thread, whose time belongs to the next group commit.
+  std::function<void(std::function<void()>)> run_on_io;
   std::function<bool()> ready;
   std::string_view openapi_json;
   ParseLimits limits;
@@ -75,6 +78,10 @@ class Api {
   void dispatch(const Route& route, const Params& params, ApiRequest& request, const Caller& caller,
                 Respond respond);
 
+  // Submits commands; `on_durable` runs on an I/O thread once they are durable.
+  // Returns the submission error (busy, shutting_down …) without calling on_durable.
+  Result<void> submit_commands(std::vector<engine::Command>&& commands,
+                               std::function<void(engine::Replies&&)> on_durable);
   // Submits one command and maps its durable reply with `on_reply`.
   void submit(engine::Command command, Respond respond,
               std::function<ApiResponse(engine::Reply&&)> on_reply,

@@ -52,7 +52,7 @@ void Api::reservation_create(ApiRequest& request, const Caller& caller, Respond 
   Metrics* metrics = deps_.metrics;
   std::vector<Command> commands;
   commands.push_back(std::move(*reserve));
-  auto submitted = deps_.sequencer->submit(
+  auto submitted = submit_commands(
       std::move(commands), [respond, region, sees_buyer_data, metrics](Replies&& replies) {
         auto& reply = replies.front();
         if (!reply) {
@@ -111,7 +111,7 @@ void Api::reservation_batch(ApiRequest& request, const Caller& caller, Respond r
   if (commands.empty()) return answer();
   bool sees_buyer_data = role_sees(caller.role, DataLevel::sensitive);
   Metrics* metrics = deps_.metrics;
-  auto submitted = deps_.sequencer->submit(
+  auto submitted = submit_commands(
       std::move(commands),
       [results, submitted_index, regions, sees_buyer_data, metrics, answer](Replies&& replies) {
         for (size_t k = 0; k < replies.size(); ++k) {

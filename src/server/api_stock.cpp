@@ -284,7 +284,7 @@ void Api::import_bulk(const Params& params, ApiRequest& request, Respond respond
                                             {"errors", std::move(*errors)}}));
   };
   if (commands.empty()) return answer(0);
-  auto submitted = deps_.sequencer->submit(
+  auto submitted = submit_commands(
       std::move(commands), [errors, submitted_lines, row_error, answer](Replies&& replies) {
         size_t applied = 0;
         for (size_t k = 0; k < replies.size(); ++k) {

@@ -166,6 +166,8 @@ Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options) {
   dependencies.run_blocking = [workers](std::function<void()> work) {
     net::post(*workers, std::move(work));
   };
+  net::io_context* io = &s.io;
+  dependencies.run_on_io = [io](std::function<void()> work) { net::post(*io, std::move(work)); };
   std::atomic<bool>* ready = &s.ready;
   dependencies.ready = [ready] { return ready->load(); };
   dependencies.openapi_json = s.openapi;
