@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "engine/types.hpp"
+#include "twin/twin.hpp"
 
 namespace livechain::twin {
 
@@ -40,7 +41,7 @@ struct Sku {
   double return_rate = 0;
 };
 
-inline constexpr size_t kRegions = 5;
+inline constexpr size_t kRegions = kRegionCount;
 inline constexpr std::array<const char*, kRegions> kRegionNames = {"north", "east", "south", "west",
                                                                    "central"};
 // Road distance (km), symmetric.

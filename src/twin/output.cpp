@@ -10,15 +10,20 @@ namespace livechain::twin {
 namespace {
 
 struct KpiRow {
-  const char* name;
+  std::string name;
   std::string value;
+  double number;
 };
 
 std::vector<KpiRow> kpi_rows(const Kpis& k) {
-  const auto f2 = [](double v) { return fmt::format("{:.2f}", v); };
-  const auto f4 = [](double v) { return fmt::format("{:.4f}", v); };
-  const auto i = [](auto v) { return fmt::format("{}", v); };
-  return {
+  struct Text {
+    std::string text;
+    double number;
+  };
+  const auto f2 = [](double v) { return Text{fmt::format("{:.2f}", v), v}; };
+  const auto f4 = [](double v) { return Text{fmt::format("{:.4f}", v), v}; };
+  const auto i = [](auto v) { return Text{fmt::format("{}", v), static_cast<double>(v)}; };
+  const std::vector<std::pair<std::string, Text>> rows = {
       {"orders", i(k.orders)},
       {"orders_reserved", i(k.orders_reserved)},
       {"orders_committed", i(k.orders_committed)},
@@ -46,10 +51,23 @@ std::vector<KpiRow> kpi_rows(const Kpis& k) {
       {"return_processing_hours_p50", f2(k.return_processing_hours_p50)},
       {"return_processing_hours_p95", f2(k.return_processing_hours_p95)},
       {"written_off_units", i(k.written_off_units)},
-      {"peak_orders_per_min", fmt::format("{:.0f}", k.peak_orders_per_min)},
+      {"peak_orders_per_min",
+       Text{fmt::format("{:.0f}", k.peak_orders_per_min), k.peak_orders_per_min}},
       {"engine_commands", i(k.engine_commands)},
       {"engine_events", i(k.engine_events)},
   };
+  std::vector<KpiRow> out;
+  for (const auto& [name, t] : rows) out.push_back({name, t.text, t.number});
+  // Per buyer region, after the pooled KPIs so existing columns keep their places.
+  for (size_t r = 0; r < kRegionCount; ++r) {
+    for (const auto& [q, v] : {std::pair{"p50", k.fulfilment_hours_p50_by_region[r]},
+                               std::pair{"p95", k.fulfilment_hours_p95_by_region[r]}}) {
+      const Text t = f2(v);
+      out.push_back(
+          {fmt::format("fulfilment_hours_{}.{}", q, region_names()[r]), t.text, t.number});
+    }
+  }
+  return out;
 }
 
 Result<void> write_text(const std::filesystem::path& path, const std::string& text) {
@@ -62,9 +80,22 @@ Result<void> write_text(const std::filesystem::path& path, const std::string& te
 
 }  // namespace
 
+const std::array<const char*, kRegionCount>& region_names() {
+  static constexpr std::array<const char*, kRegionCount> kNames = {"north", "east", "south", "west",
+                                                                   "central"};
+  return kNames;
+}
+
+std::vector<KpiValue> kpi_values(const Kpis& kpis) {
+  std::vector<KpiValue> out;
+  for (auto& row : kpi_rows(kpis)) out.push_back({std::move(row.name), row.number});
+  return out;
+}
+
 std::string kpis_json(const RunConfig& config, const Kpis& kpis) {
-  std::string out = fmt::format("{{\n  \"scenario\": \"{}\",\n  \"seed\": {},\n  \"params\": {{",
-                                config.scenario.id, config.seed);
+  std::string out = fmt::format(
+      "{{\n  \"scenario\": \"{}\",\n  \"seed\": {},\n  \"policy\": \"{}\",\n  \"params\": {{",
+      config.scenario.id, config.seed, config.policy);
   for (size_t n = 0; n < config.scenario.params.size(); ++n) {
     const auto& param = config.scenario.params[n];
     out += fmt::format("{}\n    \"{}\": {}", n ? "," : "", param.name, param.value);

@@ -21,6 +21,8 @@ std::vector<ScenarioParam> common_params(double tier, double host_rank, double s
       {"sessions", 1, 1, 14, "sessions run back to back (one a day)"},
       {"tier", tier, 0, 2, "session tier: 0 daily, 1 themed, 2 mega"},
       {"host_rank", host_rank, 0, 19, "calibrated host driving the session (0 = most sessions)"},
+      {"duration_minutes", 0, 0, 480,
+       "if > 0, every session lasts this many minutes; 0 draws it from the host"},
       {"peak_orders_per_min", 0, 0, 10'000'000,
        "if > 0, demand is rescaled so the busiest minute has this many orders (x scale)"},
       {"promo_depth", tier >= 2 ? 0.30 : (tier >= 1 ? 0.20 : 0.10), 0, 0.9,

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <numeric>
 #include <queue>
@@ -13,43 +14,33 @@
 #include "core/assert.hpp"
 #include "core/gtin.hpp"
 #include "engine/engine.hpp"
+#include "twin/event_queue.hpp"
 #include "twin/model.hpp"
+#include "twin/policy.hpp"
 #include "twin/rng.hpp"
+#include "twin/session.hpp"
 #include "twin/twin.hpp"
 
 namespace livechain::twin {
 
 namespace {
 
-constexpr TimeMs kStartMs = 1'781'776'800'000;  // 2026-06-18T10:00:00Z
-constexpr TimeMs kMinuteMs = 60'000;
-constexpr TimeMs kHourMs = 3'600'000;
-constexpr TimeMs kDayMs = 24 * kHourMs;
-constexpr double kUnitsPerOrderMean = 1.17;
-constexpr const char* kChannel = "douyin-live";
-constexpr uint32_t kReturnsCenter = 9;  // index in the location table below
-// Calibrated durations have a long tail (log-sd up to 2.6); sessions are cut at 8 h.
-constexpr double kDurationMinutesMax = 480;
-static_assert(kDurationMinutesMax <= kSessionMinutesMax);
-
-enum Stream : uint64_t { kCatalog = 1, kPlan, kDemand, kPayment, kLogistics, kReturns, kSignals };
-
 enum class Kind : uint8_t { pay, pay_late, cancel, transfer_arrive, return_arrive, grade, rework };
+// Millions are queued at a mega peak: kept at 40 bytes (narrow fields, limits below).
 struct QEvent {
   TimeMs time_ms = 0;
   uint64_t seq = 0;
-  Kind kind = Kind::pay;
-  uint32_t sku = 0;
-  uint32_t location = 0;
-  uint32_t region = 0;
-  uint32_t session = 0;
-  int64_t units = 0;
   uint64_t id = 0;  // reservation, transfer or return id
+  int64_t units = 0;
+  uint16_t sku = 0;
+  uint8_t location = 0;
+  uint8_t region = 0;
+  uint8_t session = 0;
+  Kind kind = Kind::pay;
   uint8_t reason = 0;
-  bool operator>(const QEvent& o) const {
-    return time_ms != o.time_ms ? time_ms > o.time_ms : seq > o.seq;
-  }
 };
+static_assert(sizeof(QEvent) == 40);
+static_assert(kSkusMax <= UINT16_MAX && kRegions <= UINT8_MAX);
 
 constexpr std::array<const char*, 7> kReturnReasons = {"changed_mind",     "size_fit", "damaged",
                                                        "not_as_described", "quality",  "wrong_item",
@@ -64,22 +55,12 @@ enum Reason : uint8_t {
   quality_recall
 };
 
-struct SessionPlan {
-  uint32_t index = 0;
-  std::string host;
-  char streamer_tier = 'B';
-  TimeMs start_ms = 0;
-  uint32_t duration_min = 0;
-  double views = 0;
-  double planned_units = 0;               // what the planner's model expects
-  double forecast_units = 0;              // the planner's forecast (with error)
-  std::vector<uint32_t> agenda;           // sku indexes, intro order
-  std::vector<uint32_t> intro_minute;     // per agenda entry
-  std::vector<std::vector<double>> rate;  // per agenda entry: expected orders per minute
-  // outcomes (units sold and GMV are tallied per session index in the Simulation)
-  uint64_t orders = 0;
-  int64_t lost_units = 0;
-};
+// "o<n>" without a format call: built once per order at 150,000 orders a minute.
+std::string order_id(uint64_t n) {
+  char text[24] = {'o'};
+  const auto end = std::to_chars(text + 1, text + sizeof text, n).ptr;
+  return std::string(text, end);
+}
 
 double quantile(std::vector<float>& values, double q) {
   if (values.empty()) return 0;
@@ -87,6 +68,18 @@ double quantile(std::vector<float>& values, double q) {
   std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(k), values.end());
   return values[k];
 }
+
+// The policy's window on the engine: reads balances, executes moves at once.
+class EngineStockView final : public StockView {
+ public:
+  explicit EngineStockView(const engine::Engine& engine) : engine_(engine) {}
+  int64_t available_units(uint32_t sku, uint32_t location) const override {
+    return engine_.state().balance_or_zero(sku, location).available_units();
+  }
+
+ private:
+  const engine::Engine& engine_;
+};
 
 class Simulation {
  public:
@@ -96,24 +89,22 @@ class Simulation {
   Result<RunResult> run();
 
  private:
+  friend class MoveExecutor;
   double p(std::string_view name) const { return scenario_.param(name); }
   Result<engine::Reply> exec(const engine::Command& command, TimeMs now_ms);
   Result<void> expect_ok(const engine::Command& command, TimeMs now_ms);
-  void push(QEvent event) {
-    event.seq = queue_seq_++;
-    queue_.push(event);
-  }
+  void push(const QEvent& event) { queue_.push(event); }
 
   Result<void> build_brand();
   Result<void> build_network();
-  Result<SessionPlan> plan_session(uint32_t index);
-  void shape_demand(SessionPlan& plan, Rng& rng);
   Result<void> stock_for(const SessionPlan& plan, TimeMs now_ms);
   Result<void> run_session(SessionPlan& plan);
   Result<void> session_minute(SessionPlan& plan, uint32_t minute, TimeMs now_ms);
   Result<void> place_order(SessionPlan& plan, uint32_t agenda_k, uint32_t sku, TimeMs now_ms,
                            int64_t& reserved_units, int64_t& lost_units);
   Result<void> replenish(TimeMs now_ms);
+  Result<void> apply_move(const Move& move, TimeMs now_ms);
+  SessionForecast forecast_of(const SessionPlan& plan) const;
   Result<void> produce(const SessionPlan& plan, TimeMs now_ms);
   Result<void> shocks(SessionPlan& plan, uint32_t minute, TimeMs now_ms);
   Result<void> write_off(uint32_t sku, uint32_t location, TimeMs now_ms, const char* reason);
@@ -135,22 +126,26 @@ class Simulation {
   journal::BatchBuilder batch_;
   std::vector<Sku> skus_;
   std::vector<Location> locations_;
-  std::vector<uint32_t> dcs_;  // location indexes of regional DCs
   uint32_t factory_ = 0;
-  std::priority_queue<QEvent, std::vector<QEvent>, std::greater<>> queue_;
-  uint64_t queue_seq_ = 0;
+  Network network_;
+  std::unique_ptr<Policy> policy_;
+  EventQueue<QEvent> queue_;
+  // Parameters read per order, looked up once (Scenario::param is a linear search).
+  struct HotParams {
+    double ttl_minutes = 0, pay_rate = 0, weather_factor = 1, pick_error_rate = 0;
+    double sla_hours = 0, outage_delay_hours = 0;
+    int outage_region = -1;
+  } hot_;
   Rng demand_rng_{seed_, kDemand};
   Rng pay_rng_{seed_, kPayment};
   Rng logistics_rng_{seed_, kLogistics};
   Rng returns_rng_{seed_, kReturns};
   Rng signals_rng_{seed_, kSignals};
-  // targets of the stocking policy per sku × dc (units), set before each session
-  std::vector<std::array<int64_t, 8>> dc_target_;
   std::vector<int64_t> supply_units_;  // auditor: units that became sellable per sku
   std::vector<int64_t> sold_units_;    // auditor: committed units per sku
   std::vector<int64_t> returned_units_;
   std::vector<bool> recalled_;
-  std::vector<float> fulfilment_hours_;
+  std::array<std::vector<float>, kRegions> fulfilment_hours_;  // by buyer region
   std::vector<float> return_hours_;
   std::vector<TimeMs> return_received_ms_;
   std::vector<uint64_t> return_order_;
@@ -161,8 +156,18 @@ class Simulation {
   Kpis kpis_;
   History history_;
   double promo_ = 0;
-  double cost_factor_ = 1;
   uint64_t next_order_ = 1;
+};
+
+// Executes each policy move on the engine at once, so the policy's next read sees it.
+class MoveExecutor final : public MoveSink {
+ public:
+  MoveExecutor(Simulation& simulation, TimeMs now_ms) : simulation_(simulation), now_ms_(now_ms) {}
+  Result<void> move(const Move& move) override { return simulation_.apply_move(move, now_ms_); }
+
+ private:
+  Simulation& simulation_;
+  TimeMs now_ms_;
 };
 
 Result<engine::Reply> Simulation::exec(const engine::Command& command, TimeMs now_ms) {
@@ -187,193 +192,60 @@ Result<void> Simulation::expect_ok(const engine::Command& command, TimeMs now_ms
   return {};
 }
 
+// The brand and network of session.hpp, defined on the engine.
 Result<void> Simulation::build_brand() {
-  Rng rng(seed_, kCatalog);
   const uint32_t count = static_cast<uint32_t>(p("skus"));
-  cost_factor_ = 0.5 + 0.5 * p("material_price_factor");
-  static constexpr std::array<const char*, 4> kSizes = {"S", "M", "L", "XL"};
-  static constexpr std::array<const char*, 3> kColours = {"black", "white", "red"};
+  skus_ = make_brand(seed_, count, p("material_price_factor"));
   history_.catalog_csv =
       "gtin,name,category,variant,price_cny,cost_cny,return_rate,shelf_life_days\n";
-  for (uint32_t i = 0; i < count; ++i) {
-    Sku sku;
-    sku.category = static_cast<Category>(i % kCategories);
+  for (const Sku& sku : skus_) {
     const CategoryInfo& info = kCategoryInfo[static_cast<size_t>(sku.category)];
-    const std::string body = fmt::format("6901234{:05d}", i);
-    sku.gtin = fmt::format("0{}{}", body, gtin_check_digit(body));
-    sku.name = fmt::format("{}-{:03d}", info.name, i);
-    if (sku.category == Category::apparel) {
-      sku.variant = fmt::format("{}/{}", kColours[(i / 5) % 3], kSizes[(i / 15) % 4]);
-    }
-    sku.price_cny = std::round(rng.uniform(info.price_cny_lo, info.price_cny_hi));
-    sku.cost_cny = std::round(sku.price_cny * info.cost_share * cost_factor_ * 100) / 100;
-    sku.return_rate = info.return_rate;
     history_.catalog_csv += fmt::format("{},{},{},{},{:.2f},{:.2f},{:.2f},{}\n", sku.gtin, sku.name,
                                         info.name, sku.variant, sku.price_cny, sku.cost_cny,
                                         sku.return_rate, info.shelf_life_days);
-    auto put = expect_ok(engine::PutSku{sku.gtin, sku.name}, kStartMs);
-    if (!put) return put;
-    skus_.push_back(std::move(sku));
   }
   supply_units_.assign(count, 0);
   sold_units_.assign(count, 0);
   returned_units_.assign(count, 0);
   recalled_.assign(count, false);
-  dc_target_.assign(count, {});
   return {};
 }
 
 Result<void> Simulation::build_network() {
-  using engine::LocationKind;
-  locations_ = {
-      {"factory-central", LocationKind::factory, 4},
-      {"dc-north", LocationKind::dc, 0},
-      {"dc-east", LocationKind::dc, 1},
-      {"dc-south", LocationKind::dc, 2},
-      {"dc-west", LocationKind::dc, 3},
-      {"fw-east", LocationKind::front_warehouse, 1},
-      {"fw-south", LocationKind::front_warehouse, 2},
-      {"store-east", LocationKind::store, 1},
-      {"store-north", LocationKind::store, 0},
-      {"rc-central", LocationKind::returns_center, 4},
-  };
-  LC_ASSERT(locations_[kReturnsCenter].kind == LocationKind::returns_center);
+  locations_ = make_locations();
+  LC_ASSERT(locations_[kReturnsCenter].kind == engine::LocationKind::returns_center);
   factory_ = 0;
-  dcs_ = {1, 2, 3, 4};
-  for (const auto& l : locations_) {
-    auto put = expect_ok(engine::PutLocation{l.id, l.kind, kRegionNames[l.region]}, kStartMs);
+  network_ = Network{&skus_, &locations_, factory_};
+  auto policy = make_policy(config_.policy, network_);
+  if (!policy) return std::unexpected(policy.error());
+  policy_ = std::move(*policy);
+  for (const auto& command : catalog_commands(skus_, locations_)) {
+    auto put = expect_ok(command, kStartMs);
     if (!put) return put;
   }
-  for (size_t a = 0; a < kRegions; ++a) {
-    for (size_t b = a + 1; b < kRegions; ++b) {
-      auto put = expect_ok(
-          engine::PutRegionDistance{kRegionNames[a], kRegionNames[b], kDistanceKm[a][b]}, kStartMs);
-      if (!put) return put;
-    }
-  }
-  return expect_ok(engine::PutChannel{kChannel, engine::ChannelKind::live_room}, kStartMs);
-}
-
-// Session size from the calibrated host, the tier and the scenario's shocks.
-Result<SessionPlan> Simulation::plan_session(uint32_t index) {
-  const auto& hosts = calibrated_hosts();
-  std::vector<size_t> order(hosts.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(),
-                   [&](size_t a, size_t b) { return hosts[a].sessions > hosts[b].sessions; });
-  const size_t rank = std::min(static_cast<size_t>(p("host_rank")), order.size() - 1);
-  const HostFit& host = hosts[order[rank]];
-  SessionPlan plan;
-  plan.index = index;
-  session_units_sold_.push_back(0);
-  session_gmv_cny_.push_back(0);
-  plan.host = host.host;
-  const double typical_units = std::exp(host.log_units_mean);
-  plan.streamer_tier = typical_units > 50'000 ? 'S' : (typical_units > 10'000 ? 'A' : 'B');
-  plan.start_ms = kStartMs + kHourMs * 2 + static_cast<TimeMs>(index) * kDayMs;
-  SessionOutcome outcome;
-  for (uint64_t attempt = 0; attempt < 16 && outcome.units <= 0; ++attempt) {
-    outcome = sample_session(host, seed_, index * 16 + attempt);
-  }
-  if (outcome.units <= 0) outcome.units = std::max(1.0, outcome.views * 0.005);
-  plan.views = outcome.views;
-  const double tier = p("tier");
-  plan.duration_min = static_cast<uint32_t>(
-      std::clamp(outcome.duration_s / 60.0, tier >= 2 ? 180.0 : 60.0, kDurationMinutesMax));
-  const double tier_push = tier >= 2 ? 4.0 : (tier >= 1 ? 2.0 : 1.0);
-  const double promo_lift = (1 + promo_) / 1.10;
-  plan.planned_units = outcome.units * p("scale") * tier_push * promo_lift;
-  const uint32_t products =
-      static_cast<uint32_t>(std::clamp(outcome.products, 3.0, static_cast<double>(skus_.size())));
-  Rng rng(seed_, kPlan * 1000 + index);
-  // The agenda: `products` SKUs, a random rotation of the catalogue.
-  const uint32_t first = static_cast<uint32_t>(rng.below(skus_.size()));
-  for (uint32_t k = 0; k < products; ++k) {
-    plan.agenda.push_back((first + k * 7) % static_cast<uint32_t>(skus_.size()));
-  }
-  std::sort(plan.agenda.begin(), plan.agenda.end());
-  plan.agenda.erase(std::unique(plan.agenda.begin(), plan.agenda.end()), plan.agenda.end());
-  shape_demand(plan, rng);
-  plan.forecast_units = plan.planned_units * rng.lognormal(0, p("forecast_error_sd"));
-  return plan;
-}
-
-// Per agenda SKU: intro minute, a burst after the intro and a tail to the end.
-void Simulation::shape_demand(SessionPlan& plan, Rng& rng) {
-  const uint32_t d = plan.duration_min;
-  const size_t n = plan.agenda.size();
-  double weight_sum = 0;
-  std::vector<double> weight(n);
-  for (size_t k = 0; k < n; ++k) {
-    weight[k] = rng.lognormal(0, 0.6) / std::pow(static_cast<double>(k + 1), 0.8);
-    weight_sum += weight[k];
-  }
-  plan.rate.assign(n, std::vector<double>(d, 0.0));
-  plan.intro_minute.resize(n);
-  std::vector<double> total(d, 0.0);
-  for (size_t k = 0; k < n; ++k) {
-    const uint32_t intro = 2 + static_cast<uint32_t>(k * (d - 12) / n);
-    plan.intro_minute[k] = intro;
-    double raw_sum = 0;
-    for (uint32_t m = intro; m < d; ++m) {
-      const double since = m - intro;
-      plan.rate[k][m] = 0.55 * std::exp(-since / 8.0) / 8.0 + 0.45 / (d - intro);
-      raw_sum += plan.rate[k][m];
-    }
-    const double orders = plan.planned_units / kUnitsPerOrderMean * weight[k] / weight_sum;
-    for (uint32_t m = intro; m < d; ++m) {
-      plan.rate[k][m] *= orders / raw_sum;
-      total[m] += plan.rate[k][m];
-    }
-  }
-  const double peak_target = p("peak_orders_per_min") * p("scale");
-  const double peak = *std::max_element(total.begin(), total.end());
-  if (peak_target > 0 && peak > 0) {
-    const double factor = peak_target / peak;
-    for (auto& r : plan.rate) {
-      for (double& x : r) x *= factor;
-    }
-    plan.planned_units *= factor;
-  }
-}
-
-// Stocking policy per tier: forecast x coverage, split over DCs by buyer mix, a share
-// in front warehouses and stores, and a factory buffer. Tops up to the target.
-Result<void> Simulation::stock_for(const SessionPlan& plan, TimeMs now_ms) {
-  double weight_sum = 0;
-  std::vector<double> weight(plan.agenda.size());
-  for (size_t k = 0; k < plan.agenda.size(); ++k) {
-    for (double r : plan.rate[k]) weight[k] += r;
-    weight_sum += weight[k];
-  }
-  const double stock_units = plan.forecast_units * p("coverage");
-  for (size_t k = 0; k < plan.agenda.size(); ++k) {
-    const uint32_t sku = plan.agenda[k];
-    const double units = stock_units * weight[k] / weight_sum;
-    const auto receive = [&](uint32_t location, double target) -> Result<void> {
-      const auto& state = engine_.state();
-      const auto loc = state.find_location(locations_[location].id);
-      const int64_t have = state.balance_or_zero(sku, *loc).available_units();
-      const int64_t want = static_cast<int64_t>(std::ceil(target));
-      if (want <= have) return {};
-      const int64_t qty = std::min<int64_t>(want - have, engine::kLineQtyMax);
-      supply_units_[sku] += qty;
-      return expect_ok(engine::ReceiveStock{skus_[sku].gtin, locations_[location].id, qty}, now_ms);
-    };
-    for (size_t i = 0; i < dcs_.size(); ++i) {
-      const double share = kBuyerRegionMix[locations_[dcs_[i]].region] * 0.85;
-      dc_target_[sku][i] = static_cast<int64_t>(std::ceil(units * share));
-      auto r = receive(dcs_[i], units * share);
-      if (!r) return r;
-    }
-    for (uint32_t location : {5u, 6u, 7u, 8u}) {
-      auto r = receive(location, units * 0.0375);
-      if (!r) return r;
-    }
-    auto r = receive(factory_, units / p("coverage") * p("factory_share"));
-    if (!r) return r;
-  }
   return {};
+}
+
+// What the planner tells the policy: the forecast, split by the agenda's demand shape.
+SessionForecast Simulation::forecast_of(const SessionPlan& plan) const {
+  SessionForecast f;
+  f.tier = static_cast<int>(p("tier"));
+  f.forecast_units = plan.forecast_units;
+  f.agenda = plan.agenda;
+  f.weight.assign(plan.agenda.size(), 0.0);
+  for (size_t k = 0; k < plan.agenda.size(); ++k) {
+    for (double r : plan.rate[k]) f.weight[k] += r;
+  }
+  f.coverage = p("coverage");
+  f.factory_share = p("factory_share");
+  return f;
+}
+
+// Stocking before a session: the policy's receipts, each a ReceiveStock.
+Result<void> Simulation::stock_for(const SessionPlan& plan, TimeMs now_ms) {
+  const EngineStockView view(engine_);
+  MoveExecutor sink(*this, now_ms);
+  return policy_->stock(forecast_of(plan), view, sink);
 }
 
 int64_t Simulation::selling_available(uint32_t sku) const {
@@ -446,8 +318,8 @@ Result<void> Simulation::session_minute(SessionPlan& plan, uint32_t minute, Time
     const bool out = lost > 0 || selling_available(sku) <= 0;
     if (out) ++stockouts;
     if (demanded > 0) {
-      history_.sales_csv += fmt::format("{},{},{},{},{},{}\n", plan.index, minute, skus_[sku].gtin,
-                                        demanded, reserved, lost);
+      fmt::format_to(std::back_inserter(history_.sales_csv), "{},{},{},{},{},{}\n", plan.index,
+                     minute, skus_[sku].gtin, demanded, reserved, lost);
     }
   }
   kpis_.stockout_sku_minutes += stockouts;
@@ -472,12 +344,12 @@ Result<void> Simulation::place_order(SessionPlan& plan, uint32_t agenda_k, uint3
   ++kpis_.orders;
   kpis_.units_demanded += units;
   engine::Reserve reserve;
-  reserve.order_id = fmt::format("o{}", next_order_++);
+  reserve.order_id = order_id(next_order_++);
   reserve.channel_id = kChannel;
   reserve.buyer_region = kRegionNames[region];
   reserve.lines.push_back(engine::LineRequest{skus_[sku].gtin, units, std::nullopt});
-  reserve.ttl_ms = static_cast<int64_t>(p("ttl_minutes")) * kMinuteMs;
-  auto reply = exec(reserve, now_ms);
+  reserve.ttl_ms = static_cast<int64_t>(hot_.ttl_minutes) * kMinuteMs;
+  auto reply = exec(engine::Command{std::move(reserve)}, now_ms);
   if (!reply) {
     if (reply.error().code != ErrorCode::insufficient_stock) {
       return fail(ErrorCode::invalid_state, "auditor",
@@ -499,9 +371,9 @@ Result<void> Simulation::place_order(SessionPlan& plan, uint32_t agenda_k, uint3
   e.session = plan.index;
   e.units = units;
   e.id = view.reservation_id;
-  const double ttl_min = p("ttl_minutes");
+  const double ttl_min = hot_.ttl_minutes;
   const double fate = pay_rng_.uniform();
-  const double pay_rate = p("pay_rate");
+  const double pay_rate = hot_.pay_rate;
   if (fate < pay_rate) {
     e.kind = Kind::pay;
     e.time_ms = now_ms + static_cast<TimeMs>(pay_rng_.uniform(0.2, 0.9) * ttl_min * kMinuteMs);
@@ -533,57 +405,42 @@ void Simulation::signal_row(const SessionPlan& plan, uint32_t minute, double exp
   const double sentiment =
       std::clamp(0.65 - 0.4 * lost_share + 0.05 * signals_rng_.normal(), 0.0, 1.0);
   const int64_t carts = std::llround(static_cast<double>(orders) * signals_rng_.uniform(1.3, 1.6));
-  history_.signals_csv +=
-      fmt::format("{},{},{:.0f},{},{},{:.3f},{},{},{},{},{}\n", plan.index, minute, viewers,
-                  comments, buy_intent, sentiment, carts, orders, reserved, lost, stockouts);
+  fmt::format_to(std::back_inserter(history_.signals_csv),
+                 "{},{},{:.0f},{},{},{:.3f},{},{},{},{},{}\n", plan.index, minute, viewers,
+                 comments, buy_intent, sentiment, carts, orders, reserved, lost, stockouts);
 }
 
-// Replenishment and transfer policy (a simple rule): a DC below 30% of its target is
-// topped up from the factory, else from the DC with the most surplus. Express lane
-// during sessions: 1 h + km / 600 km/h, times the weather factor.
+// Replenishment every 15 session minutes: the policy's transfers, each a ShipTransfer.
 Result<void> Simulation::replenish(TimeMs now_ms) {
-  const auto& state = engine_.state();
-  for (uint32_t sku = 0; sku < skus_.size(); ++sku) {
-    if (recalled_[sku]) continue;
-    for (size_t i = 0; i < dcs_.size(); ++i) {
-      const int64_t target = dc_target_[sku][i];
-      const int64_t have = state.balance_or_zero(sku, dcs_[i]).available_units();
-      if (target <= 0 || have * 10 >= target * 3) continue;
-      int64_t need = target - have;
-      uint32_t from = factory_;
-      int64_t spare = state.balance_or_zero(sku, factory_).available_units();
-      if (spare <= 0) {
-        for (size_t j = 0; j < dcs_.size(); ++j) {
-          const int64_t s =
-              state.balance_or_zero(sku, dcs_[j]).available_units() - dc_target_[sku][j] / 2;
-          if (j != i && s > spare) {
-            spare = s;
-            from = dcs_[j];
-          }
-        }
-      }
-      need = std::min({need, spare, static_cast<int64_t>(engine::kLineQtyMax)});
-      if (need <= 0) continue;
-      auto reply = exec(
-          engine::ShipTransfer{skus_[sku].gtin, locations_[from].id, locations_[dcs_[i]].id, need},
-          now_ms);
-      if (!reply) {
-        return fail(ErrorCode::invalid_state, "auditor",
-                    "transfer rejected: " + reply.error().to_string());
-      }
-      const uint32_t km = kDistanceKm[locations_[from].region][locations_[dcs_[i]].region];
-      ++kpis_.transfers;
-      kpis_.transfer_units += need;
-      kpis_.transfer_cost_cny += 50 + static_cast<double>(need) * (0.2 + km * 0.002);
-      QEvent e;
-      e.kind = Kind::transfer_arrive;
-      e.sku = sku;
-      e.units = need;
-      e.id = std::get<engine::TransferView>(*reply).transfer_id;
-      e.time_ms = now_ms + static_cast<TimeMs>((1.0 + km / 600.0) * p("weather_factor") * kHourMs);
-      push(e);
-    }
+  const EngineStockView view(engine_);
+  MoveExecutor sink(*this, now_ms);
+  return policy_->replenish(view, recalled_, sink);
+}
+
+// A receipt adds supply; a transfer is shipped now and arrives after an express lead
+// time of 1 h + km / 600 km/h (x weather), costing 50 CNY + units x (0.2 + 0.002 x km).
+Result<void> Simulation::apply_move(const Move& move, TimeMs now_ms) {
+  LC_ASSERT(move.qty_units > 0);
+  if (move.from == kNoLocation) {
+    supply_units_[move.sku] += move.qty_units;
+    return expect_ok(move_command(move, network_), now_ms);
   }
+  auto reply = exec(move_command(move, network_), now_ms);
+  if (!reply) {
+    return fail(ErrorCode::invalid_state, "auditor",
+                "transfer rejected: " + reply.error().to_string());
+  }
+  const uint32_t km = kDistanceKm[locations_[move.from].region][locations_[move.to].region];
+  ++kpis_.transfers;
+  kpis_.transfer_units += move.qty_units;
+  kpis_.transfer_cost_cny += 50 + static_cast<double>(move.qty_units) * (0.2 + km * 0.002);
+  QEvent e;
+  e.kind = Kind::transfer_arrive;
+  e.sku = move.sku;
+  e.units = move.qty_units;
+  e.id = std::get<engine::TransferView>(*reply).transfer_id;
+  e.time_ms = now_ms + static_cast<TimeMs>((1.0 + km / 600.0) * p("weather_factor") * kHourMs);
+  push(e);
   return {};
 }
 
@@ -659,9 +516,8 @@ Result<void> Simulation::shocks(SessionPlan& plan, uint32_t minute, TimeMs now_m
 }
 
 Result<void> Simulation::drain_until(TimeMs until_ms) {
-  while (!queue_.empty() && queue_.top().time_ms < until_ms) {
-    const QEvent event = queue_.top();
-    queue_.pop();
+  QEvent event;
+  while (queue_.pop_before(until_ms, event)) {
     auto handled = handle(event);
     if (!handled) return handled;
   }
@@ -686,7 +542,7 @@ Result<void> Simulation::handle(const QEvent& event) {
     case Kind::transfer_arrive: {
       const int64_t lost = std::min(
           event.units,
-          logistics_rng_.poisson(static_cast<double>(event.units) * 0.001 * p("weather_factor")));
+          logistics_rng_.poisson(static_cast<double>(event.units) * 0.001 * hot_.weather_factor));
       supply_units_[event.sku] -= lost;
       return expect_ok(engine::ReceiveTransfer{event.id, event.units - lost}, event.time_ms);
     }
@@ -732,17 +588,17 @@ void Simulation::schedule_fulfilment(const QEvent& paid, int64_t units) {
                       : (from.kind == engine::LocationKind::front_warehouse
                              ? 1 + logistics_rng_.exponential(2)
                              : 0.5 + logistics_rng_.exponential(1));
-  if (static_cast<int>(p("outage_region")) == static_cast<int>(from.region)) {
-    ship_h += p("outage_delay_hours") * logistics_rng_.uniform(0.5, 1.0);
+  if (hot_.outage_region == static_cast<int>(from.region)) {
+    ship_h += hot_.outage_delay_hours * logistics_rng_.uniform(0.5, 1.0);
   }
-  const bool pick_error = logistics_rng_.chance(p("pick_error_rate"));
+  const bool pick_error = logistics_rng_.chance(hot_.pick_error_rate);
   if (pick_error) ship_h += 24;
-  const double weather = p("weather_factor");
+  const double weather = hot_.weather_factor;
   const double transit_h = (6 + kDistanceKm[from.region][paid.region] / 60.0) * weather +
                            logistics_rng_.exponential(3 * kLaneDelayRate[paid.region]) * weather;
   const double fulfil_h = ship_h + transit_h;
-  fulfilment_hours_.push_back(static_cast<float>(fulfil_h));
-  if (ship_h > p("sla_hours")) ++kpis_.sla_breaches;
+  fulfilment_hours_[paid.region].push_back(static_cast<float>(fulfil_h));
+  if (ship_h > hot_.sla_hours) ++kpis_.sla_breaches;
   const Sku& sku = skus_[paid.sku];
   const bool returned = pick_error || returns_rng_.chance(sku.return_rate);
   if (!returned) return;
@@ -804,10 +660,11 @@ Result<void> Simulation::on_grade(const QEvent& event) {
   if (!graded) return graded;
   const TimeMs received_ms = return_received_ms_[event.id - 1];
   return_hours_.push_back(static_cast<float>(event.time_ms - received_ms) / kHourMs);
-  history_.returns_csv += fmt::format(
-      "{},{},{},{},{},{},{},{},{}\n", event.id, return_order_[event.id - 1], sku.gtin,
-      kCategoryInfo[static_cast<size_t>(sku.category)].name, kReturnReasons[event.reason],
-      event.units, received_ms, event.time_ms, engine::return_grade_name(grade));
+  fmt::format_to(std::back_inserter(history_.returns_csv), "{},{},{},{},{},{},{},{},{}\n", event.id,
+                 return_order_[event.id - 1], sku.gtin,
+                 kCategoryInfo[static_cast<size_t>(sku.category)].name,
+                 kReturnReasons[event.reason], event.units, received_ms, event.time_ms,
+                 engine::return_grade_name(grade));
   if (grade == engine::ReturnGrade::scrap) kpis_.written_off_units += event.units;
   if (grade == engine::ReturnGrade::restock) supply_units_[event.sku] += event.units;
   if (grade == engine::ReturnGrade::rework) {
@@ -829,8 +686,15 @@ Result<void> Simulation::finish(RunResult& result) {
   kpis_.fill_rate = kpis_.units_demanded > 0 ? 1.0 - static_cast<double>(kpis_.lost_sales_units) /
                                                          static_cast<double>(kpis_.units_demanded)
                                              : 1.0;
-  kpis_.fulfilment_hours_p50 = quantile(fulfilment_hours_, 0.50);
-  kpis_.fulfilment_hours_p95 = quantile(fulfilment_hours_, 0.95);
+  std::vector<float> all_hours;
+  for (uint32_t r = 0; r < kRegions; ++r) {
+    all_hours.insert(all_hours.end(), fulfilment_hours_[r].begin(), fulfilment_hours_[r].end());
+    kpis_.fulfilment_hours_p50_by_region[r] = quantile(fulfilment_hours_[r], 0.50);
+    kpis_.fulfilment_hours_p95_by_region[r] = quantile(fulfilment_hours_[r], 0.95);
+    std::vector<float>().swap(fulfilment_hours_[r]);
+  }
+  kpis_.fulfilment_hours_p50 = quantile(all_hours, 0.50);
+  kpis_.fulfilment_hours_p95 = quantile(all_hours, 0.95);
   kpis_.return_processing_hours_p50 = quantile(return_hours_, 0.50);
   kpis_.return_processing_hours_p95 = quantile(return_hours_, 0.95);
   for (uint32_t sku = 0; sku < skus_.size(); ++sku) {
@@ -868,15 +732,23 @@ Result<void> Simulation::finish(RunResult& result) {
 
 Result<RunResult> Simulation::run() {
   promo_ = p("promo_depth");
+  hot_ = HotParams{p("ttl_minutes"),
+                   p("pay_rate"),
+                   p("weather_factor"),
+                   p("pick_error_rate"),
+                   p("sla_hours"),
+                   p("outage_delay_hours"),
+                   static_cast<int>(p("outage_region"))};
   auto brand = build_brand();
   if (!brand) return std::unexpected(brand.error());
   auto network = build_network();
   if (!network) return std::unexpected(network.error());
   const uint32_t sessions = static_cast<uint32_t>(p("sessions"));
   for (uint32_t i = 0; i < sessions; ++i) {
-    auto plan = plan_session(i);
-    if (!plan) return std::unexpected(plan.error());
-    auto ran = run_session(*plan);
+    SessionPlan plan = plan_session(scenario_, seed_, i, static_cast<uint32_t>(skus_.size()));
+    session_units_sold_.push_back(0);
+    session_gmv_cny_.push_back(0);
+    auto ran = run_session(plan);
     if (!ran) return std::unexpected(ran.error());
   }
   auto drained = drain_until(std::numeric_limits<TimeMs>::max());
@@ -888,11 +760,11 @@ Result<RunResult> Simulation::run() {
       "session_id,scenario,tier,host,streamer_tier,start_ms,duration_min,agenda_skus,"
       "planned_units,forecast_units,views,orders,units_sold,gmv_cny,lost_units\n";
   for (const auto& s : sessions_) {
-    history_.sessions_csv += fmt::format(
-        "{},{},{},{},{},{},{},{},{:.0f},{:.0f},{:.0f},{},{},{:.2f},{}\n", s.index, scenario_.id,
-        static_cast<int>(p("tier")), s.host, s.streamer_tier, s.start_ms, s.duration_min,
-        s.agenda.size(), s.planned_units, s.forecast_units, s.views, s.orders,
-        session_units_sold_[s.index], session_gmv_cny_[s.index], s.lost_units);
+    fmt::format_to(std::back_inserter(history_.sessions_csv),
+                   "{},{},{},{},{},{},{},{},{:.0f},{:.0f},{:.0f},{},{},{:.2f},{}\n", s.index,
+                   scenario_.id, static_cast<int>(p("tier")), s.host, s.streamer_tier, s.start_ms,
+                   s.duration_min, s.agenda.size(), s.planned_units, s.forecast_units, s.views,
+                   s.orders, session_units_sold_[s.index], session_gmv_cny_[s.index], s.lost_units);
   }
   result.kpis = kpis_;
   result.history = std::move(history_);
@@ -906,6 +778,10 @@ Result<RunResult> run(const RunConfig& config) {
   if (s.param("outage_region") >= 0 && s.param("outage_delay_hours") <= 0) {
     return fail(ErrorCode::invalid_argument, "param.outage_delay_hours",
                 "an outage region needs outage_delay_hours > 0");
+  }
+  if (s.param("duration_minutes") > 0 && s.param("duration_minutes") < 30) {
+    return fail(ErrorCode::invalid_argument, "param.duration_minutes",
+                "a fixed session length must be 0 (drawn) or 30–480 minutes");
   }
   if (s.param("tier") >= 2 && s.param("peak_orders_per_min") <= 0) {
     return fail(ErrorCode::invalid_argument, "param.peak_orders_per_min",

@@ -11,8 +11,10 @@
 // scenarios. Single-threaded; nothing here is shared between threads.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -55,11 +57,22 @@ Result<Scenario> find_scenario(std::string_view id);
 // or a value outside [min, max].
 Result<void> set_param(Scenario& scenario, std::string_view assignment);
 
+// ---- policies (docs/twin.md, "Policies") ----
+// Stocking and replenishment policy ids, in documentation order: "baseline",
+// "pre-position".
+std::vector<std::string> policy_ids();
+
 // ---- a run ----
 struct RunConfig {
   Scenario scenario;
   uint64_t seed = 1;
+  std::string policy = "baseline";  // one of policy_ids()
 };
+
+// The five regions of the twin's network, in index order (north, east, south, west,
+// central); buyers, locations and per-region KPIs use these indexes.
+inline constexpr size_t kRegionCount = 5;
+const std::array<const char*, kRegionCount>& region_names();
 
 // Key performance indicators of one run. Units are in the names (_units, _cny,
 // _hours, _minutes). docs/twin.md defines each.
@@ -85,6 +98,9 @@ struct Kpis {
   double transfer_cost_cny = 0;
   double fulfilment_hours_p50 = 0;
   double fulfilment_hours_p95 = 0;
+  // Payment to delivery by the buyer's region (region_names() order); 0 without orders.
+  std::array<double, kRegionCount> fulfilment_hours_p50_by_region{};
+  std::array<double, kRegionCount> fulfilment_hours_p95_by_region{};
   uint64_t sla_breaches = 0;  // orders shipped later than the platform's SLA
   uint64_t returns = 0;
   int64_t returned_units = 0;
@@ -130,7 +146,8 @@ struct RunResult {
   History history;
 };
 
-// Runs the scenario. Errors: invalid_argument naming the parameter when parameters
+// Runs the scenario. Errors: not_found (field "policy") for an unknown policy;
+// invalid_argument naming the parameter when parameters
 // contradict each other; limit_exceeded (field "scale") when the run would exceed
 // kOrdersPerRunMax; any engine rejection the auditor did not predict comes back as
 // invalid_state (field "auditor") — it means the twin or the engine has a bug.
@@ -140,10 +157,54 @@ Result<RunResult> run(const RunConfig& config);
 // byte-identical files.
 std::string kpis_json(const RunConfig& config, const Kpis& kpis);
 std::string kpis_csv(const Kpis& kpis);
+// Every KPI as (name, value), in the files' order; per-region KPIs are named
+// "fulfilment_hours_p95.<region>".
+struct KpiValue {
+  std::string name;
+  double value = 0;
+};
+std::vector<KpiValue> kpi_values(const Kpis& kpis);
 // Writes kpis.json, kpis.csv and history/*.csv under `out_dir` (created).
 // Errors: io_error (field "out").
 Result<void> write_outputs(const std::filesystem::path& out_dir, const RunConfig& config,
                            const RunResult& result);
+
+// ---- paired policy comparison (docs/twin.md, "Comparing policies") ----
+inline constexpr uint64_t kCompareSeedsMax = 1'000;
+struct SeedRange {
+  uint64_t first = 1;
+  uint64_t last = 1;  // inclusive
+  uint64_t count() const { return last - first + 1; }
+};
+// Parses "A..B" (A <= B, both unsigned integers). Errors: invalid_argument (field
+// "seeds") for a malformed range, A > B, fewer than 2 or more than kCompareSeedsMax seeds.
+Result<SeedRange> parse_seed_range(std::string_view text);
+
+// One KPI over the paired runs: means under A and B and the mean of the per-seed
+// differences d = B − A with its 95% paired t interval mean(d) ± t(0.975, n−1) · sd(d)/√n.
+struct KpiDifference {
+  std::string name;
+  double mean_a = 0;
+  double mean_b = 0;
+  double mean_diff = 0;
+  double ci_low = 0;
+  double ci_high = 0;
+};
+struct Comparison {
+  std::string scenario;
+  std::string policy_a, policy_b;
+  SeedRange seeds;
+  std::vector<KpiDifference> kpis;  // kpi_values() order
+};
+// Runs `scenario` once per seed under each policy (same seed, same demand: paired).
+// `progress` (may be empty) is called after each seed with the number done.
+// Errors: not_found (field "policy") for an unknown policy; any run's error.
+Result<Comparison> compare_policies(const Scenario& scenario, const std::string& policy_a,
+                                    const std::string& policy_b, SeedRange seeds,
+                                    const std::function<void(uint64_t done)>& progress);
+// The 0.975 quantile of Student's t with `df` >= 1 degrees of freedom (table to 30,
+// Cornish–Fisher expansion above; error < 1e-4).
+double t_quantile_975(uint64_t df);
 
 // ---- calibration (docs/twin.md, src/twin/calibration_douyin.hpp) ----
 // Log-normal fits of one host's session-level outcomes; units are drawn jointly with
