@@ -19,6 +19,8 @@
 #include <sstream>
 
 #include "cli/command_support.hpp"
+#include "server/server.hpp"
+#include "store/store.hpp"
 #include "twin/demo.hpp"
 #include "twin/twin.hpp"
 
@@ -294,8 +296,55 @@ extern "C" void on_demo_signal(int) {
 
 struct DemoArgs {
   std::string db = "livechain-data/demo.db";
+  std::string transport = "http";
+  std::string listen = "127.0.0.1:0";
   twin::DemoOptions options;
 };
+
+// The demo's way to the ledger: by default the real server, started in-process on the
+// demo database with a simulated clock, reached over HTTP like any integration.
+struct DemoBackend {
+  ManualClock clock{0};
+  std::unique_ptr<server::Server> server;
+  std::unique_ptr<twin::CommandTransport> transport;
+  std::string url;
+  std::string api_key;
+};
+
+Result<std::unique_ptr<DemoBackend>> open_demo_backend(const DemoArgs& args) {
+  auto backend = std::make_unique<DemoBackend>();
+  if (args.transport == "in-process") {
+    LC_TRY(transport, twin::open_sequencer_transport(args.db));
+    backend->transport = std::move(transport);
+    return backend;
+  }
+  if (args.transport != "http") {
+    return fail(ErrorCode::invalid_argument, "transport", "must be http or in-process");
+  }
+  // Creates the database when missing (and closes it again for the server to open).
+  if (auto created = twin::open_sequencer_transport(args.db); !created) {
+    return std::unexpected(created.error());
+  }
+  size_t colon = args.listen.rfind(':');
+  if (colon == std::string::npos) {
+    return fail(ErrorCode::invalid_argument, "listen", "expected HOST:PORT");
+  }
+  LC_TRY(keys, store::ApiKeyStore::open(args.db));
+  LC_TRY(key, keys->create("admin", "livechain demo", SystemClock().now_ms()));
+  backend->api_key = key;
+  server::ServerOptions options;
+  options.db_path = args.db;
+  options.listen_host = args.listen.substr(0, colon);
+  options.listen_port = static_cast<uint16_t>(std::stoi(args.listen.substr(colon + 1)));
+  options.clock = &backend->clock;
+  LC_TRY(server, server::Server::start(options));
+  backend->server = std::move(server);
+  backend->url = fmt::format("http://{}:{}", options.listen_host, backend->server->port());
+  LC_TRY(transport, twin::open_http_transport(options.listen_host, backend->server->port(),
+                                              backend->api_key, backend->clock));
+  backend->transport = std::move(transport);
+  return backend;
+}
 
 void print_demo_summary(const DemoArgs& args, const twin::DemoResult& result) {
   const auto& f = result.last;
@@ -330,9 +379,17 @@ void run_demo_command(const DemoArgs& args) {
   if (auto checked = twin::check_demo_options(args.options); !checked) {
     exit_with_error(checked.error());
   }
-  auto transport = twin::open_sequencer_transport(args.db);
-  if (!transport) exit_with_error(transport.error());
+  auto backend = open_demo_backend(args);
+  if (!backend) exit_with_error(backend.error());
+  twin::CommandTransport* transport = (*backend)->transport.get();
   const bool tty = ::isatty(STDOUT_FILENO) == 1;
+  std::string api_line;
+  if ((*backend)->server) {
+    api_line = fmt::format(
+        "API {} (live while the demo runs): curl -H 'Authorization: Bearer {}' {}/v1/stock/GTIN\n",
+        (*backend)->url, (*backend)->api_key, (*backend)->url);
+    if (!tty) std::fputs(api_line.c_str(), stdout);
+  }
   g_demo_stop.store(false);
   struct sigaction action = {};
   action.sa_handler = on_demo_signal;
@@ -346,15 +403,16 @@ void run_demo_command(const DemoArgs& args) {
                 args.options.speed);
   }
   auto result = twin::run_demo(
-      args.options, **transport,
-      [tty](const twin::DemoFrame& frame) {
+      args.options, *transport,
+      [tty, &api_line](const twin::DemoFrame& frame) {
         const std::string text = twin::render_frame(frame, tty);
-        if (tty) std::fputs("\033[H\033[2J", stdout);
+        if (tty) std::fputs(("\033[H\033[2J" + api_line).c_str(), stdout);
         std::fputs(text.c_str(), stdout);
         std::fflush(stdout);
       },
       g_demo_stop);
-  (*transport)->close();  // drains the sequencer: everything sent is durable
+  transport->close();  // drains the sequencer: everything sent is durable
+  if ((*backend)->server) (*backend)->server->stop();  // answers, commits, closes the database
   sigaction(SIGINT, &previous, nullptr);
   signal(SIGTERM, SIG_DFL);
   if (!result) exit_with_error(result.error());
@@ -382,6 +440,12 @@ void add_demo_command(CLI::App& root) {
                   "The first agenda SKU sells this many times its plan (1: no surprise)")
       ->capture_default_str();
   cmd->add_option("--policy", args->options.policy, "Stocking policy: baseline, pre-position")
+      ->capture_default_str();
+  cmd->add_option("--transport", args->transport,
+                  "http: through `livechain serve` started in-process (the path integrations "
+                  "use); in-process: the sequencer directly")
+      ->capture_default_str();
+  cmd->add_option("--listen", args->listen, "HOST:PORT of the demo's server (port 0: any free)")
       ->capture_default_str();
   cmd->callback([args] { run_demo_command(*args); });
 }

@@ -133,7 +133,8 @@ uint16_t Server::port() const {
 Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options) {
   auto impl = std::make_unique<Impl>(options);
   Impl& s = *impl;
-  LC_TRY(ledger, engine::Ledger::open(options.db_path, system_clock()));
+  const Clock& clock = options.clock ? *options.clock : system_clock();
+  LC_TRY(ledger, engine::Ledger::open(options.db_path, clock));
   s.ledger = std::move(ledger);
   LC_TRY(key_store, store::ApiKeyStore::open(options.db_path));
   LC_TRY(signal_store, store::SignalStore::open(options.db_path));
@@ -149,7 +150,7 @@ Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options) {
   sequencer_options.snapshot_every_events = options.snapshot_every_events;
   Metrics* metrics = &s.metrics;
   s.sequencer = std::make_unique<engine::Sequencer>(
-      s.ledger->engine_for_sequencer(), &s.ledger->journal(), system_clock(), sequencer_options,
+      s.ledger->engine_for_sequencer(), &s.ledger->journal(), clock, sequencer_options,
       [metrics](const engine::BatchReport& report) {
         metrics->observe_batch(report.commands, report.events, report.commit_latency_us);
       });

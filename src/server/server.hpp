@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/time.hpp"
 
 namespace livechain::server {
 
@@ -49,6 +50,9 @@ struct ServerOptions {
   int64_t low_stock_units = 10;
   uint32_t drain_timeout_ms = 30'000;
   uint64_t snapshot_every_events = 1'000'000;
+  // Stamps every command (engine time). Null: the system clock. The demo passes a
+  // simulated clock so a compressed session keeps its real TTLs and lead times.
+  const Clock* clock = nullptr;
 };
 
 // Reads a JSON config file whose keys are ServerOptions' field names (and "http": {…}

@@ -51,6 +51,18 @@ class CommandTransport {
 // "db") when another process writes it; io_error, corruption.
 Result<std::unique_ptr<CommandTransport>> open_sequencer_transport(const std::string& db_path);
 
+// Sends commands to a running `livechain serve` at host:port with `api_key`, the way a
+// live platform's integration would: reservations in order through POST
+// /v1/reservations/batch, payments, cancellations and stock moves concurrently over
+// `connections` keep-alive connections. `clock` must be the server's clock (the demo
+// runs the server in-process on simulated time); send() advances it to now_ms.
+// Errors: io_error when the server does not answer.
+Result<std::unique_ptr<CommandTransport>> open_http_transport(const std::string& host,
+                                                              uint16_t port,
+                                                              const std::string& api_key,
+                                                              ManualClock& clock,
+                                                              size_t connections = 16);
+
 struct DemoOptions {
   uint64_t seed = 1;
   double speed = 60;                // simulated seconds per wall second (3 h in 3 min)
