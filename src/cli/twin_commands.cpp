@@ -386,7 +386,9 @@ void run_demo_command(const DemoArgs& args) {
   std::string api_line;
   if ((*backend)->server) {
     api_line = fmt::format(
-        "API {} (live while the demo runs): curl -H 'Authorization: Bearer {}' {}/v1/stock/GTIN\n",
+        "server  {} (livechain serve, in-process; every order goes over HTTP)\n"
+        "key     {}\n"
+        "try     curl -H 'Authorization: Bearer <key>' {}/v1/stock/<GTIN>\n",
         (*backend)->url, (*backend)->api_key, (*backend)->url);
     if (!tty) std::fputs(api_line.c_str(), stdout);
   }

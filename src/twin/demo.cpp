@@ -537,7 +537,7 @@ std::string render_frame(const DemoFrame& f, bool tty) {
     return line + "\n";
   }
   std::string out = fmt::format(
-      "livechain demo — mega session through the durable ledger (Sequencer + SQLite journal)\n"
+      "livechain demo — a mega session replayed into the durable ledger\n"
       "session {:02d}:{:02d} / {:02d}:{:02d}   wall {:.0f} s{}\n\n"
       "orders/min {:>9}   orders {:>10}   reserved {:>10}   paid {:>10}\n"
       "fill rate  {:>9.2f}%  sold units {:>6}   lost units {:>8}   GMV {:>12.0f} CNY\n"
