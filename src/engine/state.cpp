@@ -99,6 +99,13 @@ std::optional<std::pair<TimeMs, uint64_t>> LedgerState::next_expiry(TimeMs due_b
     auto [expires_at_ms, id] = expiry_heap_.top();
     // Hot path: nothing is due, so there is no need to look the reservation up.
     if (expires_at_ms > due_by_ms) return std::make_pair(expires_at_ms, id);
+    // Most stale entries belong to reservations already committed or released: the
+    // dense status table says so without a hash lookup into the pending map.
+    LC_DASSERT(id >= 1 && id <= reservation_status_.size());
+    if (reservation_status_[id - 1] != ReservationStatus::pending) {
+      expiry_heap_.pop();
+      continue;
+    }
     const PendingReservation* reservation = pending(id);
     if (reservation && reservation->expires_at_ms == expires_at_ms) {
       return std::make_pair(expires_at_ms, id);

@@ -251,6 +251,31 @@ TEST(OpenApi, DocumentsExactlyTheRoutesTheServerServes) {
   }
 }
 
+// Every response schema states its data level; buyer data is the only sensitive field.
+TEST(OpenApi, EverySchemaCarriesADataLevel) {
+  auto text = openapi_json();
+  ASSERT_TRUE(text.has_value());
+  json::value document = json::parse(*text);
+  const std::set<std::string> levels = {"public", "internal", "sensitive", "core"};
+  std::set<std::string> sensitive;
+  for (const auto& schema : document.at("components").at("schemas").as_object()) {
+    const json::object& object = schema.value().as_object();
+    ASSERT_TRUE(object.contains("x-data-level")) << schema.key() << " has no x-data-level";
+    EXPECT_TRUE(levels.contains(std::string(object.at("x-data-level").as_string())));
+    const json::value* properties = object.if_contains("properties");
+    if (properties == nullptr) continue;
+    for (const auto& property : properties->as_object()) {
+      const json::value* level = property.value().as_object().if_contains("x-data-level");
+      if (level == nullptr) continue;
+      EXPECT_TRUE(levels.contains(std::string(level->as_string())));
+      if (level->as_string() == "sensitive") {
+        sensitive.insert(std::string(schema.key()) + "." + std::string(property.key()));
+      }
+    }
+  }
+  EXPECT_EQ(sensitive, (std::set<std::string>{"Reservation.region", "ReservationRequest.region"}));
+}
+
 TEST(Problems, EngineErrorsMapToStatusesAndApiFieldNames) {
   EXPECT_EQ(status_for_error({ErrorCode::insufficient_stock, "lines[0].qty_units", ""},
                              ErrorOrigin::body),
