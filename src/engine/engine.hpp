@@ -65,6 +65,11 @@ class Engine {
   LedgerState state_;
 };
 
+// The view of reservation `reservation_id` with `status`; lines, order and expiry come
+// from `pending` when it is non-null (they are kept only while pending).
+ReservationView reservation_view(const LedgerState& state, uint64_t reservation_id,
+                                 ReservationStatus status, const PendingReservation* pending);
+
 // One stored event in readable form: its kind, time and fields in encoding order
 // (repeated names, such as one "sku" per reservation line, keep their order).
 struct EventField {

@@ -300,7 +300,9 @@ Result<Reply> Engine::Handlers::operator()(const Commit& c) {
   if (!reservation) return std::unexpected(reservation.error());
   auto committed = resolve_commit_lines(c, **reservation);
   if (!committed) return std::unexpected(committed.error());
-  ReservationView view = engine_.reservation(c.reservation_id).value();
+  // Built from the pointer in hand: the reservation is not looked up again.
+  ReservationView view =
+      reservation_view(state_, c.reservation_id, ReservationStatus::pending, *reservation);
   emit(CommittedEvent{c.reservation_id, *committed});
   view.status = ReservationStatus::committed;
   for (size_t i = 0; i < view.lines.size(); ++i) view.lines[i].committed_units = (*committed)[i];
@@ -310,7 +312,8 @@ Result<Reply> Engine::Handlers::operator()(const Commit& c) {
 Result<Reply> Engine::Handlers::operator()(const Release& c) {
   auto reservation = pending_for_resolution(c.reservation_id);
   if (!reservation) return std::unexpected(reservation.error());
-  ReservationView view = engine_.reservation(c.reservation_id).value();
+  ReservationView view =
+      reservation_view(state_, c.reservation_id, ReservationStatus::pending, *reservation);
   emit(ReleasedEvent{c.reservation_id});
   view.status = ReservationStatus::released;
   return view;

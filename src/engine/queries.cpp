@@ -26,26 +26,32 @@ Result<std::vector<BalanceView>> Engine::stock(const std::optional<std::string>&
   return out;
 }
 
+ReservationView reservation_view(const LedgerState& state, uint64_t reservation_id,
+                                 ReservationStatus status, const PendingReservation* pending) {
+  ReservationView view;
+  view.reservation_id = reservation_id;
+  view.status = status;
+  if (pending != nullptr) {
+    view.order_id = pending->order_id;
+    view.channel_id = state.channel_id_of(pending->channel);
+    view.presale = pending->presale;
+    view.expires_at_ms = pending->expires_at_ms;
+    view.lines.reserve(pending->lines.size());
+    for (const StockLine& line : pending->lines) {
+      view.lines.push_back({state.gtin_of(line.sku), state.location_id_of(line.location),
+                            line.qty_units, std::nullopt});
+    }
+  }
+  return view;
+}
+
 Result<ReservationView> Engine::reservation(uint64_t reservation_id) const {
   auto status = state_.status(reservation_id);
   if (!status) {
     return fail(ErrorCode::not_found, "reservation_id",
                 fmt::format("no reservation {}", reservation_id));
   }
-  ReservationView view;
-  view.reservation_id = reservation_id;
-  view.status = *status;
-  if (const PendingReservation* pending = state_.pending(reservation_id)) {
-    view.order_id = pending->order_id;
-    view.channel_id = state_.channel_id_of(pending->channel);
-    view.presale = pending->presale;
-    view.expires_at_ms = pending->expires_at_ms;
-    for (const StockLine& line : pending->lines) {
-      view.lines.push_back({state_.gtin_of(line.sku), state_.location_id_of(line.location),
-                            line.qty_units, std::nullopt});
-    }
-  }
-  return view;
+  return reservation_view(state_, reservation_id, *status, state_.pending(reservation_id));
 }
 
 Result<TransferView> Engine::transfer(uint64_t transfer_id) const {
