@@ -22,11 +22,11 @@ ApiResponse problem(unsigned status, std::string_view slug, std::string_view tit
 std::string api_field_name(std::string_view engine_field) {
   // Longest names first so "location_id" is not half-replaced by a shorter rule.
   static constexpr std::pair<std::string_view, std::string_view> kRenames[] = {
-      {"from_location_id", "from"},   {"to_location_id", "to"},
-      {"location_id", "location"},    {"channel_id", "channel"},
-      {"buyer_region", "region"},     {"qty_units", "qty"},
-      {"delta_units", "delta"},       {"planned_units", "planned"},
-      {"received_units", "received"}, {"gtin", "sku"},
+      {"from_location_id", "from"}, {"to_location_id", "to"},       {"from_location", "from"},
+      {"to_location", "to"},        {"region_from", "from"},        {"region_to", "to"},
+      {"distance_km", "km"},        {"location_id", "location"},    {"channel_id", "channel"},
+      {"buyer_region", "region"},   {"qty_units", "qty"},           {"delta_units", "delta"},
+      {"planned_units", "planned"}, {"received_units", "received"}, {"gtin", "sku"},
   };
   std::string out(engine_field);
   for (const auto& [from, to] : kRenames) {

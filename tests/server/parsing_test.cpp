@@ -289,6 +289,9 @@ TEST(Problems, EngineErrorsMapToStatusesAndApiFieldNames) {
   EXPECT_EQ(api_field_name("lines[0].gtin"), "lines[0].sku");
   EXPECT_EQ(api_field_name("from_location_id"), "from");
   EXPECT_EQ(api_field_name("channel_id"), "channel");
+  EXPECT_EQ(api_field_name("to_location"), "to");
+  EXPECT_EQ(api_field_name("region_from"), "from");
+  EXPECT_EQ(api_field_name("distance_km"), "km");
   ApiResponse busy = problem_from_error({ErrorCode::busy, "", "queue full"});
   EXPECT_EQ(busy.status, 503u);
   EXPECT_EQ(busy.content_type, "application/problem+json");
