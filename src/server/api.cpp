@@ -87,8 +87,8 @@ void Api::handle(ApiRequest&& request, Respond respond) {
   int64_t started_us = steady_now_us();
   RouteMatch match = match_route(request.method, request.path);
   std::string_view method = method_name(request.method);
-  size_t route_index =
-      match.route ? static_cast<size_t>(match.route - route_table().data()) : route_table().size();
+  size_t route_index = match.route ? static_cast<size_t>(match.route - route_table().data())
+                                   : route_table().size() + static_cast<size_t>(request.method);
   Metrics* metrics = deps_.metrics;
   // Every answer passes through here once, so metrics count each request exactly once.
   Respond answer = [metrics, route_index, started_us,

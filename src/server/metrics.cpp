@@ -103,7 +103,10 @@ std::string Metrics::render(uint64_t queue_depth, uint64_t snapshots) const {
   out += "# TYPE livechain_http_requests_total counter\n";
   auto labels = [](size_t index) {
     std::span<const Route> table = route_table();
-    if (index == table.size()) return std::string("method=\"ANY\",route=\"unmatched\"");
+    if (index >= table.size()) {
+      return fmt::format("method=\"{}\",route=\"unmatched\"",
+                         method_name(static_cast<Method>(index - table.size())));
+    }
     return fmt::format("method=\"{}\",route=\"{}\"", method_name(table[index].method),
                        table[index].path_template);
   };

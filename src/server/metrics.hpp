@@ -46,7 +46,7 @@ class Metrics {
  public:
   Metrics();
   // One finished HTTP request. `route_index` is the route's position in the route
-  // table, or route_count for requests no route matched; labels come from the table,
+  // table, or table size + Method for requests no route matched; labels come from the table,
   // so cardinality is bounded. Lock-free and allocation-free: it runs per request.
   void observe_request(size_t route_index, unsigned status, double seconds);
   void observe_batch(uint64_t commands, uint64_t events, uint32_t commit_latency_us);
