@@ -108,7 +108,7 @@ void SnapshotCodec::write_records(const LedgerState& s, ByteWriter& out) {
   std::sort(pending_ids.begin(), pending_ids.end());
   out.put_varint(pending_ids.size());
   for (uint64_t id : pending_ids) {
-    const PendingReservation& r = s.pending_.at(id);
+    const PendingReservation& r = *s.pending_.at(id);
     out.put_varint(id);
     out.put_string(r.order_id);
     out.put_varint(r.channel);
@@ -214,7 +214,8 @@ void SnapshotCodec::read_records(LedgerState& s, ByteReader& in) {
     r.presale = in.get_u8() != 0;
     r.lines = get_lines(in);
     s.expiry_heap_.emplace(r.expires_at_ms, r.reservation_id);
-    s.pending_.emplace(r.reservation_id, std::move(r));
+    uint64_t id = r.reservation_id;
+    s.pending_.emplace(id, Box<PendingReservation>(std::move(r)));
   }
   count = in.get_varint();
   for (uint64_t i = 0; i < count && in.ok(); ++i) {

@@ -71,7 +71,7 @@ void LedgerState::rebuild_distance_matrix() {
 
 const PendingReservation* LedgerState::pending(uint64_t reservation_id) const {
   auto it = pending_.find(reservation_id);
-  return it == pending_.end() ? nullptr : &it->second;
+  return it == pending_.end() ? nullptr : it->second.get();
 }
 
 std::optional<ReservationStatus> LedgerState::status(uint64_t reservation_id) const {
@@ -258,7 +258,7 @@ void LedgerState::on(const ReservedEvent& e) {
   reservation_status_.push_back(ReservationStatus::pending);
   PendingReservation reservation{e.reservation_id, e.order_id, e.channel,
                                  e.expires_at_ms,  e.presale,  e.lines};
-  pending_.emplace(e.reservation_id, std::move(reservation));
+  pending_.emplace(e.reservation_id, Box<PendingReservation>(std::move(reservation)));
   expiry_heap_.emplace(e.expires_at_ms, e.reservation_id);
   if (!e.idempotency_key.empty()) {
     IdempotencyEntry entry{e.request_fingerprint, e.reservation_id, now_ms_, e.expires_at_ms,
@@ -273,7 +273,7 @@ PendingReservation LedgerState::take_pending(uint64_t reservation_id, Reservatio
   auto it = pending_.find(reservation_id);
   LC_ASSERT(it != pending_.end());
   LC_ASSERT(reservation_status_[reservation_id - 1] == ReservationStatus::pending);
-  PendingReservation reservation = std::move(it->second);
+  PendingReservation reservation = std::move(*it->second);
   pending_.erase(it);
   reservation_status_[reservation_id - 1] = outcome;
   return reservation;
@@ -324,7 +324,7 @@ void LedgerState::on(const ReservationExtendedEvent& e) {
   auto it = pending_.find(e.reservation_id);
   LC_ASSERT(it != pending_.end());
   LC_ASSERT(e.expires_at_ms > now_ms_);
-  it->second.expires_at_ms = e.expires_at_ms;
+  it->second->expires_at_ms = e.expires_at_ms;
   expiry_heap_.emplace(e.expires_at_ms, e.reservation_id);
 }
 
