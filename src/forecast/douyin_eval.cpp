@@ -6,9 +6,11 @@
 #include <chrono>
 #include <cmath>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "core/assert.hpp"
+#include "forecast/conformal.hpp"
 #include "forecast/real_detail.hpp"
 
 namespace livechain::forecast {
@@ -148,17 +150,20 @@ std::vector<GbmParams> ensemble_members(const GbmParams& params) {
   return members;
 }
 
-// Forecasts every holdout session (start ≥ 2021-08-01; NaN elsewhere), refitting at
-// weekly origins on every earlier session with a level (y = target / level); the
-// forecast is the equal-weight mean of the ensemble members.
+// Forecasts every session from `calibration_weeks` before the holdout (2021-08-01) on
+// (NaN before), refitting at weekly origins on every earlier session with a level
+// (y = target / level); the forecast is the equal-weight mean of the ensemble members.
+// The calibration weeks' forecasts only feed the conformal intervals.
 Result<std::vector<double>> forecast_task(std::span<const LiveSession> sessions,
-                                          const TaskDef& task, const GbmParams& params) {
+                                          const TaskDef& task, const GbmParams& params,
+                                          int64_t calibration_weeks) {
   const Prepared p = prepare(sessions, task);
   const auto members = ensemble_members(params);
   std::vector<double> forecast(sessions.size(), NAN);
   int64_t end = 0;
   for (const auto& s : sessions) end = std::max(end, s.start_minutes + 1);
-  for (int64_t origin = kHoldoutStartMinutes; origin < end; origin += kRefitEveryMinutes) {
+  const int64_t first_origin = kHoldoutStartMinutes - calibration_weeks * kRefitEveryMinutes;
+  for (int64_t origin = first_origin; origin < end; origin += kRefitEveryMinutes) {
     std::vector<size_t> test;
     for (size_t i = 0; i < sessions.size(); ++i) {
       const int64_t start = sessions[i].start_minutes;
@@ -238,8 +243,49 @@ MethodScore score_rows(std::span<const LiveSession> sessions, const Holdout& h,
                               seconds);
 }
 
+bool has_level(std::span<const LiveSession> sessions, size_t i, const TaskDef& task) {
+  const double level = task.nowcast ? nowcast_level(sessions, i, task.target)
+                                    : douyin_level(sessions, i, task.target);
+  return level > kFloor;
+}
+
+// Online split conformal on relative residuals r = (y − ŷ)/ŷ: a holdout session of the
+// week starting at origin o gets ŷ·(1 + q) with q the quantiles of r over every earlier
+// session with a level and an out-of-sample forecast (the calibration weeks, then the
+// holdout weeks before o, whose actuals are known by then). Returns the coverage on
+// `rows`, or nullopt when a week has no calibration residual.
+std::optional<Coverage> douyin_coverage(std::span<const LiveSession> sessions,
+                                        const std::vector<size_t>& rows, const TaskDef& task,
+                                        const std::vector<double>& forecast) {
+  std::vector<bool> calibratable(sessions.size());
+  for (size_t j = 0; j < sessions.size(); ++j) {
+    calibratable[j] = forecast[j] > kFloor && has_level(sessions, j, task);
+  }
+  std::vector<double> actual;
+  std::vector<Interval> intervals;
+  for (size_t i : rows) {
+    const int64_t weeks = (sessions[i].start_minutes - kHoldoutStartMinutes) / kRefitEveryMinutes;
+    const int64_t origin = kHoldoutStartMinutes + weeks * kRefitEveryMinutes;
+    std::vector<ConformalResidual> residuals;
+    for (size_t j = 0; j < sessions.size(); ++j) {
+      if (sessions[j].start_minutes >= origin || !calibratable[j]) continue;
+      const double y = target_of(sessions[j], task.target);
+      residuals.push_back(ConformalResidual{1, (y - forecast[j]) / forecast[j]});
+    }
+    auto model = conformal_fit(residuals, 1);
+    if (!model) return std::nullopt;
+    const double point = std::max(0.0, std::isfinite(forecast[i]) ? forecast[i] : 0.0);
+    actual.push_back(target_of(sessions[i], task.target));
+    intervals.push_back(conformal_interval(*model, point, point, 1));
+  }
+  auto coverage = measure_coverage(actual, intervals);
+  if (!coverage) return std::nullopt;
+  return *coverage;
+}
+
 Result<std::vector<double>> run_task(std::span<const LiveSession> sessions, const TaskDef& task,
-                                     const GbmParams& params, std::vector<MethodScore>* scores) {
+                                     const GbmParams& params, int calibration_weeks,
+                                     std::vector<MethodScore>* scores) {
   const Holdout h = split_holdout(sessions, task.target);
   if (!task.nowcast) {
     for (const bool median : {false, true}) {
@@ -254,11 +300,17 @@ Result<std::vector<double>> run_task(std::span<const LiveSession> sessions, cons
     scores->push_back(score_rows(sessions, h, h.main, task, "", "conversion5xviews", funnel, 0.0));
   }
   const auto started = std::chrono::steady_clock::now();
-  auto forecast = forecast_task(sessions, task, params);
+  auto forecast = forecast_task(sessions, task, params, calibration_weeks);
   if (!forecast) return forecast;
   const double seconds = detail::seconds_since(started);
   const std::string method = "livechain";
   scores->push_back(score_rows(sessions, h, h.main, task, "", method, *forecast, seconds));
+  if (const auto coverage = douyin_coverage(sessions, h.main, task, *forecast)) {
+    scores->back().coverage_p10_p90 = coverage->inside_p10_p90;
+    scores->back().below_p10 = coverage->below_p10;
+    scores->back().below_p50 = coverage->below_p50;
+    scores->back().pinball_scaled = coverage->pinball_scaled;
+  }
   if (!h.cold.empty()) {
     scores->push_back(
         score_rows(sessions, h, h.cold, task, "-coldstart", method, *forecast, seconds));
@@ -284,7 +336,11 @@ PredictionFile write_file(const std::string& name, std::span<const LiveSession> 
 
 }  // namespace
 
-Result<RealReport> evaluate_douyin(const std::filesystem::path& data_dir, const GbmParams& params) {
+Result<RealReport> evaluate_douyin(const std::filesystem::path& data_dir, const GbmParams& params,
+                                   int calibration_weeks) {
+  if (calibration_weeks < 0 || calibration_weeks > 8) {
+    return fail(ErrorCode::invalid_argument, "calibration_weeks", "must be within [0, 8]");
+  }
   auto sessions = read_douyin_sessions(data_dir / "sessions.csv.gz");
   if (!sessions) return std::unexpected(sessions.error());
   RealReport report;
@@ -292,7 +348,7 @@ Result<RealReport> evaluate_douyin(const std::filesystem::path& data_dir, const 
   std::map<std::string, std::vector<double>> forecasts;
   for (const auto& task : {TaskDef{"A-units", "units", false}, TaskDef{"A-gmv", "gmv", false},
                            TaskDef{"B-units", "units", true}, TaskDef{"B-gmv", "gmv", true}}) {
-    auto forecast = run_task(*sessions, task, params, &report.scores);
+    auto forecast = run_task(*sessions, task, params, calibration_weeks, &report.scores);
     if (!forecast) return std::unexpected(forecast.error());
     forecasts[task.name] = std::move(*forecast);
   }

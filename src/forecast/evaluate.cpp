@@ -8,9 +8,11 @@
 #include <chrono>
 #include <cmath>
 #include <map>
+#include <optional>
 #include <thread>
 
 #include "core/assert.hpp"
+#include "forecast/conformal.hpp"
 #include "forecast/data.hpp"
 #include "forecast/forecast.hpp"
 #include "forecast/methods.hpp"
@@ -87,10 +89,74 @@ Averages average_scores(const std::vector<Task>& tasks, const Run& run,
   return averages;
 }
 
+// Mean |x_t − x_{t−lag}| over the series (the MASE denominator); NaN when too short.
+double mase_scale(std::span<const double> x, int lag) {
+  const size_t m = static_cast<size_t>(lag);
+  if (x.size() <= m) return NAN;
+  double sum = 0;
+  for (size_t t = m; t < x.size(); ++t) sum += std::abs(x[t] - x[t - m]);
+  return sum / static_cast<double>(x.size() - m);
+}
+
+// Conformal intervals of `method`: its forecasts from origins n − k·h (k = 1 … origins)
+// of every training series give residuals scaled by that truncated series' MASE scale,
+// pooled per step; the intervals around the test forecasts `run` are scored on the test
+// data. Origins that leave fewer than 2·h + lag points are skipped.
+std::optional<Coverage> interval_coverage(const std::vector<Task>& tasks,
+                                          const detail::Method& method, const Run& run, int origins,
+                                          int threads) {
+  std::vector<Task> backtests;
+  std::vector<double> scales;
+  for (const Task& task : tasks) {
+    for (int k = 1; k <= origins; ++k) {
+      const size_t cut = static_cast<size_t>(k * task.horizon);
+      if (task.train.size() < cut + static_cast<size_t>(2 * task.horizon + task.mase_lag)) break;
+      Task b = task;
+      b.train.assign(task.train.begin(), task.train.end() - static_cast<ptrdiff_t>(cut));
+      b.test.assign(task.train.end() - static_cast<ptrdiff_t>(cut),
+                    task.train.end() - static_cast<ptrdiff_t>(cut) + task.horizon);
+      const double scale = mase_scale(b.train, b.mase_lag);
+      if (!(scale > 0)) continue;
+      scales.push_back(scale);
+      backtests.push_back(std::move(b));
+    }
+  }
+  if (backtests.empty()) return std::nullopt;
+  const Run backtest = run_method(backtests, method, threads);
+  std::vector<ConformalResidual> residuals;
+  int horizon_max = 1;
+  for (size_t i = 0; i < backtests.size(); ++i) {
+    horizon_max = std::max(horizon_max, backtests[i].horizon);
+    for (int h = 0; h < backtests[i].horizon; ++h) {
+      const double error = backtests[i].test[h] - backtest.forecasts[i][h];
+      residuals.push_back(ConformalResidual{h + 1, error / scales[i]});
+    }
+  }
+  auto model = conformal_fit(residuals, horizon_max);
+  LC_ASSERT(model.has_value());
+  std::vector<double> actual;
+  std::vector<Interval> intervals;
+  for (size_t i = 0; i < tasks.size(); ++i) {
+    double scale = mase_scale(tasks[i].train, tasks[i].mase_lag);
+    if (!(scale > 0)) scale = 0;  // a constant series: the point forecast is the interval
+    const bool non_negative =
+        std::all_of(tasks[i].train.begin(), tasks[i].train.end(), [](double v) { return v >= 0; });
+    for (int h = 0; h < tasks[i].horizon; ++h) {
+      actual.push_back(tasks[i].test[h]);
+      intervals.push_back(conformal_interval(*model, run.forecasts[i][h], scale, h + 1,
+                                             non_negative ? 0.0 : -HUGE_VAL));
+    }
+  }
+  auto coverage = measure_coverage(actual, intervals);
+  if (!coverage) return std::nullopt;
+  return *coverage;
+}
+
 // Runs every method and scores it on each group ("" = all series, labelled `dataset`).
 SuiteReport run_suite(const std::vector<Task>& tasks,
                       const std::vector<std::pair<std::string, std::string>>& groups,
-                      const std::vector<detail::Method>& methods, int threads) {
+                      const std::vector<detail::Method>& methods, int threads,
+                      int interval_origins) {
   LC_ASSERT(!methods.empty() && methods.front().name == "naive2");
   SuiteReport report;
   std::vector<Averages> naive2_averages;
@@ -109,6 +175,18 @@ SuiteReport run_suite(const std::vector<Task>& tasks,
     }
     if (method.name == detail::kSubmittedMethod) {
       report.submitted_method = method.name;
+      const auto coverage = interval_origins > 0
+                                ? interval_coverage(tasks, method, run, interval_origins, threads)
+                                : std::nullopt;
+      if (coverage) {
+        for (auto& score : report.scores) {
+          if (score.method != method.name || score.dataset != groups.front().first) continue;
+          score.coverage_p10_p90 = coverage->inside_p10_p90;
+          score.below_p10 = coverage->below_p10;
+          score.below_p50 = coverage->below_p50;
+          score.pinball_scaled = coverage->pinball_scaled;
+        }
+      }
       for (size_t i = 0; i < tasks.size(); ++i) {
         report.predictions.push_back(SeriesForecast{tasks[i].id, run.forecasts[i]});
       }
@@ -120,6 +198,9 @@ SuiteReport run_suite(const std::vector<Task>& tasks,
 Result<void> check_options(const EvaluateOptions& options) {
   if (options.threads < 1 || options.threads > 64) {
     return fail(ErrorCode::invalid_argument, "threads", "must be within [1, 64]");
+  }
+  if (options.interval_origins < 0 || options.interval_origins > 10) {
+    return fail(ErrorCode::invalid_argument, "interval_origins", "must be within [0, 10]");
   }
   return {};
 }
@@ -178,7 +259,8 @@ Result<SuiteReport> evaluate_m3(const std::filesystem::path& data_dir,
     for (char& ch : label) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
     groups.emplace_back(label, category);
   }
-  return run_suite(tasks, groups, detail::methods_for("m3"), options.threads);
+  return run_suite(tasks, groups, detail::methods_for("m3"), options.threads,
+                   options.interval_origins);
 }
 
 Result<SuiteReport> evaluate_m4(const std::filesystem::path& data_dir, const std::string& frequency,
@@ -206,7 +288,8 @@ Result<SuiteReport> evaluate_m4(const std::filesystem::path& data_dir, const std
                          std::move(named.values), test_it->second});
   }
   const std::string dataset = hourly ? "m4-hourly" : "m4-weekly";
-  return run_suite(tasks, {{dataset, ""}}, detail::methods_for(dataset), options.threads);
+  return run_suite(tasks, {{dataset, ""}}, detail::methods_for(dataset), options.threads,
+                   options.interval_origins);
 }
 
 }  // namespace livechain::forecast

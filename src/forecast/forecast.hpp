@@ -191,6 +191,10 @@ struct MethodScore {
   // WAPE and bias; sMAPE/OWA are NaN there. The competition suites leave these unset.
   std::string task;
   double wape = NAN, bias = NAN;
+  // Conformal P10/P50/P90 (conformal.hpp) of this method, measured on the held-out data:
+  // share inside [P10, P90] (nominal 0.8), below P10 (0.1), below P50 (0.5), and the
+  // mean pinball loss / mean |y|. NaN when the method has no intervals.
+  double coverage_p10_p90 = NAN, below_p10 = NAN, below_p50 = NAN, pinball_scaled = NAN;
 };
 
 struct SeriesForecast {
@@ -208,8 +212,15 @@ struct EvaluateOptions {
   std::string category;     // M3 only: "" = all, else YEARLY|QUARTERLY|MONTHLY|OTHER
   size_t series_limit = 0;  // 0 = every series (after the category filter)
   int threads = 2;          // worker threads, 1 … 64
+  // Rolling origins (n − k·h, k = 1 … interval_origins) whose residuals calibrate the
+  // submitted method's conformal P10/P50/P90; 0 = no intervals. 0 … 10.
+  int interval_origins = 3;
 };
 
+// The submitted method's intervals and their coverage are reported on its overall row
+// (dataset "m3", "m4-weekly", "m4-hourly"); calibration residuals are scaled by each
+// series' MASE scale on the truncated training part and pooled over series, per step.
+//
 // Scores every method on M3 (M3-info.csv, M3-train.csv.gz, M3-test.csv.gz in data_dir,
 // read in place): sMAPE/MASE (lag = frequency) per category and overall, OWA against
 // Naive2. Errors: io_error/corruption naming the file; "category", "threads".

@@ -69,7 +69,12 @@ double douyin_level(std::span<const LiveSession> sessions, size_t index, const s
 // Task A and Task B on douyin_live_chanmama/ (sessions.csv.gz), per its README:
 // holdout = sessions from 2021-08-01 of the hosts with earlier sessions (main score),
 // cold-start hosts scored separately. Writes douyin_task_a.csv and douyin_task_b.csv.
-Result<RealReport> evaluate_douyin(const std::filesystem::path& data_dir, const GbmParams& params);
+// The weekly refits also forecast the `calibration_weeks` weeks before August out of
+// sample; those forecasts only calibrate the conformal intervals (0 … 8; the August
+// forecasts do not depend on it). Errors: "calibration_weeks"; io_error/corruption.
+inline constexpr int kDouyinCalibrationWeeks = 3;
+Result<RealReport> evaluate_douyin(const std::filesystem::path& data_dir, const GbmParams& params,
+                                   int calibration_weeks = kDouyinCalibrationWeeks);
 
 // ---- Dominick's orange juice ------------------------------------------------------------
 
