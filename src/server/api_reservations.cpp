@@ -118,7 +118,12 @@ void Api::reservation_batch(ApiRequest& request, const Caller& caller, Respond r
           json::value& slot = (*results)[submitted_index[k]];
           if (!replies[k]) {
             metrics->count_reservations(outcome_of(replies[k].error()));
-            ApiResponse failed = problem_from_error(replies[k].error());
+            // Name the field as parse errors do: "reservations[3].lines[0].qty".
+            Error error = replies[k].error();
+            if (!error.field.empty()) {
+              error.field = fmt::format("reservations[{}].{}", submitted_index[k], error.field);
+            }
+            ApiResponse failed = problem_from_error(error);
             slot = json::object{{"status", static_cast<int64_t>(failed.status)},
                                 {"problem", json::parse(failed.body)}};
             continue;

@@ -1,6 +1,7 @@
 // API v1: stock queries, catalog, movements and CSV imports.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 
 #include "server/api.hpp"
@@ -68,7 +69,7 @@ void Api::stock_of_sku(const Params& params, Respond respond) {
 }
 
 void Api::stock_list(const ApiRequest& request, Respond respond) {
-  size_t limit = 100;
+  size_t limit = std::min<size_t>(100, deps_.page_size_max);
   if (const std::string* text = request.query_value("limit")) {
     auto [end, error] = std::from_chars(text->data(), text->data() + text->size(), limit);
     if (error != std::errc() || end != text->data() + text->size() || limit == 0 ||

@@ -170,6 +170,8 @@ std::optional<ImportKind> parse_import_kind(std::string_view text) {
 
 Result<std::vector<ImportRow>> parse_csv_import(ImportKind kind, std::string_view body,
                                                 const ParseLimits& limits) {
+  // Spreadsheet exports often start with a UTF-8 byte order mark; it is not data.
+  if (body.starts_with("\xEF\xBB\xBF")) body.remove_prefix(3);
   LC_TRY(records, split_csv(body, limits.csv_rows_max + 1));
   if (records.empty())
     return fail(ErrorCode::invalid_argument, "header", "the body has no header row");

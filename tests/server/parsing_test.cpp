@@ -151,6 +151,14 @@ TEST(CsvImport, AppliesRowsAndReportsBadOnesByLine) {
   EXPECT_EQ((*rows)[3].command.error().field, "row");
 }
 
+TEST(CsvImport, IgnoresAUtf8ByteOrderMark) {
+  auto rows =
+      parse_csv_import(ImportKind::skus, "\xEF\xBB\xBFsku,name\n6901234567892,x\n", ParseLimits{});
+  ASSERT_TRUE(rows.has_value()) << rows.error().to_string();
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_TRUE((*rows)[0].command.has_value());
+}
+
 TEST(CsvImport, HeaderAndSizeErrorsRefuseTheWholeBody) {
   ParseLimits limits;
   limits.csv_rows_max = 2;
