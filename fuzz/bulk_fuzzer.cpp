@@ -15,10 +15,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   limits.csv_rows_max = 256;
   limits.ndjson_lines_max = 256;
   switch (data[0] % 4) {
-    case 0: (void)parse_signal_lines(body, limits); break;
-    case 1: (void)parse_csv_import(ImportKind::skus, body, limits); break;
-    case 2: (void)parse_csv_import(ImportKind::locations, body, limits); break;
-    default: (void)parse_csv_import(ImportKind::stock, body, limits); break;
+    case 0:
+      (void)parse_signal_lines(body, limits);
+      break;
+    case 1:
+      (void)parse_csv_import(ImportKind::skus, body, limits);
+      break;
+    case 2:
+      (void)parse_csv_import(ImportKind::locations, body, limits);
+      break;
+    default:
+      (void)parse_csv_import(ImportKind::stock, body, limits);
+      break;
   }
   return 0;
 }

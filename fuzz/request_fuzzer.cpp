@@ -17,11 +17,16 @@ namespace {
 
 Method method_of(http::verb verb) {
   switch (verb) {
-    case http::verb::get: return Method::get;
-    case http::verb::put: return Method::put;
-    case http::verb::post: return Method::post;
-    case http::verb::delete_: return Method::delete_;
-    default: return Method::other;
+    case http::verb::get:
+      return Method::get;
+    case http::verb::put:
+      return Method::put;
+    case http::verb::post:
+      return Method::post;
+    case http::verb::delete_:
+      return Method::delete_;
+    default:
+      return Method::other;
   }
 }
 
@@ -41,27 +46,59 @@ void parse_body(const Route& route, const std::vector<std::string>& params, std:
   if (!object) return;
   std::string first = params.empty() ? "1" : params[0];
   switch (route.id) {
-    case RouteId::reservation_create: (void)parse_reserve(*object, "key"); break;
+    case RouteId::reservation_create:
+      (void)parse_reserve(*object, "key");
+      break;
     case RouteId::reservation_batch:
       if (auto items = parse_reserve_batch(*object, limits)) {
         for (const auto& item : *items) (void)parse_reserve(item, "", "reservations[0].");
       }
       break;
-    case RouteId::reservation_commit: (void)parse_commit(1, *object); break;
-    case RouteId::reservation_extend: (void)parse_extend(1, *object); break;
-    case RouteId::sku_put: (void)parse_put_sku(first, *object); break;
-    case RouteId::location_put: (void)parse_put_location(first, *object); break;
-    case RouteId::channel_put: (void)parse_put_channel(first, *object); break;
-    case RouteId::region_distance_put: (void)parse_region_distance(*object); break;
-    case RouteId::receipt_create: (void)parse_receipt(*object); break;
-    case RouteId::adjustment_create: (void)parse_adjustment(*object); break;
-    case RouteId::presale_plan_put: (void)parse_presale_plan(*object); break;
-    case RouteId::transfer_create: (void)parse_transfer(*object); break;
-    case RouteId::transfer_receive: (void)parse_transfer_receipt(1, *object); break;
-    case RouteId::return_create: (void)parse_return(*object); break;
-    case RouteId::return_grade: (void)parse_grade_request(1, *object); break;
-    case RouteId::return_rework_done: (void)parse_rework_done(1, *object); break;
-    default: (void)parse_path_id("id", first); break;
+    case RouteId::reservation_commit:
+      (void)parse_commit(1, *object);
+      break;
+    case RouteId::reservation_extend:
+      (void)parse_extend(1, *object);
+      break;
+    case RouteId::sku_put:
+      (void)parse_put_sku(first, *object);
+      break;
+    case RouteId::location_put:
+      (void)parse_put_location(first, *object);
+      break;
+    case RouteId::channel_put:
+      (void)parse_put_channel(first, *object);
+      break;
+    case RouteId::region_distance_put:
+      (void)parse_region_distance(*object);
+      break;
+    case RouteId::receipt_create:
+      (void)parse_receipt(*object);
+      break;
+    case RouteId::adjustment_create:
+      (void)parse_adjustment(*object);
+      break;
+    case RouteId::presale_plan_put:
+      (void)parse_presale_plan(*object);
+      break;
+    case RouteId::transfer_create:
+      (void)parse_transfer(*object);
+      break;
+    case RouteId::transfer_receive:
+      (void)parse_transfer_receipt(1, *object);
+      break;
+    case RouteId::return_create:
+      (void)parse_return(*object);
+      break;
+    case RouteId::return_grade:
+      (void)parse_grade_request(1, *object);
+      break;
+    case RouteId::return_rework_done:
+      (void)parse_rework_done(1, *object);
+      break;
+    default:
+      (void)parse_path_id("id", first);
+      break;
   }
 }
 

@@ -29,7 +29,6 @@ using journal::PublicKey;
 
 // The meta key under which `livechain init` stores the journal's Ed25519 public key
 // as lowercase hex.
-constexpr const char* kPublicKeyMetaKey = "public_key";
 
 // Prints `error` for people and leaves the command with exit code 1.
 [[noreturn]] void exit_with(std::string_view command, const Error& error) {
@@ -111,13 +110,13 @@ Result<PublicKey> parse_public_key(std::string_view hex, std::string field) {
 // self-consistent: whoever can rewrite the database can replace it too. An auditor
 // verifies against a key held independently (--pubkey).
 Result<PublicKey> stored_public_key(JournalStorage& storage) {
-  auto value = storage.get_meta(kPublicKeyMetaKey);
+  auto value = storage.get_meta(journal::kPublicKeyMetaKey);
   if (!value) return std::unexpected(value.error());
   if (!value->has_value()) {
-    return fail(ErrorCode::not_found, kPublicKeyMetaKey,
+    return fail(ErrorCode::not_found, journal::kPublicKeyMetaKey,
                 "no public key stored in the database; pass --pubkey");
   }
-  return parse_public_key(**value, kPublicKeyMetaKey);
+  return parse_public_key(**value, journal::kPublicKeyMetaKey);
 }
 
 Result<std::string> public_key_pem(const PublicKey& key) {
@@ -126,7 +125,7 @@ Result<std::string> public_key_pem(const PublicKey& key) {
       &EVP_PKEY_free);
   std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), &BIO_free);
   if (!pkey || !bio || PEM_write_bio_PUBKEY(bio.get(), pkey.get()) != 1) {
-    return fail(ErrorCode::invalid_argument, kPublicKeyMetaKey, "not a valid Ed25519 public key");
+    return fail(ErrorCode::invalid_argument, journal::kPublicKeyMetaKey, "not a valid Ed25519 public key");
   }
   char* data = nullptr;
   long size = BIO_get_mem_data(bio.get(), &data);

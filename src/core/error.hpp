@@ -57,14 +57,14 @@ inline std::unexpected<Error> fail(ErrorCode code, std::string field, std::strin
 // Binds `name` to the value of a Result expression, or returns its error from the
 // enclosing function (which must return some Result). Keeps parsers that check a dozen
 // fields in a row readable.
-#define LC_TRY(name, expression)                                     \
-  auto name##_result_ = (expression);                                \
+#define LC_TRY(name, expression)                                                  \
+  auto name##_result_ = (expression);                                             \
   if (!name##_result_) return std::unexpected(std::move(name##_result_.error())); \
   auto& name = *name##_result_
 
 // Returns the error of a Result<void> expression from the enclosing function.
-#define LC_CHECK(expression)                                                  \
-  do {                                                                        \
-    if (auto check_result_ = (expression); !check_result_)                    \
-      return std::unexpected(std::move(check_result_.error()));               \
+#define LC_CHECK(expression)                                    \
+  do {                                                          \
+    if (auto check_result_ = (expression); !check_result_)      \
+      return std::unexpected(std::move(check_result_.error())); \
   } while (false)

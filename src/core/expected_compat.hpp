@@ -41,14 +41,13 @@ class expected {
 
   constexpr expected() : state_(in_place_index<0>) {}
   template <class U = T>
-    requires(is_constructible_v<T, U> && !is_same_v<remove_cvref_t<U>, expected> &&
-             !is_livechain_unexpected<remove_cvref_t<U>>::value)
-  constexpr expected(U&& value) : state_(in_place_index<0>, std::forward<U>(value)) {}
+  requires(is_constructible_v<T, U> && !is_same_v<remove_cvref_t<U>, expected> &&
+           !is_livechain_unexpected<remove_cvref_t<U>>::value) constexpr expected(U&& value)
+      : state_(in_place_index<0>, std::forward<U>(value)) {}
   template <class G>
   constexpr expected(const unexpected<G>& error) : state_(in_place_index<1>, error.error()) {}
   template <class G>
-  constexpr expected(unexpected<G>&& error)
-      : state_(in_place_index<1>, std::move(error).error()) {}
+  constexpr expected(unexpected<G>&& error) : state_(in_place_index<1>, std::move(error).error()) {}
 
   constexpr bool has_value() const { return state_.index() == 0; }
   constexpr explicit operator bool() const { return has_value(); }

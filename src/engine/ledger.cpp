@@ -100,7 +100,7 @@ Result<journal::PublicKey> Ledger::init(const std::string& db_path) {
   auto signer = journal::Signer::create(store::signing_key_path(db_path));
   if (!signer) return std::unexpected(signer.error());
   journal::PublicKey key = signer->public_key();
-  if (auto ok = (*storage)->put_meta("public_key", to_hex(key)); !ok) {
+  if (auto ok = (*storage)->put_meta(journal::kPublicKeyMetaKey, to_hex(key)); !ok) {
     return std::unexpected(ok.error());
   }
   return key;

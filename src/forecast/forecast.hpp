@@ -122,6 +122,19 @@ Result<Forecast> damped(std::span<const double> series, int horizon);
 
 // ---- Theta --------------------------------------------------------------------------
 
+// The pieces of the benchmark Theta that theta() and the model file's Theta state share:
+// the multiplicative seasonal indices (all 1 unless seasonal: period test passed and
+// all values > 0), the θ=0 least-squares line on t = 1 … n of the adjusted series, and
+// the θ=2 line. REQUIRES: series.size() >= 2.
+struct ThetaLines {
+  bool seasonal = false;
+  std::vector<double> indices;
+  double intercept = 0;
+  double slope = 0;
+  std::vector<double> theta2;
+};
+ThetaLines theta_lines(std::span<const double> series, int period);
+
 // The M3/M4 benchmark Theta: when seasonality_test() passes (period ≥ 2, values > 0),
 // divide by the classical multiplicative seasonal indices; then average the θ=0 line
 // (linear regression on time) and SES on the θ=2 line; reseasonalise with the last

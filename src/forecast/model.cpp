@@ -17,33 +17,18 @@ namespace {
 
 constexpr size_t kOriginTrainMin = 8;  // observations left before a backtest origin
 
-bool positive(std::span<const double> y) {
-  return std::all_of(y.begin(), y.end(), [](double v) { return v > 0; });
-}
-
 // The benchmark Theta (theta.cpp) in ETS state form; its forecasts equal theta()'s up
 // to rounding.
 Result<EtsModel> theta_state(std::span<const double> y, int period) {
   const size_t n = y.size();
   if (n < 4) return fail(ErrorCode::invalid_argument, "series", "Theta needs at least 4 values");
-  std::vector<double> indices(n, 1.0);
-  const bool seasonal = positive(y) && seasonality_test(y, period);
-  if (seasonal) indices = multiplicative_seasonal_indices(y, period);
-  std::vector<double> adjusted(n);
-  for (size_t t = 0; t < n; ++t) adjusted[t] = y[t] / indices[t];
-  double sum_t = 0, sum_y = 0, sum_tt = 0, sum_ty = 0;
-  for (size_t t = 0; t < n; ++t) {
-    const double x = static_cast<double>(t + 1);
-    sum_t += x, sum_y += adjusted[t], sum_tt += x * x, sum_ty += x * adjusted[t];
-  }
+  const ThetaLines lines = theta_lines(y, period);
+  const bool seasonal = lines.seasonal;
+  const std::vector<double>& indices = lines.indices;
+  const double slope = lines.slope;
+  const double intercept = lines.intercept;
   const double c = static_cast<double>(n);
-  const double slope = (c * sum_ty - sum_t * sum_y) / (c * sum_tt - sum_t * sum_t);
-  const double intercept = (sum_y - slope * sum_t) / c;
-  std::vector<double> theta2(n);
-  for (size_t t = 0; t < n; ++t) {
-    theta2[t] = 2 * adjusted[t] - (intercept + slope * static_cast<double>(t + 1));
-  }
-  auto ses_model = ets_fit(theta2, 1, EtsSpec{});
+  auto ses_model = ets_fit(lines.theta2, 1, EtsSpec{});
   if (!ses_model) return std::unexpected(ses_model.error());
   EtsModel state;
   state.spec = EtsSpec{ErrorKind::additive, TrendKind::additive,

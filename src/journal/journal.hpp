@@ -69,6 +69,9 @@ struct TreeHead {
 // tree_size | root | fixed64 time_ms.
 Bytes tree_head_message(uint64_t tree_size, const Hash& root, TimeMs time_ms);
 
+// Storage meta key under which `livechain init` records the tree-head public key (hex).
+inline constexpr const char* kPublicKeyMetaKey = "public_key";
+
 struct VerifyReport {
   bool ok = true;
   uint64_t events_checked = 0;

@@ -11,8 +11,11 @@ namespace json = boost::json;
 using namespace livechain::engine;
 
 namespace {
-ApiResponse malformed(const Error& error) {
-  return problem(400, "malformed_body", "Malformed body", error.detail, error.field);
+// One failed item of a batch answer: its status and its problem object.
+json::object failed_item(const Error& error) {
+  json::object problem = problem_object_from_error(error);
+  int64_t status = problem.at("status").to_number<int64_t>();
+  return json::object{{"status", status}, {"problem", std::move(problem)}};
 }
 
 ReservationOutcome outcome_of(const Error& error) {
@@ -39,7 +42,7 @@ Result<uint64_t> path_reservation_id(const std::vector<std::string>& params) {
 
 void Api::reservation_create(ApiRequest& request, const Caller& caller, Respond respond) {
   auto body = parse_json_object(request.body, deps_.limits);
-  if (!body) return respond(malformed(body.error()));
+  if (!body) return respond(malformed_body(body.error()));
   auto reserve = parse_reserve(*body, request.idempotency_key);
   if (!reserve) {
     deps_.metrics->count_reservations(ReservationOutcome::rejected);
@@ -73,7 +76,7 @@ void Api::reservation_create(ApiRequest& request, const Caller& caller, Respond 
 
 void Api::reservation_batch(ApiRequest& request, const Caller& caller, Respond respond) {
   auto body = parse_json_object(request.body, deps_.limits);
-  if (!body) return respond(malformed(body.error()));
+  if (!body) return respond(malformed_body(body.error()));
   auto items = parse_reserve_batch(*body, deps_.limits);
   if (!items) {
     bool too_many = items.error().code == ErrorCode::limit_exceeded;
@@ -90,9 +93,7 @@ void Api::reservation_batch(ApiRequest& request, const Caller& caller, Respond r
     auto reserve = parse_reserve((*items)[i], "", fmt::format("reservations[{}].", i));
     if (!reserve) {
       deps_.metrics->count_reservations(ReservationOutcome::rejected);
-      ApiResponse failed = problem_from_error(reserve.error());
-      (*results)[i] =
-          json::object{{"status", failed.status}, {"problem", json::parse(failed.body)}};
+      (*results)[i] = failed_item(reserve.error());
       continue;
     }
     submitted_index.push_back(i);
@@ -123,9 +124,7 @@ void Api::reservation_batch(ApiRequest& request, const Caller& caller, Respond r
             if (!error.field.empty()) {
               error.field = fmt::format("reservations[{}].{}", submitted_index[k], error.field);
             }
-            ApiResponse failed = problem_from_error(error);
-            slot = json::object{{"status", static_cast<int64_t>(failed.status)},
-                                {"problem", json::parse(failed.body)}};
+            slot = failed_item(error);
             continue;
           }
           const auto& view = std::get<ReservationView>(*replies[k]);
@@ -156,7 +155,7 @@ void Api::reservation_change(RouteId route, const Params& params, ApiRequest& re
   if (!id) return respond(problem_from_error(id.error(), ErrorOrigin::path));
   auto body = parse_json_object(request.body, deps_.limits,
                                 /*allow_empty=*/route != RouteId::reservation_extend);
-  if (!body) return respond(malformed(body.error()));
+  if (!body) return respond(malformed_body(body.error()));
   Result<Command> command = fail(ErrorCode::invalid_argument, "", "");
   ReservationOutcome outcome = ReservationOutcome::committed;
   if (route == RouteId::reservation_commit) {

@@ -15,10 +15,6 @@ namespace json = boost::json;
 using namespace livechain::engine;
 
 namespace {
-ApiResponse malformed(const Error& error) {
-  return problem(400, "malformed_body", "Malformed body", error.detail, error.field);
-}
-
 // Cursor of GET /v1/stock: "<sku index>.<row index>" of the next row to return.
 struct StockCursor {
   size_t sku = 0;
@@ -137,7 +133,7 @@ void Api::stock_list(const ApiRequest& request, Respond respond) {
 
 void Api::catalog_put(RouteId route, const Params& params, ApiRequest& request, Respond respond) {
   auto body = parse_json_object(request.body, deps_.limits);
-  if (!body) return respond(malformed(body.error()));
+  if (!body) return respond(malformed_body(body.error()));
   Result<Command> command = fail(ErrorCode::invalid_argument, "", "");
   json::object echo;
   switch (route) {
@@ -196,7 +192,7 @@ void Api::movement(RouteId route, const Params& params, ApiRequest& request, Res
   auto body = parse_json_object(
       request.body, deps_.limits,
       /*allow_empty=*/route == RouteId::transfer_receive || route == RouteId::return_rework_done);
-  if (!body) return respond(malformed(body.error()));
+  if (!body) return respond(malformed_body(body.error()));
   Result<Command> command = fail(ErrorCode::invalid_argument, "", "");
   unsigned status = 200;
   ErrorOrigin origin = ErrorOrigin::body;

@@ -11,8 +11,6 @@ namespace livechain::server {
 namespace json = boost::json;
 
 namespace {
-constexpr const char* kPublicKeyMetaKey = "public_key";
-
 struct ReadView {
   std::unique_ptr<journal::JournalStorage> storage;
   std::unique_ptr<journal::Journal> journal;
@@ -34,7 +32,7 @@ json::array hashes_json(const std::vector<journal::Hash>& hashes) {
 Result<json::object> LedgerViews::head() {
   LC_TRY(view, open_view(db_path_));
   const journal::TreeHead& head = view.journal->last_head();
-  LC_TRY(public_key, view.storage->get_meta(kPublicKeyMetaKey));
+  LC_TRY(public_key, view.storage->get_meta(journal::kPublicKeyMetaKey));
   json::object out{{"tree_size", head.tree_size}, {"root", to_hex(head.root)},
                    {"time_ms", head.time_ms},     {"time", format_time(head.time_ms)},
                    {"algorithm", "Ed25519"},      {"hash", "SHA-256, RFC 6962"}};

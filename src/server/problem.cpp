@@ -7,14 +7,22 @@ namespace livechain::server {
 
 namespace json = boost::json;
 
-ApiResponse problem(unsigned status, std::string_view slug, std::string_view title,
-                    std::string_view detail, std::string_view field) {
+json::object problem_object(unsigned status, std::string_view slug, std::string_view title,
+                            std::string_view detail, std::string_view field) {
   json::object body{{"type", "https://livechain.dev/problems/" + std::string(slug)},
                     {"title", title},
                     {"status", status},
                     {"detail", detail}};
   if (!field.empty()) body["field"] = field;
-  ApiResponse response{status, "application/problem+json", json::serialize(body), {}};
+  return body;
+}
+
+ApiResponse problem(unsigned status, std::string_view slug, std::string_view title,
+                    std::string_view detail, std::string_view field) {
+  ApiResponse response{status,
+                       "application/problem+json",
+                       json::serialize(problem_object(status, slug, title, detail, field)),
+                       {}};
   if (status == 503 || status == 429) response.headers.emplace_back("Retry-After", "1");
   return response;
 }
@@ -68,16 +76,34 @@ unsigned status_for_error(const Error& error, ErrorOrigin origin) {
   return 500;
 }
 
-ApiResponse problem_from_error(const Error& error, ErrorOrigin origin) {
-  unsigned status = status_for_error(error, origin);
-  std::string_view slug = error_code_name(error.code);
+namespace {
+// "insufficient_stock" → "Insufficient stock".
+std::string title_of(std::string_view slug) {
   std::string title(slug);
   for (char& c : title) {
     if (c == '_') c = ' ';
   }
-  if (!title.empty())
+  if (!title.empty()) {
     title[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(title[0])));
-  return problem(status, slug, title, error.detail, api_field_name(error.field));
+  }
+  return title;
+}
+}  // namespace
+
+json::object problem_object_from_error(const Error& error, ErrorOrigin origin) {
+  std::string_view slug = error_code_name(error.code);
+  return problem_object(status_for_error(error, origin), slug, title_of(slug), error.detail,
+                        api_field_name(error.field));
+}
+
+ApiResponse problem_from_error(const Error& error, ErrorOrigin origin) {
+  std::string_view slug = error_code_name(error.code);
+  return problem(status_for_error(error, origin), slug, title_of(slug), error.detail,
+                 api_field_name(error.field));
+}
+
+ApiResponse malformed_body(const Error& error) {
+  return problem(400, "malformed_body", "Malformed body", error.detail, error.field);
 }
 
 }  // namespace livechain::server

@@ -2,6 +2,7 @@
 // maps engine error codes to HTTP statuses.
 #pragma once
 
+#include <boost/json.hpp>
 #include <string_view>
 
 #include "core/error.hpp"
@@ -9,14 +10,23 @@
 
 namespace livechain::server {
 
+// Where an engine error's field came from: a request body field that names something
+// unknown is 422 (the request cannot be processed), a path id that names nothing is 404.
+enum class ErrorOrigin { body, path };
+
+// The problem object itself, for answers that embed it (batch and import results).
+boost::json::object problem_object(unsigned status, std::string_view slug, std::string_view title,
+                                   std::string_view detail, std::string_view field = {});
+boost::json::object problem_object_from_error(const Error& error,
+                                              ErrorOrigin origin = ErrorOrigin::body);
+
+// 400 for a body that is not the JSON it should be (syntax, truncation, depth).
+ApiResponse malformed_body(const Error& error);
+
 // A problem+json response: {type, title, status, detail, field?}. `type` is
 // "https://livechain.dev/problems/<slug>"; `field` is omitted when empty.
 ApiResponse problem(unsigned status, std::string_view slug, std::string_view title,
                     std::string_view detail, std::string_view field = {});
-
-// Where an engine error's field came from: a request body field that names something
-// unknown is 422 (the request cannot be processed), a path id that names nothing is 404.
-enum class ErrorOrigin { body, path };
 
 // Maps an engine/store error to its response. Field names are translated from engine
 // vocabulary to the API's (qty_units → qty, gtin → sku, location_id → location …).

@@ -108,8 +108,7 @@ class EngineCliTest : public ::testing::Test {
     if (!shown.contains("balances")) return {};
     for (const json::value& row : shown.at("balances").as_array()) {
       const json::object& object = row.as_object();
-      if (object.at("sku").as_string() == gtin14 &&
-          object.at("location").as_string() == location) {
+      if (object.at("sku").as_string() == gtin14 && object.at("location").as_string() == location) {
         return object;
       }
     }

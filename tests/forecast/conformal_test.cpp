@@ -7,16 +7,12 @@
 #include <random>
 
 #include "forecast/conformal.hpp"
+#include "support/seed.hpp"
 
 namespace livechain::forecast {
 namespace {
 
-uint64_t test_seed(uint64_t fallback) {
-  const char* text = std::getenv("LIVECHAIN_TEST_SEED");
-  const uint64_t seed = text != nullptr ? std::strtoull(text, nullptr, 10) : fallback;
-  std::printf("SEED=%llu\n", static_cast<unsigned long long>(seed));
-  return seed;
-}
+using test_support::test_seed;
 
 // Forecast 100 at every step; the truth is 100 + skewed noise whose spread grows with
 // the step (sd ∝ step), so one pooled quantile would under-cover the far steps.

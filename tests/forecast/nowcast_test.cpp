@@ -9,16 +9,12 @@
 #include <random>
 
 #include "forecast/nowcast.hpp"
+#include "support/seed.hpp"
 
 namespace livechain::forecast {
 namespace {
 
-uint64_t test_seed(uint64_t fallback) {
-  const char* text = std::getenv("LIVECHAIN_TEST_SEED");
-  const uint64_t seed = text != nullptr ? std::strtoull(text, nullptr, 10) : fallback;
-  std::printf("SEED=%llu\n", static_cast<unsigned long long>(seed));
-  return seed;
-}
+using test_support::test_seed;
 
 // A session: a burst in the first 10% of the minutes, then a flat tail. Its expected
 // units are `prior` × a log-normal(0, 0.35) surprise; viewers and carts follow units
