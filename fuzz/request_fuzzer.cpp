@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "server/http_head.hpp"
 #include "server/request_parsing.hpp"
 #include "server/routes.hpp"
 
@@ -14,21 +15,6 @@ namespace http = boost::beast::http;
 using namespace livechain::server;
 
 namespace {
-
-Method method_of(http::verb verb) {
-  switch (verb) {
-    case http::verb::get:
-      return Method::get;
-    case http::verb::put:
-      return Method::put;
-    case http::verb::post:
-      return Method::post;
-    case http::verb::delete_:
-      return Method::delete_;
-    default:
-      return Method::other;
-  }
-}
 
 void parse_body(const Route& route, const std::vector<std::string>& params, std::string_view body) {
   ParseLimits limits;
@@ -47,7 +33,7 @@ void parse_body(const Route& route, const std::vector<std::string>& params, std:
   std::string first = params.empty() ? "1" : params[0];
   switch (route.id) {
     case RouteId::reservation_create:
-      (void)parse_reserve(*object, "key");
+      (void)parse_reserve(*object, "scope/key", "", "scope");
       break;
     case RouteId::reservation_batch:
       if (auto items = parse_reserve_batch(*object, limits)) {
@@ -113,10 +99,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   parser.put(boost::asio::buffer(data, size), error);
   if (error || !parser.is_done()) return 0;
   const auto& message = parser.get();
-  std::string_view target = message.target();
-  std::string_view path = target.substr(0, target.find('?'));
-  (void)percent_decode(target.substr(path.size()), true);
-  RouteMatch match = match_route(method_of(message.method()), path);
+  // Head checks first, as the server makes them before reading a body.
+  (void)check_head(message);
+  (void)check_websocket_handshake(message);
+  auto request = request_head(message);
+  if (!request) return 0;
+  RouteMatch match = match_route(request->method, request->path);
   if (match.route != nullptr) parse_body(*match.route, match.params, message.body());
   return 0;
 }

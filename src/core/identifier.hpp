@@ -13,8 +13,13 @@
 
 namespace livechain {
 
-inline constexpr size_t kIdentifierLengthMax = 64;  // location, channel, order, region
-inline constexpr size_t kIdempotencyKeyLengthMax = 128;
+inline constexpr size_t kIdentifierLengthMax = 64;       // location, channel, order, region
+inline constexpr size_t kIdempotencyKeyLengthMax = 128;  // as a client sends it
+// As the engine stores it: the server scopes every client key by its API key
+// ("<key id>/<client key>"), so one partner's key never answers another's request.
+inline constexpr size_t kIdempotencyScopePrefixLengthMax = 64;
+inline constexpr size_t kScopedIdempotencyKeyLengthMax =
+    kIdempotencyScopePrefixLengthMax + kIdempotencyKeyLengthMax;
 inline constexpr size_t kNameLengthMax = 200;    // SKU names
 inline constexpr size_t kReasonLengthMax = 200;  // adjustment / return reasons
 

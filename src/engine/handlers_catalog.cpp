@@ -23,8 +23,24 @@ Result<Reply> Engine::Handlers::operator()(const PutLocation& c) {
     return std::unexpected(ok.error());
   }
   if (auto ok = validate_identifier("region", c.region); !ok) return std::unexpected(ok.error());
-  bool exists = state_.find_location(c.location_id).has_value();
-  if (!exists && state_.locations().size() >= kLocationsMax) {
+  auto existing = state_.find_location(c.location_id);
+  if (existing) {
+    // Kind and region are fixed once created: balances, nearest-location choices and
+    // the journal's history all assume them.
+    const LocationRecord& record = state_.locations()[*existing];
+    const std::string& region = state_.regions()[record.region];
+    if (record.kind != c.kind) {
+      return fail(ErrorCode::already_exists, "kind",
+                  fmt::format("location {} exists with kind {}; a location's kind is fixed",
+                              c.location_id, location_kind_name(record.kind)));
+    }
+    if (region != c.region) {
+      return fail(ErrorCode::already_exists, "region",
+                  fmt::format("location {} exists in region {}; a location's region is fixed",
+                              c.location_id, region));
+    }
+  }
+  if (!existing && state_.locations().size() >= kLocationsMax) {
     return fail(ErrorCode::limit_exceeded, "location",
                 fmt::format("at most {} locations", kLocationsMax));
   }
@@ -40,7 +56,13 @@ Result<Reply> Engine::Handlers::operator()(const PutChannel& c) {
   if (auto ok = validate_identifier("channel", c.channel_id); !ok) {
     return std::unexpected(ok.error());
   }
-  if (!state_.find_channel(c.channel_id) && state_.channels().size() >= kChannelsMax) {
+  auto existing = state_.find_channel(c.channel_id);
+  if (existing && state_.channels()[*existing].kind != c.kind) {
+    return fail(ErrorCode::already_exists, "kind",
+                fmt::format("channel {} exists with kind {}; a channel's kind is fixed",
+                            c.channel_id, channel_kind_name(state_.channels()[*existing].kind)));
+  }
+  if (!existing && state_.channels().size() >= kChannelsMax) {
     return fail(ErrorCode::limit_exceeded, "channel",
                 fmt::format("at most {} channels", kChannelsMax));
   }

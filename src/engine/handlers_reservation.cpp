@@ -180,7 +180,8 @@ Result<Reply> Engine::Handlers::operator()(const Reserve& c) {
   }
   uint64_t fingerprint = 0;
   if (c.idempotency_key) {
-    if (auto ok = validate_text("idempotency_key", *c.idempotency_key, kIdempotencyKeyLengthMax);
+    if (auto ok =
+            validate_text("idempotency_key", *c.idempotency_key, kScopedIdempotencyKeyLengthMax);
         !ok) {
       return std::unexpected(ok.error());
     }

@@ -77,6 +77,18 @@ bool role_allows(Role role, Permission permission) {
   return false;
 }
 
+bool role_sees_event_field(Role role, std::string_view event_kind, std::string_view field) {
+  if (role == Role::admin) return true;
+  if (field == "idempotency_key") return false;
+  if (role_allows(role, Permission::reservations_read)) return true;
+  static constexpr std::string_view kReservationEvents[] = {"reserved", "committed", "released",
+                                                            "expired", "reservation_extended"};
+  for (std::string_view kind : kReservationEvents) {
+    if (event_kind == kind) return field == "reservation_id";
+  }
+  return field != "order_id";
+}
+
 bool role_sees(Role role, DataLevel level) {
   switch (level) {
     case DataLevel::public_:

@@ -42,6 +42,14 @@ enum class DataLevel : uint8_t { public_, internal, sensitive, core };
 // Costs and margins are core: admin only. Everyone may see public and internal.
 bool role_sees(Role role, DataLevel level);
 
+// Whether `role` may read field `field` of a ledger event of kind `event_kind`
+// (engine::event_kind_name). Tree heads and proofs are open to every partner, but an
+// event says no more than the routes about the same thing would: reservation events
+// show only their reservation id to roles without reservations_read, order ids are
+// hidden from those roles on returns too, and idempotency keys (which carry the API
+// key that sent them) are shown to admin only.
+bool role_sees_event_field(Role role, std::string_view event_kind, std::string_view field);
+
 struct Caller {
   Role role = Role::auditor;
   std::string key_id;

@@ -5,6 +5,8 @@
 
 #include <chrono>
 
+#include "core/assert.hpp"
+#include "core/identifier.hpp"
 #include "server/problem.hpp"
 
 namespace livechain::server {
@@ -84,70 +86,134 @@ Api::Api(ApiDependencies dependencies)
     : deps_(std::move(dependencies)), rate_limiter_(deps_.requests_per_second_per_key) {}
 
 void Api::handle(ApiRequest&& request, Respond respond) {
+  auto admitted = admit(request, !request.body.empty());
+  if (auto* refused = std::get_if<ApiResponse>(&admitted)) return respond(std::move(*refused));
+  serve(std::get<Admission>(std::move(admitted)), std::move(request), std::move(respond));
+}
+
+namespace {
+size_t unmatched_route_index(Method method) {
+  return route_table().size() + static_cast<size_t>(method);
+}
+
+std::string_view sent_method_name(const ApiRequest& request) {
+  return request.method_text.empty() ? method_name(request.method)
+                                     : std::string_view(request.method_text);
+}
+
+// 405 with the Allow header: the methods some route takes on this path.
+ApiResponse method_not_allowed(const ApiRequest& request) {
+  std::string allowed;
+  for (const Route& route : route_table()) {
+    if (match_route(route.method, request.path).route == &route) {
+      allowed += (allowed.empty() ? "" : ", ") + std::string(method_name(route.method));
+      if (route.method == Method::get) allowed += ", HEAD";
+    }
+  }
+  ApiResponse response =
+      problem(405, "method_not_allowed", "Method not allowed",
+              fmt::format("{} is not allowed here; use {}", sent_method_name(request), allowed));
+  response.headers.emplace_back("Allow", allowed);
+  return response;
+}
+
+// The client's Idempotency-Key header: what any client may send, before scoping.
+Result<void> validate_idempotency_header(const std::string& key) {
+  if (key.empty()) return {};
+  auto valid = validate_text("Idempotency-Key", key, kIdempotencyKeyLengthMax);
+  if (!valid) return std::unexpected(valid.error());
+  return {};
+}
+}  // namespace
+
+std::variant<Admission, ApiResponse> Api::admit(const ApiRequest& request, bool has_body) {
   int64_t started_us = steady_now_us();
   RouteMatch match = match_route(request.method, request.path);
-  std::string_view method = method_name(request.method);
-  size_t route_index = match.route ? static_cast<size_t>(match.route - route_table().data())
-                                   : route_table().size() + static_cast<size_t>(request.method);
+  Admission admission;
+  admission.started_us = started_us;
+  admission.route_index = match.route ? static_cast<size_t>(match.route - route_table().data())
+                                      : unmatched_route_index(request.method);
+  auto refuse = [&](ApiResponse&& response) -> std::variant<Admission, ApiResponse> {
+    deps_.metrics->observe_request(admission.route_index, response.status,
+                                   static_cast<double>(steady_now_us() - started_us) / 1e6);
+    return std::move(response);
+  };
+  if (match.route == nullptr) {
+    if (match.path_known) return refuse(method_not_allowed(request));
+    return refuse(problem(404, "not_found", "Not found", "no such route: " + request.path));
+  }
+  const Route& route = *match.route;
+  if (route.permission != Permission::none) {
+    auto authenticated = deps_.keys->authenticate(request.authorization);
+    if (!authenticated) return refuse(unauthorized());
+    admission.caller = *authenticated;
+    Permission needed = required_permission(route, match.params);
+    if (!role_allows(admission.caller.role, needed)) {
+      return refuse(
+          problem(403, "forbidden", "Forbidden",
+                  fmt::format("role {} may not {} (needs {})", role_name(admission.caller.role),
+                              route.path_template, permission_name(needed))));
+    }
+    if (!rate_limiter_.allow(admission.caller.key_id, started_us)) {
+      return refuse(problem(429, "too_many_requests", "Too many requests",
+                            "this API key's request rate limit is reached; retry after 1 s"));
+    }
+  }
+  if (route.body == BodyKind::none && has_body) {
+    return refuse(problem(415, "unsupported_media_type", "Unsupported media type",
+                          "this route takes no body", "Content-Type"));
+  }
+  if (has_body && !media_type_matches(route.body, request.content_type)) {
+    return refuse(problem(415, "unsupported_media_type", "Unsupported media type",
+                          fmt::format("send Content-Type: {} (got '{}')",
+                                      media_type_name(route.body), request.content_type),
+                          "Content-Type"));
+  }
+  if (auto valid = validate_idempotency_header(request.idempotency_key); !valid) {
+    return refuse(problem_from_error(valid.error()));
+  }
+  admission.route = &route;
+  admission.params = std::move(match.params);
+  return admission;
+}
+
+void Api::serve(Admission&& admission, ApiRequest&& request, Respond respond) {
+  LC_ASSERT(admission.route != nullptr);
   Metrics* metrics = deps_.metrics;
   // Every answer passes through here once, so metrics count each request exactly once.
-  Respond answer = [metrics, route_index, started_us,
+  Respond answer = [metrics, route_index = admission.route_index, started_us = admission.started_us,
                     respond = std::move(respond)](ApiResponse&& response) {
     metrics->observe_request(route_index, response.status,
                              static_cast<double>(steady_now_us() - started_us) / 1e6);
     respond(std::move(response));
   };
-  if (match.route == nullptr) {
-    if (match.path_known) {
-      std::string allowed;
-      for (const Route& route : route_table()) {
-        if (match_route(route.method, request.path).route == &route) {
-          allowed += (allowed.empty() ? "" : ", ") + std::string(method_name(route.method));
-        }
-      }
-      ApiResponse response =
-          problem(405, "method_not_allowed", "Method not allowed",
-                  fmt::format("{} is not allowed here; use {}", method, allowed));
-      response.headers.emplace_back("Allow", allowed);
-      return answer(std::move(response));
-    }
-    return answer(problem(404, "not_found", "Not found", "no such route: " + request.path));
-  }
-  const Route& route = *match.route;
-  Caller caller{Role::admin, ""};
-  if (route.permission != Permission::none) {
-    auto authenticated = deps_.keys->authenticate(request.authorization);
-    if (!authenticated) return answer(unauthorized());
-    caller = *authenticated;
-    Permission needed = required_permission(route, match.params);
-    if (!role_allows(caller.role, needed)) {
-      return answer(problem(403, "forbidden", "Forbidden",
-                            fmt::format("role {} may not {} (needs {})", role_name(caller.role),
-                                        route.path_template, permission_name(needed))));
-    }
-    if (!rate_limiter_.allow(caller.key_id, started_us)) {
-      return answer(problem(429, "too_many_requests", "Too many requests",
-                            "this API key's request rate limit is reached; retry after 1 s"));
-    }
-  }
-  bool has_body = !request.body.empty();
-  if (route.body == BodyKind::none && has_body) {
-    return answer(problem(415, "unsupported_media_type", "Unsupported media type",
-                          "this route takes no body", "Content-Type"));
-  }
-  if (has_body && !media_type_matches(route.body, request.content_type)) {
-    return answer(problem(415, "unsupported_media_type", "Unsupported media type",
-                          fmt::format("send Content-Type: {} (got '{}')",
-                                      media_type_name(route.body), request.content_type),
-                          "Content-Type"));
+  // One partner's key never answers another's request (Stripe scopes keys per account).
+  if (!request.idempotency_key.empty() && !admission.caller.key_id.empty()) {
+    request.idempotency_key = scoped_idempotency_key(admission.caller, request.idempotency_key);
   }
   // Handlers return errors as values; this only stops a bug (say, a JSON accessor
   // throwing) from taking the whole server down with one request.
   try {
-    dispatch(route, match.params, request, caller, answer);
+    dispatch(*admission.route, admission.params, request, admission.caller, answer);
   } catch (const std::exception& error) {
     answer(problem(500, "internal", "Internal error", error.what()));
   }
+}
+
+void Api::count_transport_answer(const Admission* admission, Method method, unsigned status,
+                                 int64_t started_us) {
+  size_t route_index = admission ? admission->route_index : unmatched_route_index(method);
+  deps_.metrics->observe_request(route_index, status,
+                                 static_cast<double>(steady_now_us() - started_us) / 1e6);
+}
+
+std::string scoped_idempotency_key(const Caller& caller, std::string_view client_key) {
+  LC_ASSERT(caller.key_id.size() < kIdempotencyScopePrefixLengthMax);
+  LC_ASSERT(client_key.size() <= kIdempotencyKeyLengthMax);
+  std::string scoped;
+  scoped.reserve(caller.key_id.size() + 1 + client_key.size());
+  scoped.append(caller.key_id).append("/").append(client_key);
+  return scoped;
 }
 
 std::variant<Caller, ApiResponse> Api::authorize_stream(const ApiRequest& request) {
@@ -245,7 +311,7 @@ void Api::dispatch(const Route& route, const Params& params, ApiRequest& request
     case RouteId::ledger_event:
     case RouteId::ledger_inclusion_proof:
     case RouteId::ledger_consistency_proof:
-      return ledger(route.id, params, request, std::move(respond));
+      return ledger(route.id, params, request, caller, std::move(respond));
     case RouteId::stream:
       return respond(problem(426, "upgrade_required", "Upgrade required",
                              "/v1/stream is a WebSocket: send an Upgrade: websocket request"));

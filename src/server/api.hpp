@@ -59,12 +59,40 @@ struct ApiDependencies {
   size_t page_size_max = 1'000;
 };
 
+// What the transport learns from a request's head before it reads any body: the route,
+// the authenticated caller and the body the route takes.
+struct Admission {
+  const Route* route = nullptr;
+  std::vector<std::string> params;
+  Caller caller;
+  size_t route_index = 0;  // for the metrics' labels
+  int64_t started_us = 0;
+};
+
 class Api {
  public:
   explicit Api(ApiDependencies dependencies);
 
   // Answers `request` through `respond`, exactly once, possibly from another thread.
+  // Equivalent to admit() then serve(), for callers that hold the whole request.
   void handle(ApiRequest&& request, Respond respond);
+
+  // Routes, authenticates, checks permission, rate limit, media type and the
+  // Idempotency-Key header from the request's head alone (`request.body` is not
+  // looked at; `has_body` says whether a body follows). Returns the admission, or the
+  // answer to send instead, already counted in the metrics. The transport reads and
+  // buffers a body only for an admitted request, and only up to
+  // body_bytes_max(admission).
+  std::variant<Admission, ApiResponse> admit(const ApiRequest& request, bool has_body);
+  // Runs an admitted request with its body; answers exactly once through `respond`.
+  // Idempotency keys are scoped by the caller's API key here, so every route gets it.
+  void serve(Admission&& admission, ApiRequest&& request, Respond respond);
+  // The body kind an admitted request's route takes.
+  static BodyKind body_kind(const Admission& admission) { return admission.route->body; }
+  // Counts an answer the transport gave on its own (408 slow body, 413 …) in the
+  // metrics, under the admitted route when there is one.
+  void count_transport_answer(const Admission* admission, Method method, unsigned status,
+                              int64_t started_us);
 
   // Authentication and permission for a WebSocket upgrade of /v1/stream: the caller,
   // or the error response to send instead of upgrading. The key may also come as the
@@ -97,11 +125,15 @@ class Api {
   void movement(RouteId id, const Params& params, ApiRequest& request, Respond respond);
   void import_bulk(const Params& params, ApiRequest& request, Respond respond);
   void signals_ingest(ApiRequest& request, Respond respond);
-  void ledger(RouteId id, const Params& params, const ApiRequest& request, Respond respond);
+  void ledger(RouteId id, const Params& params, const ApiRequest& request, const Caller& caller,
+              Respond respond);
 
   ApiDependencies deps_;
   RateLimiter rate_limiter_;
 };
+
+// The key the engine stores for a client's Idempotency-Key: "<API key id>/<key>".
+std::string scoped_idempotency_key(const Caller& caller, std::string_view client_key);
 
 // The JSON body of a response.
 ApiResponse json_response(unsigned status, const boost::json::value& body);

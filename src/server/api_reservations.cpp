@@ -43,7 +43,7 @@ Result<uint64_t> path_reservation_id(const std::vector<std::string>& params) {
 void Api::reservation_create(ApiRequest& request, const Caller& caller, Respond respond) {
   auto body = parse_json_object(request.body, deps_.limits);
   if (!body) return respond(malformed_body(body.error()));
-  auto reserve = parse_reserve(*body, request.idempotency_key);
+  auto reserve = parse_reserve(*body, request.idempotency_key, "", caller.key_id);
   if (!reserve) {
     deps_.metrics->count_reservations(ReservationOutcome::rejected);
     Error error = reserve.error();
@@ -90,7 +90,8 @@ void Api::reservation_batch(ApiRequest& request, const Caller& caller, Respond r
   std::vector<std::optional<std::string>> regions;
   std::vector<Command> commands;
   for (size_t i = 0; i < items->size(); ++i) {
-    auto reserve = parse_reserve((*items)[i], "", fmt::format("reservations[{}].", i));
+    auto reserve =
+        parse_reserve((*items)[i], "", fmt::format("reservations[{}].", i), caller.key_id);
     if (!reserve) {
       deps_.metrics->count_reservations(ReservationOutcome::rejected);
       (*results)[i] = failed_item(reserve.error());

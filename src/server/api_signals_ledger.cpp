@@ -81,7 +81,8 @@ void Api::signals_ingest(ApiRequest& request, Respond respond) {
   if (!read) respond(problem_from_error(read.error()));
 }
 
-void Api::ledger(RouteId route, const Params& params, const ApiRequest& request, Respond respond) {
+void Api::ledger(RouteId route, const Params& params, const ApiRequest& request,
+                 const Caller& caller, Respond respond) {
   LedgerViews* views = deps_.ledger;
   auto answer = [respond](Result<json::object>&& result, ErrorOrigin origin) {
     if (!result) return respond(problem_from_error(result.error(), origin));
@@ -97,8 +98,12 @@ void Api::ledger(RouteId route, const Params& params, const ApiRequest& request,
       if (error != std::errc() || end != text.data() + text.size()) {
         return respond(problem(404, "not_found", "Not found", "no event '" + text + "'", "seq"));
       }
-      return deps_.run_blocking(
-          [views, answer, seq] { answer(views->event(seq), ErrorOrigin::path); });
+      return deps_.run_blocking([views, answer, seq, role = caller.role] {
+        auto sees = [role](std::string_view kind, std::string_view field) {
+          return role_sees_event_field(role, kind, field);
+        };
+        answer(views->event_redacted(seq, sees), ErrorOrigin::path);
+      });
     }
     case RouteId::ledger_inclusion_proof: {
       auto seq = query_number(request, "seq");

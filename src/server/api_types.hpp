@@ -11,11 +11,14 @@
 
 namespace livechain::server {
 
-enum class Method { get, put, post, delete_, other };
+// HEAD is served as GET without the body. `other` is any method no route takes.
+enum class Method { get, put, post, delete_, head, other };
+inline constexpr size_t kMethodCount = 6;
 
 struct ApiRequest {
   Method method = Method::get;
-  std::string path;  // percent-decoded per segment by the router, never including '?'
+  std::string method_text;  // as sent ("PATCH"), for messages about methods no route takes
+  std::string path;         // percent-decoded per segment by the router, never including '?'
   std::vector<std::pair<std::string, std::string>> query;  // decoded
   std::string content_type;  // media type only, lower case, parameters dropped
   std::string authorization;

@@ -4,7 +4,9 @@
 #include <sstream>
 
 #include "server/json_fields.hpp"
+#include "server/request_parsing.hpp"
 #include "server/server.hpp"
+#include "server/strict_json.hpp"
 
 namespace livechain::server {
 
@@ -25,12 +27,12 @@ Result<ServerOptions> load_server_config(const std::string& path, ServerOptions 
   if (!file) return fail(ErrorCode::not_found, "config", "cannot read " + path);
   std::stringstream text;
   text << file.rdbuf();
-  std::error_code error;
-  json::value value = json::parse(text.str(), error);
-  if (error || !value.is_object()) {
+  auto parsed = parse_json_strict(text.str(), ParseLimits{}.json_depth_max);
+  if (!parsed || !parsed->is_object()) {
     return fail(ErrorCode::invalid_argument, "config",
-                path + ": not a JSON object" + (error ? ": " + error.message() : ""));
+                path + ": not a JSON object" + (parsed ? "" : ": " + parsed.error().detail));
   }
+  json::value value = std::move(*parsed);
   const json::object& root = value.get_object();
   LC_CHECK(reject_unknown_fields(
       root,
@@ -67,7 +69,8 @@ Result<ServerOptions> load_server_config(const std::string& path, ServerOptions 
         limits,
         {"json_body_bytes_max", "bulk_body_bytes_max", "header_bytes_max", "connections_max",
          "request_timeout_ms", "body_timeout_ms", "websocket_message_bytes_max",
-         "websocket_queue_messages_max", "bulk_requests_max"},
+         "websocket_queue_messages_max", "bulk_requests_max", "bulk_requests_per_key_max",
+         "connections_per_address_max", "websocket_connections_max"},
         "http."));
     HttpLimits& h = out.http;
     LC_CHECK(
@@ -84,6 +87,12 @@ Result<ServerOptions> load_server_config(const std::string& path, ServerOptions 
     LC_CHECK(read_number(limits, "websocket_queue_messages_max", "http.", 16, 1 << 20,
                          h.websocket_queue_messages_max));
     LC_CHECK(read_number(limits, "bulk_requests_max", "http.", 1, 10'000, h.bulk_requests_max));
+    LC_CHECK(read_number(limits, "bulk_requests_per_key_max", "http.", 1, 10'000,
+                         h.bulk_requests_per_key_max));
+    LC_CHECK(read_number(limits, "connections_per_address_max", "http.", 1, 1'000'000,
+                         h.connections_per_address_max));
+    LC_CHECK(read_number(limits, "websocket_connections_max", "http.", 0, 1'000'000,
+                         h.websocket_connections_max));
   }
   return out;
 }

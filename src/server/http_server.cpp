@@ -4,12 +4,16 @@
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
+#include <chrono>
 #include <deque>
 
+#include "core/assert.hpp"
+#include "server/http_head.hpp"
 #include "server/problem.hpp"
 #include "server/routes.hpp"
 
@@ -23,60 +27,8 @@ using tcp = net::ip::tcp;
 
 namespace {
 
-Method method_of(http::verb verb) {
-  switch (verb) {
-    case http::verb::get:
-      return Method::get;
-    case http::verb::put:
-      return Method::put;
-    case http::verb::post:
-      return Method::post;
-    case http::verb::delete_:
-      return Method::delete_;
-    default:
-      return Method::other;
-  }
-}
-
-std::string media_type(std::string_view content_type) {
-  std::string out(content_type.substr(0, content_type.find(';')));
-  while (!out.empty() && (out.back() == ' ' || out.back() == '\t')) out.pop_back();
-  size_t begin = out.find_first_not_of(" \t");
-  out = begin == std::string::npos ? "" : out.substr(begin);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-// Target → path and decoded query. nullopt for a malformed percent escape.
-std::optional<ApiRequest> request_line(const http::request<http::string_body>& message) {
-  ApiRequest request;
-  request.method = method_of(message.method());
-  std::string_view target = message.target();
-  size_t question = target.find('?');
-  request.path = std::string(target.substr(0, question));
-  if (question != std::string_view::npos) {
-    std::string_view query = target.substr(question + 1);
-    while (!query.empty()) {
-      size_t amp = query.find('&');
-      std::string_view pair = query.substr(0, amp);
-      query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
-      if (pair.empty()) continue;
-      size_t equals = pair.find('=');
-      auto key = percent_decode(pair.substr(0, equals), true);
-      auto value = percent_decode(
-          equals == std::string_view::npos ? std::string_view() : pair.substr(equals + 1), true);
-      if (!key || !value) return std::nullopt;
-      request.query.emplace_back(std::move(*key), std::move(*value));
-    }
-  }
-  request.content_type = media_type(message[http::field::content_type]);
-  request.authorization = std::string(message[http::field::authorization]);
-  request.idempotency_key = std::string(message["Idempotency-Key"]);
-  return request;
-}
-
 http::response<http::string_body> to_message(ApiResponse&& response, unsigned version,
-                                             bool keep_alive) {
+                                             bool keep_alive, bool head_only) {
   http::response<http::string_body> message{static_cast<http::status>(response.status), version};
   message.set(http::field::server, "livechain");
   message.set(http::field::content_type, response.content_type);
@@ -84,19 +36,55 @@ http::response<http::string_body> to_message(ApiResponse&& response, unsigned ve
   message.body() = std::move(response.body);
   message.keep_alive(keep_alive);
   message.prepare_payload();
+  // HEAD: the GET answer's headers, Content-Length included, and no body (RFC 9110 §9.3.2).
+  if (head_only) message.body().clear();
   return message;
 }
+
+// One counted connection: the total and the client address's share, given back when the
+// connection (HTTP, or the WebSocket it became) ends.
+class ConnectionSlot {
+ public:
+  ConnectionSlot(std::shared_ptr<HttpServer::SharedState> state, std::string address)
+      : state_(std::move(state)), address_(std::move(address)) {
+    state_->api->metrics().connections_open.fetch_add(1);
+    std::lock_guard lock(state_->counts_mutex);
+    address_count_ = ++state_->connections_by_address[address_];
+  }
+  ConnectionSlot(const ConnectionSlot&) = delete;
+  ConnectionSlot& operator=(const ConnectionSlot&) = delete;
+  ~ConnectionSlot() {
+    state_->api->metrics().connections_open.fetch_sub(1);
+    std::lock_guard lock(state_->counts_mutex);
+    auto found = state_->connections_by_address.find(address_);
+    LC_ASSERT(found != state_->connections_by_address.end() && found->second > 0);
+    if (--found->second == 0) state_->connections_by_address.erase(found);
+  }
+  // Connections from this address when this one was counted (itself included).
+  size_t address_count() const { return address_count_; }
+
+ private:
+  std::shared_ptr<HttpServer::SharedState> state_;
+  std::string address_;
+  size_t address_count_ = 0;
+};
 
 // ---- WebSocket -------------------------------------------------------------------
 
 class WebSocketSession final : public StreamClient,
                                public std::enable_shared_from_this<WebSocketSession> {
  public:
-  WebSocketSession(tcp::socket&& socket, std::shared_ptr<HttpServer::SharedState> state)
-      : ws_(std::move(socket)), state_(std::move(state)) {}
+  WebSocketSession(tcp::socket&& socket, std::shared_ptr<HttpServer::SharedState> state,
+                   std::unique_ptr<ConnectionSlot> slot)
+      : ws_(std::move(socket)), state_(std::move(state)), slot_(std::move(slot)) {
+    state_->websockets_open.fetch_add(1);
+  }
 
   void run(http::request<http::string_body> request) {
     ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+    ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& response) {
+      response.set(http::field::server, "livechain");
+    }));
     ws_.read_message_max(state_->limits.websocket_message_bytes_max);
     ws_.async_accept(request, [self = shared_from_this()](beast::error_code error) {
       if (error) return;
@@ -108,6 +96,7 @@ class WebSocketSession final : public StreamClient,
 
   ~WebSocketSession() override {
     if (counted_) state_->api->metrics().websocket_clients.fetch_sub(1);
+    state_->websockets_open.fetch_sub(1);
   }
 
   bool send(std::string message) override {
@@ -156,6 +145,7 @@ class WebSocketSession final : public StreamClient,
 
   websocket::stream<beast::tcp_stream> ws_;
   std::shared_ptr<HttpServer::SharedState> state_;
+  std::unique_ptr<ConnectionSlot> slot_;  // the upgraded connection still counts
   beast::flat_buffer buffer_;
   std::deque<std::string> outbox_;  // touched on the strand only
   std::atomic<size_t> queued_{0};
@@ -165,28 +155,31 @@ class WebSocketSession final : public StreamClient,
 
 // ---- HTTP ------------------------------------------------------------------------
 
+int64_t steady_now_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 class HttpSession final : public std::enable_shared_from_this<HttpSession> {
  public:
-  HttpSession(tcp::socket&& socket, std::shared_ptr<HttpServer::SharedState> state)
-      : stream_(std::move(socket)), state_(std::move(state)) {
-    state_->api->metrics().connections_open.fetch_add(1);
-  }
-  ~HttpSession() {
-    release_bulk_slot();
-    state_->api->metrics().connections_open.fetch_sub(1);
-  }
+  HttpSession(tcp::socket&& socket, std::shared_ptr<HttpServer::SharedState> state,
+              std::unique_ptr<ConnectionSlot> slot)
+      : stream_(std::move(socket)),
+        state_(std::move(state)),
+        slot_(std::move(slot)),
+        body_timer_(stream_.get_executor()) {}
+  ~HttpSession() { release_bulk_slot(); }
 
   void start() {
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read_header(); });
   }
 
-  // Answers 503 at once and closes: the connection limit is reached.
-  void refuse() {
-    net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
-      self->keep_alive_ = false;
-      self->write(problem(503, "too_many_connections", "Too many connections",
-                          "the server's connection limit is reached; retry later"),
-                  11, /*counted=*/false);
+  // Answers 503 at once and closes: a connection limit is reached.
+  void refuse(std::string detail) {
+    net::dispatch(stream_.get_executor(), [self = shared_from_this(), detail = std::move(detail)] {
+      self->started_us_ = steady_now_us();
+      self->reject(503, "too_many_connections", "Too many connections", detail);
     });
   }
 
@@ -195,20 +188,26 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession> {
     parser_.emplace();
     parser_->header_limit(static_cast<uint32_t>(state_->limits.header_bytes_max));
     parser_->body_limit(state_->limits.bulk_body_bytes_max);
+    admission_.reset();
+    head_only_ = false;
     stream_.expires_after(std::chrono::milliseconds(state_->limits.request_timeout_ms));
     http::async_read_header(
         stream_, buffer_, *parser_,
         [self = shared_from_this()](beast::error_code error, size_t) { self->on_header(error); });
   }
 
-  // Answers a request that cannot be read any further, then closes.
+  // Answers a request that cannot be read any further, counts it, then closes.
   void reject(unsigned status, std::string_view slug, std::string_view title,
-              std::string_view detail) {
+              std::string_view detail, std::string_view field = {}) {
     keep_alive_ = false;
-    write(problem(status, slug, title, detail), 11, /*counted=*/false);
+    state_->api->count_transport_answer(admission_ ? &*admission_ : nullptr, method_, status,
+                                        started_us_);
+    write(problem(status, slug, title, detail, field), 11, /*counted=*/false);
   }
 
   void on_header(beast::error_code error) {
+    started_us_ = steady_now_us();
+    method_ = Method::other;
     if (error == http::error::body_limit) {  // Content-Length beyond every body limit
       return reject(413, "body_too_large", "Payload too large",
                     "bodies may hold at most " +
@@ -227,30 +226,49 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession> {
       return reject(400, "malformed_request", "Malformed request", error.message());
     }
     auto& header = parser_->get();
-    if (websocket::is_upgrade(header)) return upgrade();
-    bool bulk = media_type(header[http::field::content_type]) != "application/json";
-    size_t limit = bulk ? state_->limits.bulk_body_bytes_max : state_->limits.json_body_bytes_max;
-    bool has_body = parser_->chunked() || parser_->content_length().value_or(0) > 0;
-    if (bulk && has_body) {
-      // Bulk bodies may be large: cap how many are buffered at once, so memory stays
-      // bounded by bulk_requests_max × bulk_body_bytes_max, not by the connection count.
-      if (state_->bulk_in_flight.fetch_add(1) >= state_->limits.bulk_requests_max) {
-        state_->bulk_in_flight.fetch_sub(1);
-        return reject(503, "busy", "Service unavailable",
-                      "too many bulk uploads in progress; retry later");
-      }
-      holds_bulk_slot_ = true;
+    method_ = method_of(header.method());
+    head_only_ = method_ == Method::head;
+    if (auto refusal = check_head(header)) {
+      return reject(refusal->status, refusal->slug, refusal->title, refusal->detail,
+                    refusal->field);
     }
+    if (websocket::is_upgrade(header)) return upgrade();
+    auto request = request_head(header);
+    if (!request) {
+      return reject(400, "malformed_request", "Malformed request",
+                    "the request target must be a path (or an absolute URL) with well-formed "
+                    "percent escapes",
+                    "target");
+    }
+    bool has_body = parser_->chunked() || parser_->content_length().value_or(0) > 0;
+    // Route, key, permission and media type are settled from the head: nobody gets a
+    // body read, buffered or a bulk slot without a key allowed to send it.
+    auto admitted = state_->api->admit(*request, has_body);
+    if (auto* refused = std::get_if<ApiResponse>(&admitted)) {
+      keep_alive_ = header.keep_alive() && !has_body;  // an unread body ends the connection
+      return write(std::move(*refused), header.version(), /*counted=*/false);
+    }
+    admission_ = std::get<Admission>(std::move(admitted));
+    request_ = std::move(*request);
+    BodyKind kind = Api::body_kind(*admission_);
+    bool bulk = kind == BodyKind::csv || kind == BodyKind::ndjson;
+    size_t limit = bulk ? state_->limits.bulk_body_bytes_max : state_->limits.json_body_bytes_max;
     if (auto length = parser_->content_length(); length && *length > limit) {
       return reject(
           413, "body_too_large", "Payload too large",
           "bodies of this media type may hold at most " + std::to_string(limit) + " bytes");
     }
+    if (bulk && has_body) {
+      if (auto refusal = take_bulk_slot()) {
+        return reject(refusal->status, refusal->slug, refusal->title, refusal->detail);
+      }
+    }
     parser_->body_limit(limit);
     body_limit_ = limit;
-    if (beast::iequals(header[http::field::expect], "100-continue")) {
+    if (has_body && beast::iequals(header[http::field::expect], "100-continue")) {
       auto interim = std::make_shared<http::response<http::empty_body>>(http::status::continue_,
                                                                         header.version());
+      interim->set(http::field::server, "livechain");
       http::async_write(
           stream_, *interim,
           [self = shared_from_this(), interim](beast::error_code write_error, size_t) {
@@ -262,23 +280,63 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession> {
     read_body();
   }
 
+  // Bulk bodies may be large: cap how many are buffered at once, overall (memory stays
+  // bounded by bulk_requests_max × bulk_body_bytes_max, not by the connection count)
+  // and per API key (one partner cannot hold every slot).
+  std::optional<HeadRefusal> take_bulk_slot() {
+    if (state_->bulk_in_flight.fetch_add(1) >= state_->limits.bulk_requests_max) {
+      state_->bulk_in_flight.fetch_sub(1);
+      return HeadRefusal{503, "busy", "Service unavailable",
+                         "too many bulk uploads in progress; retry later", ""};
+    }
+    std::lock_guard lock(state_->counts_mutex);
+    size_t& by_key = state_->bulk_uploads_by_key[admission_->caller.key_id];
+    if (by_key >= state_->limits.bulk_requests_per_key_max) {
+      if (by_key == 0) state_->bulk_uploads_by_key.erase(admission_->caller.key_id);
+      state_->bulk_in_flight.fetch_sub(1);
+      return HeadRefusal{429, "too_many_requests", "Too many requests",
+                         "this API key has " +
+                             std::to_string(state_->limits.bulk_requests_per_key_max) +
+                             " bulk uploads in progress; retry after one finishes",
+                         ""};
+    }
+    ++by_key;
+    bulk_key_id_ = admission_->caller.key_id;
+    holds_bulk_slot_ = true;
+    return std::nullopt;
+  }
+
   void read_body() {
-    stream_.expires_after(std::chrono::milliseconds(state_->limits.body_timeout_ms));
+    // The body deadline has its own timer: beast's stream timeout closes the socket,
+    // and then no 408 could be written.
+    stream_.expires_never();
+    body_timed_out_ = false;
+    body_timer_.expires_after(std::chrono::milliseconds(state_->limits.body_timeout_ms));
+    reading_body_ = true;
+    body_timer_.async_wait([self = shared_from_this()](beast::error_code error) {
+      // Cancelled, or it fired just as the body completed: nothing to interrupt.
+      if (error || !self->reading_body_) return;
+      self->body_timed_out_ = true;
+      beast::error_code ignored;
+      self->stream_.socket().cancel(ignored);
+    });
     http::async_read(
         stream_, buffer_, *parser_,
         [self = shared_from_this()](beast::error_code error, size_t) { self->on_body(error); });
   }
 
   void on_body(beast::error_code error) {
+    reading_body_ = false;
+    body_timer_.cancel();
+    if (body_timed_out_) {
+      return reject(408, "request_timeout", "Request timeout",
+                    "the body did not arrive within " +
+                        std::to_string(state_->limits.body_timeout_ms) + " ms");
+    }
     if (error == http::error::body_limit) {
       return reject(
           413, "body_too_large", "Payload too large",
           "bodies of this media type may hold at most " + std::to_string(body_limit_) + " bytes");
-    }
-    if (error == beast::error::timeout) {
-      return reject(408, "request_timeout", "Request timeout",
-                    "the body did not arrive within " +
-                        std::to_string(state_->limits.body_timeout_ms) + " ms");
     }
     if (error) {
       if (error == http::error::end_of_stream || error == http::error::partial_message ||
@@ -287,33 +345,36 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession> {
       }
       return reject(400, "malformed_request", "Malformed request", error.message());
     }
-    stream_.expires_never();
     http::request<http::string_body> message = parser_->release();
     version_ = message.version();
     keep_alive_ = message.keep_alive() && !state_->draining.load();
-    auto request = request_line(message);
-    if (!request) {
-      return reject(400, "malformed_request", "Malformed request",
-                    "the request target holds a malformed percent escape");
-    }
-    request->body = std::move(message.body());
+    request_.body = std::move(message.body());
     state_->in_flight.fetch_add(1);
-    state_->api->handle(std::move(*request), [self = shared_from_this()](ApiResponse&& response) {
-      net::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
-        self->write(std::move(response), self->version_, /*counted=*/true);
-      });
-    });
+    state_->api->serve(std::move(*admission_), std::move(request_),
+                       [self = shared_from_this()](ApiResponse&& response) {
+                         net::post(self->stream_.get_executor(),
+                                   [self, response = std::move(response)]() mutable {
+                                     self->write(std::move(response), self->version_,
+                                                 /*counted=*/true);
+                                   });
+                       });
+    admission_.reset();
   }
 
   void release_bulk_slot() {
-    if (holds_bulk_slot_) state_->bulk_in_flight.fetch_sub(1);
+    if (!holds_bulk_slot_) return;
     holds_bulk_slot_ = false;
+    state_->bulk_in_flight.fetch_sub(1);
+    std::lock_guard lock(state_->counts_mutex);
+    auto found = state_->bulk_uploads_by_key.find(bulk_key_id_);
+    LC_ASSERT(found != state_->bulk_uploads_by_key.end() && found->second > 0);
+    if (--found->second == 0) state_->bulk_uploads_by_key.erase(found);
   }
 
   void write(ApiResponse&& response, unsigned version, bool counted) {
     if (state_->draining.load()) keep_alive_ = false;
     auto message = std::make_shared<http::response<http::string_body>>(
-        to_message(std::move(response), version, keep_alive_));
+        to_message(std::move(response), version, keep_alive_, head_only_));
     stream_.expires_after(std::chrono::milliseconds(state_->limits.request_timeout_ms));
     http::async_write(
         stream_, *message,
@@ -326,35 +387,61 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession> {
   }
 
   void upgrade() {
-    ApiRequest request;
     auto& header = parser_->get();
-    if (auto parsed = request_line(header)) request = *parsed;
-    if (request.path != "/v1/stream") {
+    auto request = request_head(header);
+    if (!request) {
+      return reject(400, "malformed_request", "Malformed request",
+                    "the request target holds a malformed percent escape", "target");
+    }
+    if (request->path != "/v1/stream") {
       return reject(404, "not_found", "Not found", "WebSocket is served at /v1/stream only");
     }
-    auto authorized = state_->api->authorize_stream(request);
+    if (auto refusal = check_websocket_handshake(header)) {
+      return reject(refusal->status, refusal->slug, refusal->title, refusal->detail,
+                    refusal->field);
+    }
+    auto authorized = state_->api->authorize_stream(*request);
     if (auto* failure = std::get_if<ApiResponse>(&authorized)) {
       keep_alive_ = false;
+      state_->api->count_transport_answer(nullptr, method_, failure->status, started_us_);
       return write(std::move(*failure), header.version(), false);
     }
-    auto session = std::make_shared<WebSocketSession>(stream_.release_socket(), state_);
+    if (state_->websockets_open.load() >= state_->limits.websocket_connections_max) {
+      return reject(503, "too_many_connections", "Too many connections",
+                    "the server's WebSocket limit (" +
+                        std::to_string(state_->limits.websocket_connections_max) +
+                        ") is reached; retry later");
+    }
+    auto session =
+        std::make_shared<WebSocketSession>(stream_.release_socket(), state_, std::move(slot_));
     session->run(parser_->release());
   }
 
   void shutdown() {
     beast::error_code ignored;
+    body_timer_.cancel();
     stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
     stream_.close();
   }
 
   beast::tcp_stream stream_;
   std::shared_ptr<HttpServer::SharedState> state_;
+  std::unique_ptr<ConnectionSlot> slot_;
+  net::steady_timer body_timer_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<Admission> admission_;  // the request being read, once its head passed
+  ApiRequest request_;
+  Method method_ = Method::other;
+  int64_t started_us_ = 0;
   size_t body_limit_ = 0;
   unsigned version_ = 11;
   bool keep_alive_ = true;
+  bool head_only_ = false;
+  bool body_timed_out_ = false;
+  bool reading_body_ = false;
   bool holds_bulk_slot_ = false;
+  std::string bulk_key_id_;
 };
 
 }  // namespace
@@ -399,22 +486,32 @@ void HttpServer::begin_drain() {
 }
 
 void HttpServer::accept() {
-  acceptor_.async_accept(net::make_strand(io_), [this](beast::error_code error,
-                                                       tcp::socket socket) {
-    if (error == net::error::operation_aborted || !acceptor_.is_open()) return;
-    if (!error) {
-      socket.set_option(tcp::no_delay(true), error);
-      Metrics& metrics = state_->api->metrics();
-      auto session = std::make_shared<HttpSession>(std::move(socket), state_);
-      if (static_cast<size_t>(metrics.connections_open.load()) > state_->limits.connections_max) {
-        metrics.connections_refused.fetch_add(1);
-        session->refuse();
-      } else {
-        session->start();
-      }
-    }
-    accept();
-  });
+  acceptor_.async_accept(
+      net::make_strand(io_), [this](beast::error_code error, tcp::socket socket) {
+        if (error == net::error::operation_aborted || !acceptor_.is_open()) return;
+        if (!error) {
+          socket.set_option(tcp::no_delay(true), error);
+          auto remote = socket.remote_endpoint(error);
+          std::string address = error ? std::string("unknown") : remote.address().to_string();
+          Metrics& metrics = state_->api->metrics();
+          auto slot = std::make_unique<ConnectionSlot>(state_, std::move(address));
+          bool over_total =
+              static_cast<size_t>(metrics.connections_open.load()) > state_->limits.connections_max;
+          bool over_address = slot->address_count() > state_->limits.connections_per_address_max;
+          auto session = std::make_shared<HttpSession>(std::move(socket), state_, std::move(slot));
+          if (over_total || over_address) {
+            metrics.connections_refused.fetch_add(1);
+            session->refuse(over_total
+                                ? "the server's connection limit is reached; retry later"
+                                : "this address has " +
+                                      std::to_string(state_->limits.connections_per_address_max) +
+                                      " connections open; close one and retry");
+          } else {
+            session->start();
+          }
+        }
+        accept();
+      });
 }
 
 }  // namespace livechain::server

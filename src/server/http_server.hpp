@@ -9,7 +9,9 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <unordered_map>
 
 #include "core/error.hpp"
 #include "server/api.hpp"
@@ -39,6 +41,13 @@ class HttpServer {
     std::atomic<int64_t> in_flight{0};
     std::atomic<bool> draining{false};
     std::atomic<size_t> bulk_in_flight{0};
+    std::atomic<size_t> websockets_open{0};
+
+    // Per-client counts behind the per-address and per-key limits. Taken on accept and
+    // on a bulk upload's head, not per request, so one mutex is cheap enough.
+    std::mutex counts_mutex;
+    std::unordered_map<std::string, size_t> connections_by_address;  // GUARDED_BY(counts_mutex)
+    std::unordered_map<std::string, size_t> bulk_uploads_by_key;     // GUARDED_BY(counts_mutex)
   };
 
  private:

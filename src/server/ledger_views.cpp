@@ -1,5 +1,7 @@
 #include "server/ledger_views.hpp"
 
+#include <algorithm>
+
 #include "core/bytes.hpp"
 #include "engine/engine.hpp"
 #include "journal/merkle.hpp"
@@ -64,6 +66,28 @@ Result<json::object> LedgerViews::event(uint64_t seq) {
                       {"fields", std::move(field_list)},
                       {"event", to_hex(bytes)},
                       {"leaf_hash", to_hex(journal::leaf_hash(bytes))}};
+}
+
+Result<json::object> LedgerViews::event_redacted(
+    uint64_t seq, const std::function<bool(std::string_view, std::string_view)>& sees) {
+  LC_TRY(view, event(seq));
+  std::string kind(view.at("kind").as_string());
+  json::array& fields = view.at("fields").as_array();
+  json::array kept;
+  json::array redacted;
+  for (const json::value& field : fields) {
+    std::string_view name = field.as_object().at("name").as_string();
+    if (sees(kind, name)) {
+      kept.push_back(field);
+    } else if (std::find(redacted.begin(), redacted.end(), json::value(name)) == redacted.end()) {
+      redacted.push_back(json::string(name));
+    }
+  }
+  if (redacted.empty()) return view;
+  fields = std::move(kept);
+  view["redacted"] = std::move(redacted);
+  view.erase("event");
+  return view;
 }
 
 Result<json::object> LedgerViews::inclusion_proof(uint64_t seq, std::optional<uint64_t> size) {

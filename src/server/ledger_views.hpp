@@ -5,6 +5,7 @@
 #pragma once
 
 #include <boost/json.hpp>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -20,6 +21,11 @@ class LedgerViews {
   Result<boost::json::object> head();
   // {seq, leaf_hash, event (hex), kind, time, fields}. Errors: not_found (field "seq").
   Result<boost::json::object> event(uint64_t seq);
+  // The same view with the fields `sees(kind, field)` refuses taken out: they are
+  // listed by name under "redacted", and the raw "event" bytes (which hold them) are
+  // dropped. The leaf hash stays, so an inclusion proof still verifies the event.
+  Result<boost::json::object> event_redacted(
+      uint64_t seq, const std::function<bool(std::string_view, std::string_view)>& sees);
   // size nullopt: the current tree size. Errors: invalid_argument naming "seq"/"size".
   Result<boost::json::object> inclusion_proof(uint64_t seq, std::optional<uint64_t> size);
   Result<boost::json::object> consistency_proof(uint64_t from_size, std::optional<uint64_t> to);

@@ -70,8 +70,10 @@ std::string_view reservation_outcome_name(ReservationOutcome outcome) {
 Metrics::RouteSeries::RouteSeries() : latency(kLatencyBoundsSeconds) {}
 
 Metrics::Metrics() : batch_commands_(kBatchCommandBounds), commit_seconds_(kCommitBoundsSeconds) {
-  for (size_t i = 0; i <= route_table().size(); ++i)
+  // One series per route, then one per method for requests no route matched.
+  for (size_t i = 0; i < route_table().size() + kMethodCount; ++i) {
     routes_.push_back(std::make_unique<RouteSeries>());
+  }
 }
 
 void Metrics::observe_request(size_t route_index, unsigned status, double seconds) {

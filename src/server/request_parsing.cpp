@@ -5,8 +5,10 @@
 
 #include <charconv>
 
+#include "core/identifier.hpp"
 #include "engine/types.hpp"
 #include "server/json_fields.hpp"
+#include "server/strict_json.hpp"
 
 namespace livechain::server {
 
@@ -61,19 +63,13 @@ Result<json::object> parse_json_object(std::string_view body, const ParseLimits&
     if (allow_empty) return json::object();
     return fail(ErrorCode::invalid_argument, "body", "a JSON object is required");
   }
-  json::parse_options options;
-  options.max_depth = limits.json_depth_max;
-  std::error_code error;
-  json::value value = json::parse(body, error, {}, options);
-  if (error) {
-    return fail(ErrorCode::invalid_argument, "body", "malformed JSON: " + error.message());
-  }
+  LC_TRY(value, parse_json_strict(body, limits.json_depth_max));
   if (!value.is_object()) return fail(ErrorCode::invalid_argument, "body", "must be a JSON object");
   return std::move(value.get_object());
 }
 
 Result<Reserve> parse_reserve(const json::object& body, const std::string& idempotency_key,
-                              const std::string& path) {
+                              const std::string& path, std::string_view key_scope) {
   LC_CHECK(reject_unknown_fields(
       body, {"order_id", "channel", "region", "lines", "ttl_ms", "presale", "idempotency_key"},
       path));
@@ -93,7 +89,12 @@ Result<Reserve> parse_reserve(const json::object& body, const std::string& idemp
   out.ttl_ms = ttl_ms.value_or(kReservationTtlMsDefault);
   out.presale = presale.value_or(false);
   if (own_key) {
-    out.idempotency_key = std::move(*own_key);
+    if (auto valid = validate_text(path + "idempotency_key", *own_key, kIdempotencyKeyLengthMax);
+        !valid) {
+      return std::unexpected(valid.error());
+    }
+    out.idempotency_key =
+        key_scope.empty() ? std::move(*own_key) : fmt::format("{}/{}", key_scope, *own_key);
   } else if (!idempotency_key.empty()) {
     out.idempotency_key = idempotency_key;
   }
@@ -108,7 +109,10 @@ Result<std::vector<json::object>> parse_reserve_batch(const json::object& body,
     return fail(ErrorCode::invalid_argument, "reservations", "must be an array");
   }
   const json::array& items = value->get_array();
-  if (items.empty() || items.size() > limits.batch_reservations_max) {
+  if (items.empty()) {
+    return fail(ErrorCode::invalid_argument, "reservations", "must hold at least one reservation");
+  }
+  if (items.size() > limits.batch_reservations_max) {
     return fail(ErrorCode::limit_exceeded, "reservations",
                 fmt::format("a batch holds 1..{} reservations, got {}",
                             limits.batch_reservations_max, items.size()));

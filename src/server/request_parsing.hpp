@@ -32,13 +32,15 @@ Result<boost::json::object> parse_json_object(std::string_view body, const Parse
                                               bool allow_empty = false);
 
 // POST /v1/reservations body (and each element of a batch, with `path` as prefix such
-// as "reservations[3]."). The Idempotency-Key header (or the element's own
-// "idempotency_key") becomes the engine's key.
+// as "reservations[3]."). The Idempotency-Key header (already scoped by the caller) or
+// the element's own "idempotency_key" (at most kIdempotencyKeyLengthMax bytes, then
+// scoped as "<key_scope>/<key>" when `key_scope` is not empty) becomes the engine's key.
 Result<engine::Reserve> parse_reserve(const boost::json::object& body,
                                       const std::string& idempotency_key,
-                                      const std::string& path = "");
-// POST /v1/reservations/batch: {"reservations": [...]}. Errors: limit_exceeded (field
-// "reservations") beyond batch_reservations_max or when empty.
+                                      const std::string& path = "",
+                                      std::string_view key_scope = "");
+// POST /v1/reservations/batch: {"reservations": [...]}. Errors: invalid_argument (field
+// "reservations") when empty, limit_exceeded beyond batch_reservations_max.
 Result<std::vector<boost::json::object>> parse_reserve_batch(const boost::json::object& body,
                                                              const ParseLimits& limits);
 Result<engine::Commit> parse_commit(uint64_t reservation_id, const boost::json::object& body);

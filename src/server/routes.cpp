@@ -92,6 +92,8 @@ std::string_view method_name(Method method) {
       return "POST";
     case Method::delete_:
       return "DELETE";
+    case Method::head:
+      return "HEAD";
     case Method::other:
       return "OTHER";
   }
@@ -140,7 +142,7 @@ RouteMatch match_route(Method method, std::string_view path) {
     // A literal segment beats a parameter: "/v1/reservations/batch" is not id "batch".
     if (match.route != nullptr && match.params.size() <= params.size()) continue;
     match.path_known = true;
-    if (route.method == method) {
+    if (route.method == method || (method == Method::head && route.method == Method::get)) {
       match.route = &route;
       match.params = std::move(params);
     }

@@ -30,6 +30,9 @@ struct HttpLimits {
   size_t websocket_message_bytes_max = 64 << 10;
   size_t websocket_queue_messages_max = 4'096;  // a slower client is disconnected
   size_t bulk_requests_max = 16;                // CSV/NDJSON bodies buffered at once; beyond: 503
+  size_t bulk_requests_per_key_max = 4;         // of those, by one API key; beyond: 429
+  size_t connections_per_address_max = 1'000;   // from one client IP (HTTP + WebSocket)
+  size_t websocket_connections_max = 1'000;     // /v1/stream clients (also count as connections)
 };
 
 struct ServerOptions {

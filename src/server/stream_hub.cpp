@@ -1,8 +1,10 @@
 #include "server/stream_hub.hpp"
 
 #include "alerts/alerts.hpp"
+#include "core/assert.hpp"
 #include "core/gtin.hpp"
 #include "server/json_views.hpp"
+#include "server/strict_json.hpp"
 
 namespace livechain::server {
 
@@ -10,19 +12,21 @@ namespace json = boost::json;
 using namespace livechain::engine;
 
 namespace {
+constexpr size_t kMessageDepthMax = 8;  // {"subscribe": {"skus": ["…"]}} is 3 deep
+
 std::string error_message(std::string_view detail) {
   return json::serialize(json::object{{"type", "error"}, {"detail", detail}});
 }
 }  // namespace
 
 void StreamHub::on_message(const std::shared_ptr<StreamClient>& client, std::string_view message) {
-  std::error_code parse_error;
-  json::value value = json::parse(message, parse_error);
-  if (parse_error || !value.is_object()) {
-    client->send(error_message("send a JSON object: {\"subscribe\": {\"skus\": [...]}}"));
+  auto parsed = parse_json_strict(message, kMessageDepthMax);
+  if (!parsed || !parsed->is_object()) {
+    client->send(error_message(parsed ? "send a JSON object: {\"subscribe\": {\"skus\": [...]}}"
+                                      : parsed.error().detail));
     return;
   }
-  const json::object& object = value.get_object();
+  const json::object& object = parsed->get_object();
   bool subscribe = object.contains("subscribe");
   const json::value* body =
       subscribe ? object.if_contains("subscribe") : object.if_contains("unsubscribe");
@@ -60,6 +64,21 @@ void StreamHub::on_message(const std::shared_ptr<StreamClient>& client, std::str
   std::lock_guard lock(mutex_);
   Subscription& subscription = clients_[client.get()];
   subscription.client = client;
+  if (subscribe) {
+    // Checked before anything changes: a refused request leaves the earlier
+    // subscriptions exactly as they were.
+    size_t added = 0;
+    for (const std::string& sku : skus) added += subscription.skus.contains(sku) ? 0 : 1;
+    for (const std::string& location : locations) {
+      added += subscription.locations.contains(location) ? 0 : 1;
+    }
+    if (subscription.skus.size() + subscription.locations.size() + added >
+        limits_.subscriptions_per_client_max) {
+      client->send(error_message("at most " + std::to_string(limits_.subscriptions_per_client_max) +
+                                 " subscriptions per connection; nothing was changed"));
+      return;
+    }
+  }
   for (const std::string& sku : skus) {
     subscribe ? (void)subscription.skus.insert(sku) : (void)subscription.skus.erase(sku);
   }
@@ -67,14 +86,8 @@ void StreamHub::on_message(const std::shared_ptr<StreamClient>& client, std::str
     subscribe ? (void)subscription.locations.insert(location)
               : (void)subscription.locations.erase(location);
   }
-  if (subscription.skus.size() + subscription.locations.size() >
-      limits_.subscriptions_per_client_max) {
-    for (const std::string& sku : skus) subscription.skus.erase(sku);
-    for (const std::string& location : locations) subscription.locations.erase(location);
-    client->send(error_message("at most " + std::to_string(limits_.subscriptions_per_client_max) +
-                               " subscriptions per connection"));
-    return;
-  }
+  LC_ASSERT(subscription.skus.size() + subscription.locations.size() <=
+            limits_.subscriptions_per_client_max);
   seen_events_ = UINT64_MAX;  // the next tick sends the new subscription's current rows
   json::array sku_list(subscription.skus.begin(), subscription.skus.end());
   json::array location_list(subscription.locations.begin(), subscription.locations.end());

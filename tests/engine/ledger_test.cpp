@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "core/identifier.hpp"
 #include "engine/engine.hpp"
 #include "engine/ledger.hpp"
 
@@ -139,12 +140,14 @@ TEST_F(EngineTest, PutLocationValidatesIdAndRegion) {
   rejected(PutLocation{"DC-2", LocationKind::dc, std::string(65, 'r')}, ErrorCode::limit_exceeded,
            "region");
   ok(PutLocation{std::string(64, 'L'), LocationKind::store, "south"});
-  // Re-putting a location changes its kind and region in place.
-  ok(PutLocation{"DC-W", LocationKind::store, "south"});
+  // A location's kind and region are fixed once created; the same ones again are fine.
+  rejected(PutLocation{"DC-W", LocationKind::store, "west"}, ErrorCode::already_exists, "kind");
+  rejected(PutLocation{"DC-W", LocationKind::dc, "south"}, ErrorCode::already_exists, "region");
+  ok(PutLocation{"DC-W", LocationKind::dc, "west"});
   auto index = engine_.state().find_location("DC-W");
   ASSERT_TRUE(index.has_value());
-  EXPECT_EQ(engine_.state().locations()[*index].kind, LocationKind::store);
-  EXPECT_EQ(engine_.state().regions()[engine_.state().locations()[*index].region], "south");
+  EXPECT_EQ(engine_.state().locations()[*index].kind, LocationKind::dc);
+  EXPECT_EQ(engine_.state().regions()[engine_.state().locations()[*index].region], "west");
 }
 
 TEST_F(EngineTest, PutChannelValidatesId) {
@@ -152,6 +155,9 @@ TEST_F(EngineTest, PutChannelValidatesId) {
            "channel");
   rejected(PutChannel{"a b", ChannelKind::online_shop}, ErrorCode::invalid_argument, "channel");
   ok(PutChannel{std::string(64, 'c'), ChannelKind::online_shop});
+  // A channel's kind is fixed once created.
+  rejected(PutChannel{"live-1", ChannelKind::offline_store}, ErrorCode::already_exists, "kind");
+  ok(PutChannel{"live-1", ChannelKind::live_room});
   EXPECT_EQ(engine_.state().channels().size(), 2u);
 }
 
@@ -349,11 +355,12 @@ TEST_F(EngineTest, ReserveValidatesEveryField) {
   rejected(make_reserve("o-1", {line(kGtinA, 1, "no where")}), ErrorCode::invalid_argument,
            "lines[0].location");
   Reserve long_key = make_reserve("o-1", {line(kGtinA, 1)});
-  long_key.idempotency_key = std::string(129, 'k');
+  // The engine stores keys scoped by the server ("<key id>/<client key>").
+  long_key.idempotency_key = std::string(livechain::kScopedIdempotencyKeyLengthMax + 1, 'k');
   rejected(long_key, ErrorCode::limit_exceeded, "idempotency_key");
   long_key.idempotency_key = "";
   rejected(long_key, ErrorCode::invalid_argument, "idempotency_key");
-  long_key.idempotency_key = std::string(128, 'k');
+  long_key.idempotency_key = std::string(livechain::kScopedIdempotencyKeyLengthMax, 'k');
   reserve(long_key);
 }
 
