@@ -2,6 +2,7 @@
 // /v1/stream WebSocket.
 #include "server/http_server.hpp"
 
+#include <array>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -190,6 +191,7 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession> {
     parser_->body_limit(state_->limits.bulk_body_bytes_max);
     admission_.reset();
     head_only_ = false;
+    body_unread_ = false;
     stream_.expires_after(std::chrono::milliseconds(state_->limits.request_timeout_ms));
     http::async_read_header(
         stream_, buffer_, *parser_,
@@ -241,6 +243,7 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession> {
                     "target");
     }
     bool has_body = parser_->chunked() || parser_->content_length().value_or(0) > 0;
+    body_unread_ = has_body;
     // Route, key, permission and media type are settled from the head: nobody gets a
     // body read, buffered or a bulk slot without a key allowed to send it.
     auto admitted = state_->api->admit(*request, has_body);
@@ -345,6 +348,7 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession> {
       }
       return reject(400, "malformed_request", "Malformed request", error.message());
     }
+    body_unread_ = false;
     http::request<http::string_body> message = parser_->release();
     version_ = message.version();
     keep_alive_ = message.keep_alive() && !state_->draining.load();
@@ -381,7 +385,10 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession> {
         [self = shared_from_this(), message, counted](beast::error_code error, size_t) {
           if (counted) self->state_->in_flight.fetch_sub(1);
           self->release_bulk_slot();
-          if (error || !self->keep_alive_) return self->shutdown();
+          if (error) return self->shutdown();
+          if (!self->keep_alive_) {
+            return self->body_unread_ ? self->linger_then_close() : self->shutdown();
+          }
           self->read_header();
         });
   }
@@ -417,6 +424,27 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession> {
     session->run(parser_->release());
   }
 
+  // After refusing a request whose body was left unread: stop sending, then read and
+  // drop what the client still sends, for a bounded time and size, so that closing does
+  // not reset the connection before the client has read the answer (nginx's
+  // "lingering close"). Nothing is kept.
+  void linger_then_close() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.expires_after(std::chrono::milliseconds(kLingerMs));
+    linger_buffer_ = std::make_unique<std::array<char, 4096>>();
+    linger();
+  }
+  void linger() {
+    stream_.async_read_some(net::buffer(*linger_buffer_),
+                            [self = shared_from_this()](beast::error_code error, size_t bytes) {
+                              self->lingered_bytes_ += bytes;
+                              if (error || self->lingered_bytes_ > kLingerBytesMax)
+                                return self->shutdown();
+                              self->linger();
+                            });
+  }
+
   void shutdown() {
     beast::error_code ignored;
     body_timer_.cancel();
@@ -440,6 +468,11 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession> {
   bool head_only_ = false;
   bool body_timed_out_ = false;
   bool reading_body_ = false;
+  bool body_unread_ = false;  // a refusal left (part of) the body on the wire
+  static constexpr uint32_t kLingerMs = 2'000;
+  static constexpr size_t kLingerBytesMax = 1 << 20;
+  std::unique_ptr<std::array<char, 4096>> linger_buffer_;  // only while lingering
+  size_t lingered_bytes_ = 0;
   bool holds_bulk_slot_ = false;
   std::string bulk_key_id_;
 };

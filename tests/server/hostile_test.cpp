@@ -85,6 +85,12 @@ TEST_F(HostileBulkTest, KeylessClientsGetNoBodyReadAndHoldNoBulkSlot) {
   ASSERT_TRUE(
       big.send_raw(stalled_head("POST", "/v1/events", "", "application/x-ndjson", 15u << 20, "")));
   EXPECT_TRUE(IsProblem(big.read_response(), 401));
+  // The server reads and drops what still arrives for a moment (so the client is not
+  // reset before it reads the answer), keeps none of it, and then closes.
+  EXPECT_TRUE(big.send_raw(std::string(64 << 10, 'x')));
+  auto lingering = std::chrono::steady_clock::now();
+  EXPECT_TRUE(big.wait_for_close(5s)) << "a refused upload must not keep its connection";
+  EXPECT_LT(std::chrono::steady_clock::now() - lingering, 4s);
 
   // The live operator's signals and the admin's import go through.
   std::string line = json::serialize(json::object{
@@ -431,6 +437,7 @@ TEST_F(HostileWebSocketLimitTest, WebSocketsAreCountedAndCapped) {
   EXPECT_FALSE(fourth.connect("/v1/stream", auth));
   EXPECT_EQ(fourth.handshake_status(), 503u) << fourth.handshake_body();
   // Upgraded connections count against connections_max too: 3 WebSockets + 2 HTTP.
+  std::this_thread::sleep_for(300ms);  // the server notices the closed /metrics connection
   HttpClient one(port_);
   HttpClient two(port_);
   ASSERT_EQ(one.request("GET", "/healthz").status, 200u);
