@@ -1,0 +1,136 @@
+// src/trace/trace.hpp — traceability: GS1 identifiers, Digital Link URIs and their QR codes.
+//
+// The one public header of src/trace/. Pure functions over strings: nothing here reads
+// the clock (callers pass the current year for the GS1 century rule), touches storage or
+// parses HTTP. See docs/trace.md for the conformance rules and their sources.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/error.hpp"
+
+namespace livechain::trace {
+
+// ------------------------------------------------------------------ limits
+
+// GS1 AIs 22, 10 and 21 are X..20: 1 to 20 characters of character set 82.
+inline constexpr size_t kQualifierLengthMax = 20;
+// Longest URI parse_digital_link looks at; GS1 keeps Digital Link URIs short enough for
+// a QR code (a version 40 code holds 2,953 bytes at level L).
+inline constexpr size_t kDigitalLinkLengthMax = 2048;
+// Query attributes (AI=value or other key=value) one URI may carry.
+inline constexpr size_t kDigitalLinkAttributesMax = 32;
+
+// ------------------------------------------------------------------ characters
+
+// True when `c` is in the GS1 AI encodable character set 82 (GS1 General Specifications
+// §7.11, figure 7.11-1): ! " % & ' ( ) * + , - . / 0-9 : ; < = > ? A-Z _ a-z.
+bool is_gs1_charset82(char c);
+
+// ------------------------------------------------------------------ dates (AI 11–17)
+
+// A GS1 date field YYMMDD resolved to a calendar date.
+struct Gs1Date {
+  int year = 0;   // four digits, after the century rule
+  int month = 0;  // 1..12
+  int day = 0;    // 1..31: DD=00 already replaced by the month's last day
+};
+
+// Resolves a GS1 N6 date YYMMDD (AIs 11, 13, 15, 16, 17). MM must be 01..12; DD 00 means
+// the last day of the month, otherwise it must exist in that month (leap years counted).
+// The century follows GS1 General Specifications §7.12: with D = YY − (current_year mod
+// 100), D in 51..99 → previous century, D in −99..−50 → next century, else the current one.
+// REQUIRES: 1900 <= current_year <= 9999.
+// Errors: invalid_argument naming `field` (not six digits, month or day out of range).
+Result<Gs1Date> parse_gs1_date(std::string_view yymmdd, int current_year, std::string_view field);
+
+// "YYYY-MM-DD".
+std::string format_iso_date(const Gs1Date& date);
+
+// Turns an expiry given as YYMMDD (kept as is, DD=00 allowed) or YYYY-MM-DD into YYMMDD.
+// A YYYY-MM-DD date must come back as the same year under the century rule of
+// `current_year`, else it cannot be written as AI 17.
+// Errors: invalid_argument naming `field`.
+Result<std::string> expiry_to_yymmdd(std::string_view text, int current_year,
+                                     std::string_view field);
+
+// ------------------------------------------------------------------ Digital Link
+
+// A GS1 data attribute of the query string (an all-digit key), decoded.
+struct DigitalLinkAttribute {
+  std::string ai;
+  std::string value;
+  std::optional<Gs1Date> date;  // set for the date AIs 11, 13, 15, 16
+};
+
+// The GS1 element strings of one Digital Link URI, decoded (no percent-encoding left).
+struct DigitalLink {
+  std::string gtin14;                  // AI 01, always 14 digits
+  std::optional<std::string> cpv;      // AI 22, consumer product variant
+  std::optional<std::string> lot;      // AI 10, batch or lot
+  std::optional<std::string> serial;   // AI 21, serial number
+  std::optional<std::string> expiry;   // AI 17, YYMMDD as written
+  std::optional<Gs1Date> expiry_date;  // AI 17 resolved
+  // Other GS1 data attributes of the query string, in URI order.
+  std::vector<DigitalLinkAttribute> attributes;
+};
+
+// Parses a GS1 Digital Link URI (uncompressed form): http or https, any host, an
+// optional path prefix, then /01/{GTIN} and the key qualifiers in the order /22/, /10/,
+// /21/ (each optional, none repeated), then an optional query string whose all-digit
+// keys are GS1 data attributes (AI 17 and the other date AIs are checked as dates; 01,
+// 22, 10 and 21 may not appear there) and whose other keys (linkType, …) are ignored.
+// Values are 1–20 characters of set 82 (attributes 1–90); characters outside
+// A-Z a-z 0-9 - . _ must be percent-encoded. The GTIN may be 8/12/13/14 digits with a
+// valid check digit and is returned as GTIN-14.
+// Errors: invalid_argument whose field is "uri" or the AI at fault ("01", "10", "17", …)
+// and whose detail says why; limit_exceeded (field "uri") beyond kDigitalLinkLengthMax.
+Result<DigitalLink> parse_digital_link(std::string_view uri, int current_year);
+
+// What make_digital_link builds from.
+struct DigitalLinkRequest {
+  std::string gtin;                         // GTIN-8/12/13/14
+  std::optional<std::string> cpv;           // AI 22
+  std::optional<std::string> lot;           // AI 10
+  std::optional<std::string> serial;        // AI 21
+  std::optional<std::string> expiry;        // YYMMDD or YYYY-MM-DD
+  std::string base = "https://id.gs1.org";  // scheme://host[/prefix], no trailing slash
+};
+
+// Builds the canonical URI: base + /01/{GTIN-14}[/22/..][/10/..][/21/..][?17=YYMMDD],
+// values percent-encoded (every character outside A-Z a-z 0-9 - . _). The result always
+// parses back with parse_digital_link to the same values.
+// Errors: invalid_argument naming "gtin", "cpv", "lot", "serial", "expiry" or "base".
+Result<std::string> make_digital_link(const DigitalLinkRequest& request, int current_year);
+
+// ------------------------------------------------------------------ QR codes
+
+// Most modules per side of a QR code (version 40).
+inline constexpr int kQrModulesMax = 177;
+// Pixels per module in a PNG, and the quiet zone in modules (ISO/IEC 18004 asks for 4).
+inline constexpr int kQrScaleMax = 32;
+inline constexpr int kQrQuietZoneModules = 4;
+
+// A QR symbol: `width` × `width` modules, row-major, true = dark.
+struct QrMatrix {
+  int width = 0;
+  std::vector<bool> dark;
+};
+
+// Encodes `text` as a QR code (byte mode, error correction level M, smallest version).
+// Errors: invalid_argument (field "uri") for empty text; limit_exceeded when it does not fit.
+Result<QrMatrix> encode_qr(std::string_view text);
+
+// A PNG (8-bit greyscale) of `matrix` at `scale` pixels per module with the quiet zone.
+// REQUIRES: 1 <= scale <= kQrScaleMax. Errors: io_error when libpng fails.
+Result<std::string> qr_png(const QrMatrix& matrix, int scale);
+
+// An SVG document of `matrix` (one path, one unit per module, quiet zone included).
+std::string qr_svg(const QrMatrix& matrix);
+
+}  // namespace livechain::trace
