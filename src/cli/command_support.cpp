@@ -90,6 +90,15 @@ struct TextVisitor {
     for (uint64_t id : v.reservation_ids) out += fmt::format(" {}", id);
     return out;
   }
+  std::string operator()(const BatchView& v) const {
+    std::string out = fmt::format("batch {}: {} lot {} produced {} at {}, {} unit(s) issued",
+                                  v.batch_id, v.gtin, v.lot, format_time(v.produced_at_ms),
+                                  v.factory_id, v.units_issued);
+    if (v.issued_first_serial && v.issued_last_serial) {
+      out += fmt::format("; serials {}..{}", *v.issued_first_serial, *v.issued_last_serial);
+    }
+    return out;
+  }
 };
 }  // namespace
 

@@ -6,6 +6,10 @@
 //   trace dl make --gtin G [--cpv C] [--lot L] [--serial S] [--expiry YYMMDD|YYYY-MM-DD]
 //                 [--base URL]               prints the canonical URI
 //   trace dl qr URI (--png FILE | --svg FILE) [--scale N]   QR code of a conforming URI
+//   trace batch create --db DB --sku G --lot L --produced-at T --factory F [--report R]…
+//   trace batch units --db DB --batch ID --count N      issue serials (a journal event)
+//   trace batch show --db DB --batch ID
+// (the batch commands print the JSON of POST/GET /v1/batches…)
 //
 // --current-year fixes the year the GS1 century rule counts from (default: this year,
 // UTC), so output can be reproduced. Transport only: the rules live in src/trace/.
@@ -23,6 +27,7 @@
 #include "cli/cli.hpp"
 #include "cli/command_support.hpp"
 #include "core/gtin.hpp"
+#include "engine/commands.hpp"
 #include "trace/trace.hpp"
 
 namespace livechain::cli {
@@ -127,6 +132,53 @@ void run_dl_qr(const TraceArgs& args, const CliOptions& options) {
         fmt::format("QR code {0}×{0} modules", matrix->width));
 }
 
+struct BatchArgs {
+  std::string db;
+  std::string gtin;
+  std::string lot;
+  std::string produced_at;
+  std::string factory;
+  std::vector<std::string> reports;
+  uint64_t batch_id = 0;
+  int64_t count = 0;
+};
+
+void run_batch_create(const BatchArgs& args, const CliOptions& options) {
+  auto produced_at_ms = trace::parse_utc_time_ms(args.produced_at, "produced_at");
+  if (!produced_at_ms) exit_with_error(produced_at_ms.error());
+  engine::CreateBatch command{args.gtin, args.lot, *produced_at_ms, args.factory, args.reports};
+  execute_and_print(args.db, command, options);
+}
+
+void add_batch_commands(CLI::App* trace_cmd, CliOptions& options) {
+  auto args = std::make_shared<BatchArgs>();
+  auto* batch = trace_cmd->add_subcommand("batch", "Production batches and unit serials");
+  batch->require_subcommand(1);
+  auto* create = batch->add_subcommand("create", "Create a batch (GTIN + lot)");
+  create->add_option("--db", args->db, "Database")->required();
+  create->add_option("--sku", args->gtin, "GTIN of the batch's SKU")->required();
+  create->add_option("--lot", args->lot, "Lot (GS1 AI 10)")->required();
+  create->add_option("--produced-at", args->produced_at, "YYYY-MM-DD or RFC 3339 UTC")->required();
+  create->add_option("--factory", args->factory, "Factory id")->required();
+  create->add_option("--report", args->reports, "Inspection report reference (repeatable)");
+  create->callback([args, &options] { run_batch_create(*args, options); });
+  auto* units = batch->add_subcommand("units", "Issue serials in a batch");
+  units->add_option("--db", args->db, "Database")->required();
+  units->add_option("--batch", args->batch_id, "Batch id")->required();
+  units->add_option("--count", args->count, "Serials to issue")->required();
+  units->callback([args, &options] {
+    execute_and_print(args->db, engine::IssueUnits{args->batch_id, args->count}, options);
+  });
+  auto* show = batch->add_subcommand("show", "Show a batch");
+  show->add_option("--db", args->db, "Database")->required();
+  show->add_option("--batch", args->batch_id, "Batch id")->required();
+  show->callback([args, &options] {
+    auto view = open_reader(args->db)->engine().batch(args->batch_id);
+    if (!view) exit_with_error(view.error());
+    print(options, to_json(engine::Reply{*view}), to_text(engine::Reply{*view}));
+  });
+}
+
 void add_year_option(CLI::App* cmd, TraceArgs& args) {
   cmd->add_option("--current-year", args.current_year,
                   "Year the GS1 century rule counts from (default: this year, UTC)")
@@ -145,6 +197,8 @@ void add_trace_commands(CLI::App& root, CliOptions& options) {
   auto* check = gtin->add_subcommand("check", "Exit 0 for a valid GTIN-8/12/13/14, else 1");
   check->add_option("GTIN", args->gtin, "The GTIN")->required();
   check->callback([args, &options] { run_gtin_check(*args, options); });
+
+  add_batch_commands(trace_cmd, options);
 
   auto* dl = trace_cmd->add_subcommand("dl", "GS1 Digital Link URIs");
   dl->require_subcommand(1);

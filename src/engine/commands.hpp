@@ -110,10 +110,25 @@ struct CompleteRework {
   std::optional<int64_t> qty_units;  // default: all in rework
 };
 
-using Command =
-    std::variant<PutSku, PutLocation, PutChannel, PutRegionDistance, ReceiveStock, AdjustStock,
-                 PlanPresale, Reserve, Commit, Release, ExtendReservation, ExpireDue, ShipTransfer,
-                 ReceiveTransfer, ReceiveReturn, GradeReturn, CompleteRework>;
+// Traceability (issue 12 §2). A batch is keyed by (GTIN, lot): creating the same
+// batch again with identical content answers the stored batch, with other content fails.
+struct CreateBatch {
+  std::string gtin;
+  std::string lot;  // GS1 AI 10: 1–20 characters of set 82
+  TimeMs produced_at_ms = 0;
+  std::string factory_id;
+  std::vector<std::string> inspection_reports;
+};
+// Issues `count` serials, continuing the batch's range.
+struct IssueUnits {
+  uint64_t batch_id = 0;
+  int64_t count = 0;
+};
+
+using Command = std::variant<PutSku, PutLocation, PutChannel, PutRegionDistance, ReceiveStock,
+                             AdjustStock, PlanPresale, Reserve, Commit, Release, ExtendReservation,
+                             ExpireDue, ShipTransfer, ReceiveTransfer, ReceiveReturn, GradeReturn,
+                             CompleteRework, CreateBatch, IssueUnits>;
 
 // ---- replies -------------------------------------------------------------------
 
@@ -159,9 +174,21 @@ struct BalanceView {
 struct ExpiredView {
   std::vector<uint64_t> reservation_ids;
 };
+struct BatchView {
+  uint64_t batch_id = 0;
+  std::string gtin;
+  std::string lot;
+  TimeMs produced_at_ms = 0;
+  std::string factory_id;
+  std::vector<std::string> inspection_reports;
+  uint64_t units_issued = 0;  // serials 1 … units_issued exist
+  // Set on the reply of IssueUnits: the range that command issued.
+  std::optional<uint64_t> issued_first_serial;
+  std::optional<uint64_t> issued_last_serial;
+};
 struct Done {};
 
-using Reply =
-    std::variant<Done, ReservationView, TransferView, ReturnView, BalanceView, ExpiredView>;
+using Reply = std::variant<Done, ReservationView, TransferView, ReturnView, BalanceView,
+                           ExpiredView, BatchView>;
 
 }  // namespace livechain::engine

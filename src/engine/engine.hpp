@@ -56,6 +56,8 @@ class Engine {
   Result<ReservationView> reservation(uint64_t reservation_id) const;
   Result<TransferView> transfer(uint64_t transfer_id) const;
   Result<ReturnView> return_view(uint64_t return_id) const;
+  // Errors: not_found (field "batch_id").
+  Result<BatchView> batch(uint64_t batch_id) const;
 
  private:
   class Handlers;

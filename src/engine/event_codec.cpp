@@ -24,6 +24,20 @@ class Encoder {
     out_.put_signed_varint(line.qty_units);
   }
 
+  void body(const BatchCreatedEvent& e) {
+    out_.put_varint(e.batch_id);
+    sku(e.sku);
+    out_.put_string(e.lot);
+    out_.put_varint(static_cast<uint64_t>(e.produced_at_ms));
+    out_.put_string(e.factory_id);
+    out_.put_varint(e.inspection_reports.size());
+    for (const auto& report : e.inspection_reports) out_.put_string(report);
+  }
+  void body(const UnitsIssuedEvent& e) {
+    out_.put_varint(e.batch_id);
+    out_.put_varint(e.first_serial);
+    out_.put_varint(e.count);
+  }
   void body(const SkuPutEvent& e) { out_.put_string(e.gtin), out_.put_string(e.name); }
   void body(const LocationPutEvent& e) {
     out_.put_string(e.location_id);
@@ -147,8 +161,13 @@ class Decoder {
 };
 
 EventKind kind_of(const EventBody& body) {
-  // The variant's alternatives are declared in EventKind order, starting at 1.
-  return static_cast<EventKind>(body.index() + 1);
+  return event_kind_of(body);
+}
+
+bool known_kind(uint8_t kind) {
+  return (kind >= 1 && kind <= static_cast<uint8_t>(EventKind::rework_completed)) ||
+         kind == static_cast<uint8_t>(EventKind::batch_created) ||
+         kind == static_cast<uint8_t>(EventKind::units_issued);
 }
 
 Result<EventBody> decode_body(EventKind kind, Decoder& d);
@@ -169,7 +188,7 @@ Result<Event> decode_event(std::span<const uint8_t> data, const NameTables& name
   Event event;
   event.time_ms = static_cast<TimeMs>(d.in().get_varint());
   if (!d.in().ok()) return fail(ErrorCode::corruption, "event", "truncated event header");
-  if (kind < 1 || kind > static_cast<uint8_t>(EventKind::rework_completed)) {
+  if (!known_kind(kind)) {
     return fail(ErrorCode::corruption, "event", fmt::format("unknown event kind {}", kind));
   }
   auto body = decode_body(static_cast<EventKind>(kind), d);
@@ -261,6 +280,27 @@ Result<EventBody> decode_body(EventKind kind, Decoder& d) {
       uint64_t id = in.get_varint();
       return ReservationExtendedEvent{id, static_cast<TimeMs>(in.get_varint())};
     }
+    case EventKind::batch_created: {
+      BatchCreatedEvent e;
+      e.batch_id = in.get_varint();
+      e.sku = d.sku();
+      e.lot = d.text();
+      e.produced_at_ms = static_cast<TimeMs>(in.get_varint());
+      e.factory_id = d.text();
+      uint64_t count = in.get_varint();
+      if (count > kInspectionReportsMax) {
+        return fail(ErrorCode::corruption, "event", "batch has too many inspection reports");
+      }
+      for (uint64_t i = 0; i < count && in.ok(); ++i) e.inspection_reports.push_back(d.text());
+      return e;
+    }
+    case EventKind::units_issued: {
+      UnitsIssuedEvent e;
+      e.batch_id = in.get_varint();
+      e.first_serial = in.get_varint();
+      e.count = in.get_varint();
+      return e;
+    }
     case EventKind::transfer_shipped: {
       TransferShippedEvent e;
       e.transfer_id = in.get_varint();
@@ -327,6 +367,10 @@ std::string_view event_kind_name(EventKind kind) {
       return "reservation_extended";
     case EventKind::transfer_shipped:
       return "transfer_shipped";
+    case EventKind::batch_created:
+      return "batch_created";
+    case EventKind::units_issued:
+      return "units_issued";
     case EventKind::transfer_received:
       return "transfer_received";
     case EventKind::return_received:
@@ -337,6 +381,18 @@ std::string_view event_kind_name(EventKind kind) {
       return "rework_completed";
   }
   return "unknown";
+}
+
+}  // namespace livechain::engine
+
+namespace livechain::engine {
+
+EventKind event_kind_of(const EventBody& body) {
+  if (std::holds_alternative<BatchCreatedEvent>(body)) return EventKind::batch_created;
+  if (std::holds_alternative<UnitsIssuedEvent>(body)) return EventKind::units_issued;
+  // The first alternatives are declared in EventKind order, starting at 1.
+  LC_ASSERT(body.index() < static_cast<size_t>(EventKind::rework_completed));
+  return static_cast<EventKind>(body.index() + 1);
 }
 
 }  // namespace livechain::engine

@@ -109,6 +109,19 @@ class Describer {
     text("grade", std::string(return_grade_name(e.grade)));
     number("qty", e.qty_units);
   }
+  void operator()(const BatchCreatedEvent& e) {
+    number("batch_id", static_cast<int64_t>(e.batch_id));
+    text("sku", names_.gtin_of(e.sku));
+    text("lot", e.lot);
+    number("produced_at_ms", e.produced_at_ms);
+    text("factory", e.factory_id);
+    for (const auto& report : e.inspection_reports) text("inspection_report", report);
+  }
+  void operator()(const UnitsIssuedEvent& e) {
+    number("batch_id", static_cast<int64_t>(e.batch_id));
+    number("first_serial", static_cast<int64_t>(e.first_serial));
+    number("count", static_cast<int64_t>(e.count));
+  }
   void operator()(const ReworkCompletedEvent& e) {
     number("return_id", static_cast<int64_t>(e.return_id)), number("qty", e.qty_units);
   }
@@ -125,7 +138,7 @@ Result<EventDescription> describe_stored_event(std::span<const uint8_t> data) {
   auto event = decode_event(data, names);
   if (!event) return std::unexpected(event.error());
   EventDescription out;
-  out.kind = std::string(event_kind_name(static_cast<EventKind>(event->body.index() + 1)));
+  out.kind = std::string(event_kind_name(event_kind_of(event->body)));
   out.time_ms = event->time_ms;
   Describer describer(names, out);
   std::visit(describer, event->body);

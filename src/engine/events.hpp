@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "core/bytes.hpp"
 #include "core/error.hpp"
@@ -50,6 +51,9 @@ enum class EventKind : uint8_t {
   return_received = 15,
   return_graded = 16,
   rework_completed = 17,
+  // 18–39: other work streams. 40–49: traceability (src/trace, issue 12).
+  batch_created = 40,
+  units_issued = 41,
 };
 
 struct SkuPutEvent {
@@ -131,12 +135,31 @@ struct ReworkCompletedEvent {
   int64_t qty_units;
 };
 
+// Traceability (issue 12 §2): a production batch of one SKU, and serials issued in it.
+struct BatchCreatedEvent {
+  uint64_t batch_id;
+  SkuIndex sku;
+  std::string lot;  // GS1 AI 10
+  TimeMs produced_at_ms;
+  std::string factory_id;
+  std::vector<std::string> inspection_reports;  // references, as given
+};
+// Serials first_serial … first_serial + count − 1 of the batch (decimal AI 21 values).
+struct UnitsIssuedEvent {
+  uint64_t batch_id;
+  uint64_t first_serial;
+  uint64_t count;
+};
+
 using EventBody =
     std::variant<SkuPutEvent, LocationPutEvent, ChannelPutEvent, RegionDistancePutEvent,
                  StockReceivedEvent, StockAdjustedEvent, PresalePlannedEvent, ReservedEvent,
                  CommittedEvent, ReleasedEvent, ExpiredEvent, ReservationExtendedEvent,
                  TransferShippedEvent, TransferReceivedEvent, ReturnReceivedEvent,
-                 ReturnGradedEvent, ReworkCompletedEvent>;
+                 ReturnGradedEvent, ReworkCompletedEvent, BatchCreatedEvent, UnitsIssuedEvent>;
+
+// The on-disk kind of `body` (alternatives are not numbered by their variant index).
+EventKind event_kind_of(const EventBody& body);
 
 struct Event {
   TimeMs time_ms = 0;

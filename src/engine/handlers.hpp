@@ -101,6 +101,8 @@ class Engine::Handlers {
   Result<Reply> operator()(const ReceiveReturn& c);
   Result<Reply> operator()(const GradeReturn& c);
   Result<Reply> operator()(const CompleteRework& c);
+  Result<Reply> operator()(const CreateBatch& c);
+  Result<Reply> operator()(const IssueUnits& c);
 
   std::vector<uint64_t> expired_before;  // expiries emitted before this command
 

@@ -83,4 +83,20 @@ Result<ReturnView> Engine::return_view(uint64_t return_id) const {
                     record->scrapped_units};
 }
 
+Result<BatchView> Engine::batch(uint64_t batch_id) const {
+  const BatchRecord* record = state_.batch(batch_id);
+  if (record == nullptr) {
+    return fail(ErrorCode::not_found, "batch_id", fmt::format("no batch {}", batch_id));
+  }
+  BatchView view;
+  view.batch_id = batch_id;
+  view.gtin = state_.gtin_of(record->sku);
+  view.lot = record->lot;
+  view.produced_at_ms = record->produced_at_ms;
+  view.factory_id = record->factory_id;
+  view.inspection_reports = record->inspection_reports;
+  view.units_issued = record->units_issued;
+  return view;
+}
+
 }  // namespace livechain::engine

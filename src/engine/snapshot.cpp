@@ -63,6 +63,10 @@ class SnapshotCodec {
   static Result<LedgerState> read(ByteReader& in);
   static void write_records(const LedgerState& s, ByteWriter& out);
   static void read_records(LedgerState& s, ByteReader& in);
+  // Traceability (issue 12): appended after every other section.
+  static void write_batches(const LedgerState& s, ByteWriter& out);
+  // False when a record is inconsistent (unknown SKU, duplicate or empty lot).
+  static bool read_batches(LedgerState& s, ByteReader& in);
 };
 
 void SnapshotCodec::write(const LedgerState& s, ByteWriter& out) {
@@ -90,6 +94,7 @@ void SnapshotCodec::write(const LedgerState& s, ByteWriter& out) {
   out.put_varint(distances.size());
   for (auto [key, km] : distances) out.put_fixed64(key), out.put_varint(km);
   write_records(s, out);
+  write_batches(s, out);
 }
 
 void SnapshotCodec::write_records(const LedgerState& s, ByteWriter& out) {
@@ -184,6 +189,9 @@ Result<LedgerState> SnapshotCodec::read(ByteReader& in) {
   }
   s.rebuild_distance_matrix();
   read_records(s, in);
+  if (!read_batches(s, in)) {
+    return fail(ErrorCode::corruption, "snapshot", "inconsistent batch record");
+  }
   if (!in.ok() || !in.at_end()) {
     return fail(ErrorCode::corruption, "snapshot", "truncated or trailing snapshot bytes");
   }
@@ -250,6 +258,45 @@ void SnapshotCodec::read_records(LedgerState& s, ByteReader& in) {
     s.idempotency_order_.emplace_back(entry.stored_at_ms, key);
     s.idempotency_.emplace(std::move(key), std::move(entry));
   }
+}
+
+void SnapshotCodec::write_batches(const LedgerState& s, ByteWriter& out) {
+  out.put_varint(s.batches_.size());
+  for (const BatchRecord& b : s.batches_) {
+    out.put_varint(b.sku);
+    out.put_string(b.lot);
+    out.put_varint(static_cast<uint64_t>(b.produced_at_ms));
+    out.put_string(b.factory_id);
+    out.put_varint(b.inspection_reports.size());
+    for (const auto& report : b.inspection_reports) out.put_string(report);
+    out.put_varint(b.units_issued);
+  }
+}
+
+// Replays the records through on(), so the (GTIN, lot) index is rebuilt and the
+// invariants asserted as for live events; a record naming an unknown SKU stops the read.
+bool SnapshotCodec::read_batches(LedgerState& s, ByteReader& in) {
+  uint64_t count = in.get_varint();
+  for (uint64_t i = 0; i < count && i < kBatchesMax && in.ok(); ++i) {
+    BatchCreatedEvent e;
+    e.batch_id = i + 1;
+    e.sku = static_cast<SkuIndex>(in.get_varint());
+    e.lot = in.get_string(kSnapshotStringMax);
+    e.produced_at_ms = static_cast<TimeMs>(in.get_varint());
+    e.factory_id = in.get_string(kSnapshotStringMax);
+    uint64_t reports = in.get_varint();
+    for (uint64_t r = 0; r < reports && r < kInspectionReportsMax && in.ok(); ++r) {
+      e.inspection_reports.push_back(in.get_string(kSnapshotStringMax));
+    }
+    uint64_t units_issued = in.get_varint();
+    if (!in.ok() || e.sku >= s.skus_.size() || e.lot.empty() || units_issued > kBatchUnitsMax ||
+        s.find_batch(e.sku, e.lot)) {
+      return in.ok() ? false : true;  // a truncated read is reported by the caller
+    }
+    s.on(e);
+    s.batches_.back().units_issued = units_issued;
+  }
+  return true;
 }
 
 Bytes LedgerState::serialize() const {

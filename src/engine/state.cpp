@@ -405,3 +405,47 @@ void LedgerState::on(const ReworkCompletedEvent& e) {
 }
 
 }  // namespace livechain::engine
+
+namespace livechain::engine {
+
+// ---- traceability (issue 12 §2) ----
+
+namespace {
+std::string batch_key(std::string_view gtin14, std::string_view lot) {
+  std::string key(gtin14);
+  key += '/';
+  key += lot;
+  return key;
+}
+}  // namespace
+
+const BatchRecord* LedgerState::batch(uint64_t batch_id) const {
+  if (batch_id == 0 || batch_id > batches_.size()) return nullptr;
+  return &batches_[batch_id - 1];
+}
+
+std::optional<uint64_t> LedgerState::find_batch(SkuIndex sku, std::string_view lot) const {
+  auto found = batch_by_key_.find(batch_key(skus_[sku].gtin, lot));
+  if (found == batch_by_key_.end()) return std::nullopt;
+  return found->second;
+}
+
+void LedgerState::on(const BatchCreatedEvent& e) {
+  LC_ASSERT(e.batch_id == batches_.size() + 1);
+  LC_ASSERT(e.sku < skus_.size() && !e.lot.empty());
+  auto [it, inserted] = batch_by_key_.emplace(batch_key(skus_[e.sku].gtin, e.lot), e.batch_id);
+  LC_ASSERT(inserted);
+  (void)it;
+  batches_.push_back(
+      BatchRecord{e.sku, e.lot, e.produced_at_ms, e.factory_id, e.inspection_reports, 0});
+}
+
+void LedgerState::on(const UnitsIssuedEvent& e) {
+  LC_ASSERT(e.batch_id >= 1 && e.batch_id <= batches_.size());
+  BatchRecord& record = batches_[e.batch_id - 1];
+  LC_ASSERT(e.first_serial == record.units_issued + 1);
+  LC_ASSERT(e.count >= 1 && record.units_issued + e.count <= kBatchUnitsMax);
+  record.units_issued += e.count;
+}
+
+}  // namespace livechain::engine

@@ -55,6 +55,15 @@ struct ReturnRecord {
   int64_t scrapped_units = 0;
 };
 // What a retried reserve with the same idempotency key gets back.
+struct BatchRecord {
+  SkuIndex sku = 0;
+  std::string lot;
+  TimeMs produced_at_ms = 0;
+  std::string factory_id;
+  std::vector<std::string> inspection_reports;
+  uint64_t units_issued = 0;
+};
+
 struct IdempotencyEntry {
   uint64_t request_fingerprint = 0;
   uint64_t reservation_id = 0;
@@ -154,6 +163,11 @@ class LedgerState final : public NameTables {
   uint64_t next_reservation_id() const { return reservation_status_.size() + 1; }
   uint64_t next_transfer_id() const { return transfers_.size() + 1; }
   uint64_t next_return_id() const { return returns_.size() + 1; }
+  const BatchRecord* batch(uint64_t batch_id) const;
+  // The batch of `sku` with `lot`, if any.
+  std::optional<uint64_t> find_batch(SkuIndex sku, std::string_view lot) const;
+  uint64_t next_batch_id() const { return batches_.size() + 1; }
+  size_t batch_count() const { return batches_.size(); }
   size_t pending_count() const { return pending_.size(); }
   // The earliest (expires_at, id) among pending reservations, skipping stale entries.
   // An entry later than `due_by_ms` is returned without checking staleness: callers
@@ -189,6 +203,8 @@ class LedgerState final : public NameTables {
   void on(const ReturnReceivedEvent& e);
   void on(const ReturnGradedEvent& e);
   void on(const ReworkCompletedEvent& e);
+  void on(const BatchCreatedEvent& e);
+  void on(const UnitsIssuedEvent& e);
   void unreserve(const PendingReservation& reservation);
   PendingReservation take_pending(uint64_t reservation_id, ReservationStatus outcome);
   // Drops idempotency entries past kIdempotencyRetentionMs or beyond
@@ -234,6 +250,8 @@ class LedgerState final : public NameTables {
   std::vector<ReturnRecord> returns_;      // index = return_id − 1
   StringMap<IdempotencyEntry> idempotency_;
   std::deque<std::pair<TimeMs, std::string>> idempotency_order_;  // insertion order
+  std::vector<BatchRecord> batches_;                              // index = batch_id − 1
+  StringMap<uint64_t> batch_by_key_;  // GTIN-14 + '/' + lot → batch_id
 };
 
 }  // namespace livechain::engine

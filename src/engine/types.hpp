@@ -77,5 +77,9 @@ inline constexpr size_t kIdempotencyEntriesMax = 10'000'000;
 // Expiries emitted before one command; the rest follow with later commands, and a
 // commit of an overdue reservation expires it on the spot, so none can be committed late.
 inline constexpr size_t kExpiriesPerCommandMax = 100'000;
+// Traceability (issue 12 §2).
+inline constexpr size_t kBatchesMax = 1'000'000;
+inline constexpr uint64_t kBatchUnitsMax = 1'000'000'000;  // serials issued in one batch
+inline constexpr size_t kInspectionReportsMax = 16;        // references on one batch
 
 }  // namespace livechain::engine

@@ -312,6 +312,10 @@ void Api::dispatch(const Route& route, const Params& params, ApiRequest& request
     case RouteId::ledger_inclusion_proof:
     case RouteId::ledger_consistency_proof:
       return ledger(route.id, params, request, caller, std::move(respond));
+    case RouteId::batch_create:
+    case RouteId::batch_get:
+    case RouteId::batch_units:
+      return trace_batches(route.id, params, request, std::move(respond));
     case RouteId::stream:
       return respond(problem(426, "upgrade_required", "Upgrade required",
                              "/v1/stream is a WebSocket: send an Upgrade: websocket request"));

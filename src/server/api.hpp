@@ -127,6 +127,8 @@ class Api {
   void signals_ingest(ApiRequest& request, Respond respond);
   void ledger(RouteId id, const Params& params, const ApiRequest& request, const Caller& caller,
               Respond respond);
+  // Traceability (issue 12 §2): api_trace.cpp.
+  void trace_batches(RouteId id, const Params& params, ApiRequest& request, Respond respond);
 
   ApiDependencies deps_;
   RateLimiter rate_limiter_;

@@ -64,6 +64,23 @@ json::object reservation_json(const ReservationView& view) {
   return out;
 }
 
+json::object batch_json(const BatchView& view) {
+  json::array reports;
+  for (const auto& report : view.inspection_reports) reports.push_back(json::string(report));
+  json::object out{{"batch_id", view.batch_id},
+                   {"sku", view.gtin},
+                   {"lot", view.lot},
+                   {"produced_at", format_time(view.produced_at_ms)},
+                   {"factory", view.factory_id},
+                   {"inspection_reports", std::move(reports)},
+                   {"units_issued", view.units_issued}};
+  if (view.issued_first_serial && view.issued_last_serial) {
+    out["first_serial"] = *view.issued_first_serial;
+    out["last_serial"] = *view.issued_last_serial;
+  }
+  return out;
+}
+
 namespace {
 struct JsonVisitor {
   json::value operator()(const Done&) const { return json::object{{"ok", true}}; }
@@ -88,6 +105,7 @@ struct JsonVisitor {
     for (uint64_t id : v.reservation_ids) ids.push_back(id);
     return json::object{{"expired", std::move(ids)}};
   }
+  json::value operator()(const BatchView& v) const { return batch_json(v); }
 };
 }  // namespace
 

@@ -15,6 +15,11 @@ namespace livechain::server {
 // ISO 8601 UTC with milliseconds: "2026-11-23T01:02:03.004Z".
 std::string format_time(TimeMs time_ms);
 
+// A production batch (issue 12 §2): {"batch_id", "sku", "lot", "produced_at", "factory",
+// "inspection_reports", "units_issued"} and, on the reply of issuing units,
+// "first_serial" and "last_serial" of the range just issued.
+boost::json::object batch_json(const engine::BatchView& view);
+
 boost::json::object balance_json(const engine::BalanceView& view);
 boost::json::object reservation_json(const engine::ReservationView& view);
 boost::json::value reply_json(const engine::Reply& reply);

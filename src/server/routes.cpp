@@ -53,6 +53,11 @@ constexpr Route kRoutes[] = {
     {Method::get, "/v1/ledger/proof/consistency", ledger_consistency_proof, Permission::ledger_read,
      BodyKind::none},
     {Method::get, "/v1/stream", stream, Permission::stock_read, BodyKind::none},
+    // Traceability (issue 12 §2, src/server/api_trace.cpp).
+    {Method::post, "/v1/batches", batch_create, Permission::catalog_write, BodyKind::json},
+    {Method::get, "/v1/batches/{id}", batch_get, Permission::stock_read, BodyKind::none},
+    {Method::post, "/v1/batches/{id}/units", batch_units, Permission::movements_write,
+     BodyKind::json},
 };
 
 // Splits "/a/b/c" into {"a","b","c"}; a trailing slash gives an empty last segment,

@@ -48,6 +48,10 @@ enum class RouteId {
   ledger_inclusion_proof,
   ledger_consistency_proof,
   stream,
+  // Traceability (issue 12).
+  batch_create,
+  batch_get,
+  batch_units,
 };
 
 // What a body must be. The server answers 415 when Content-Type disagrees.

@@ -1,6 +1,9 @@
 // src/trace/gs1_date.cpp — GS1 character set 82 and the N6 date fields (AIs 11–17).
 #include <fmt/format.h>
 
+#include <chrono>
+#include <string>
+
 #include "core/assert.hpp"
 #include "trace/trace.hpp"
 
@@ -127,6 +130,48 @@ Result<std::string> expiry_to_yymmdd(std::string_view text, int current_year,
                 fmt::format("'{}' has day 00; write YYMMDD to mean the month's last day", text));
   }
   return yymmdd;
+}
+
+Result<int64_t> parse_utc_time_ms(std::string_view text, std::string_view field) {
+  auto bad = [&] {
+    return fail(ErrorCode::invalid_argument, std::string(field),
+                fmt::format("'{}' is not YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS[.fff]Z (UTC)", text));
+  };
+  auto digits_at = [&](size_t at, size_t count) {
+    return at + count <= text.size() && all_digits(text.substr(at, count));
+  };
+  if (!digits_at(0, 4) || text.size() < 10 || text[4] != '-' || !digits_at(5, 2) ||
+      text[7] != '-' || !digits_at(8, 2)) {
+    return bad();
+  }
+  const int year = two_digits(text, 0) * 100 + two_digits(text, 2);
+  const int month = two_digits(text, 5);
+  const int day = two_digits(text, 8);
+  if (year < 1970 || month < 1 || month > 12 || day < 1 || day > days_in_month(year, month)) {
+    return bad();
+  }
+  int64_t ms_of_day = 0;
+  if (text.size() > 10) {
+    const bool shape = text.size() >= 20 && text[10] == 'T' && digits_at(11, 2) &&
+                       text[13] == ':' && digits_at(14, 2) && text[16] == ':' && digits_at(17, 2) &&
+                       text.back() == 'Z';
+    const std::string_view fraction =
+        text.size() >= 20 ? text.substr(19, text.size() - 20) : std::string_view{};
+    const bool fraction_ok =
+        fraction.empty() || (fraction.size() == 4 && fraction[0] == '.' && digits_at(20, 3));
+    if (!shape || !fraction_ok) return bad();
+    const int hour = two_digits(text, 11), minute = two_digits(text, 14),
+              second = two_digits(text, 17);
+    if (hour > 23 || minute > 59 || second > 59) return bad();
+    ms_of_day = ((hour * 60 + minute) * 60 + second) * 1000LL;
+    if (!fraction.empty()) ms_of_day += std::stoi(std::string(fraction.substr(1)));
+  }
+  const auto date = std::chrono::year_month_day(std::chrono::year(year),
+                                                std::chrono::month(static_cast<unsigned>(month)),
+                                                std::chrono::day(static_cast<unsigned>(day)));
+  LC_ASSERT(date.ok());
+  const int64_t days = std::chrono::sys_days(date).time_since_epoch().count();
+  return days * 86'400'000LL + ms_of_day;
 }
 
 }  // namespace livechain::trace

@@ -59,6 +59,11 @@ std::string format_iso_date(const Gs1Date& date);
 Result<std::string> expiry_to_yymmdd(std::string_view text, int current_year,
                                      std::string_view field);
 
+// Parses a time given as "YYYY-MM-DD" (midnight UTC) or "YYYY-MM-DDTHH:MM:SSZ" (UTC,
+// optional ".fff" milliseconds) into milliseconds since 1970, years 1970..9999.
+// Errors: invalid_argument naming `field`.
+Result<int64_t> parse_utc_time_ms(std::string_view text, std::string_view field);
+
 // ------------------------------------------------------------------ Digital Link
 
 // A GS1 data attribute of the query string (an all-digit key), decoded.

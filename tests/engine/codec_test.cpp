@@ -71,6 +71,14 @@ bool same(const ReturnGradedEvent& a, const ReturnGradedEvent& b) {
 bool same(const ReworkCompletedEvent& a, const ReworkCompletedEvent& b) {
   return a.return_id == b.return_id && a.qty_units == b.qty_units;
 }
+bool same(const BatchCreatedEvent& a, const BatchCreatedEvent& b) {
+  return std::tie(a.batch_id, a.sku, a.lot, a.produced_at_ms, a.factory_id, a.inspection_reports) ==
+         std::tie(b.batch_id, b.sku, b.lot, b.produced_at_ms, b.factory_id, b.inspection_reports);
+}
+bool same(const UnitsIssuedEvent& a, const UnitsIssuedEvent& b) {
+  return std::tie(a.batch_id, a.first_serial, a.count) ==
+         std::tie(b.batch_id, b.first_serial, b.count);
+}
 bool same_event(const Event& a, const Event& b) {
   if (a.time_ms != b.time_ms || a.body.index() != b.body.index()) return false;
   return std::visit(
@@ -145,6 +153,10 @@ class CodecTest : public ::testing::Test {
         Event{19, ReturnGradedEvent{9, ReturnGrade::scrap, 1}},
         Event{20, ReworkCompletedEvent{9, 3}},
         Event{1'700'000'000'000, ReleasedEvent{1}},
+        Event{1'700'000'000'001,
+              BatchCreatedEvent{1, 1, "L/2026-11", 1'764'460'800'000, "FAC-1", {"QA-1", "QA-2"}}},
+        Event{1'700'000'000'002, BatchCreatedEvent{2, 0, "X", 1, "F", {}}},
+        Event{1'700'000'000'003, UnitsIssuedEvent{1, 101, 1'000'000}},
     };
   }
 
@@ -154,19 +166,21 @@ class CodecTest : public ::testing::Test {
 
 TEST_F(CodecTest, EveryKindRoundTripsFieldForField) {
   std::vector<Event> events = every_kind();
-  std::vector<bool> kinds_seen(18, false);
+  std::vector<bool> kinds_seen(256, false);
   for (const Event& event : events) {
     Bytes bytes = encode(event);
-    EXPECT_EQ(bytes[0], event.body.index() + 1) << "kind tag is the first byte";
+    EXPECT_EQ(bytes[0], static_cast<uint8_t>(event_kind_of(event.body)))
+        << "kind tag is the first byte";
     auto decoded = decode_event(bytes, names());
     ASSERT_TRUE(decoded.has_value()) << decoded.error().to_string();
     EXPECT_TRUE(same_event(event, *decoded)) << "kind " << static_cast<int>(bytes[0]);
     EXPECT_EQ(encode(*decoded), bytes) << "re-encoding is byte-identical";
-    kinds_seen[event.body.index() + 1] = true;
+    if (bytes[0] < kinds_seen.size()) kinds_seen[bytes[0]] = true;
   }
   for (uint8_t kind = 1; kind <= static_cast<uint8_t>(EventKind::rework_completed); ++kind) {
     EXPECT_TRUE(kinds_seen[kind]) << "no round trip for kind " << static_cast<int>(kind);
   }
+  EXPECT_TRUE(kinds_seen[40] && kinds_seen[41]) << "traceability kinds";
 }
 
 TEST_F(CodecTest, EveryKindDescribesOnItsOwnWithNamesNotIndexes) {
@@ -207,6 +221,11 @@ TEST_F(CodecTest, KindTagsAreTheDocumentedOnDiskNumbers) {
   EXPECT_EQ(encode(Event{0, ReworkCompletedEvent{1, 1}})[0], 17);
   EXPECT_EQ(event_kind_name(EventKind::reserved), "reserved");
   EXPECT_EQ(event_kind_name(EventKind::rework_completed), "rework_completed");
+  // Traceability takes 40–49 (issue 12), whatever the variant order.
+  EXPECT_EQ(encode(Event{0, BatchCreatedEvent{1, 0, "L", 1, "F", {}}})[0], 40);
+  EXPECT_EQ(encode(Event{0, UnitsIssuedEvent{1, 1, 1}})[0], 41);
+  EXPECT_EQ(event_kind_name(EventKind::batch_created), "batch_created");
+  EXPECT_EQ(event_kind_name(EventKind::units_issued), "units_issued");
 }
 
 TEST_F(CodecTest, NamesAreWrittenAsGtinsAndIds) {
@@ -367,6 +386,10 @@ Engine rich_engine() {
   run(GradeReturn{1, ReturnGrade::rework, 3});
   run(GradeReturn{1, ReturnGrade::scrap, 1});
   run(CompleteRework{1, 2});
+  run(CreateBatch{kGtinA, "L/1", 1'764'460'800'000, "FAC-1", {"QA-1"}});
+  run(CreateBatch{kGtinB, "L/1", 1'764'460'800'000, "FAC-1", {}});
+  run(IssueUnits{1, 250});
+  run(IssueUnits{1, 5});
   now += 2000;
   run(ExpireDue{});  // expires o-4
   EXPECT_EQ(engine.state().status(4), ReservationStatus::expired);
@@ -398,12 +421,21 @@ TEST(Snapshot, RestoredStateBehavesLikeTheOriginal) {
       Commit{2, {}},
       ReceiveTransfer{2, std::nullopt},
       GradeReturn{1, ReturnGrade::restock, std::nullopt},
+      IssueUnits{1, 3},                                                  // continues at 256
+      CreateBatch{kGtinA, "L/1", 1'764'460'800'000, "FAC-1", {"QA-1"}},  // same: no event
+      CreateBatch{kGtinA, "L/1", 1'764'460'800'000, "FAC-2", {"QA-1"}},  // other: refused
+      CreateBatch{kGtinA, "L/2", 1'764'460'800'000, "FAC-1", {}},        // batch 3
   };
   std::get<Reserve>(commands[1]).idempotency_key = "key-1";  // replay from the snapshot
   for (const Command& command : commands) {
     auto a = original.execute(command, now, batch_a);
     auto b = restored.execute(command, now, batch_b);
     ASSERT_EQ(a.has_value(), b.has_value());
+    if (a && std::holds_alternative<BatchView>(*a)) {
+      EXPECT_EQ(std::get<BatchView>(*a).batch_id, std::get<BatchView>(*b).batch_id);
+      EXPECT_EQ(std::get<BatchView>(*a).issued_first_serial,
+                std::get<BatchView>(*b).issued_first_serial);
+    }
     now += 100;
   }
   // Expiry of the reservation that was pending in the snapshot (heap rebuilt).

@@ -314,6 +314,8 @@ class Model {
 
   // ---- commands ----
   Result<Reply> on(const PutSku&, Outcome&) { return err(ErrorCode::invalid_state, "unused"); }
+  Result<Reply> on(const CreateBatch&, Outcome&) { return err(ErrorCode::invalid_state, "unused"); }
+  Result<Reply> on(const IssueUnits&, Outcome&) { return err(ErrorCode::invalid_state, "unused"); }
   Result<Reply> on(const PutLocation&, Outcome&) { return err(ErrorCode::invalid_state, "unused"); }
   Result<Reply> on(const PutChannel&, Outcome&) { return err(ErrorCode::invalid_state, "unused"); }
   Result<Reply> on(const PutRegionDistance&, Outcome&) {

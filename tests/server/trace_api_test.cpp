@@ -1,0 +1,115 @@
+// tests/server/trace_api_test.cpp — issue 12 §2 against the real server: production
+// batches and serial ranges over HTTP, their journal events, durability across a
+// restart, and the CLI reading the same database.
+#include "server_fixture.hpp"
+
+namespace {
+
+class TraceApiTest : public ServerApiTest {};
+
+std::string batch_body(const std::string& sku, const std::string& lot) {
+  return json::serialize(json::object{{"sku", sku},
+                                      {"lot", lot},
+                                      {"produced_at", "2026-11-30"},
+                                      {"factory", "factory-1"},
+                                      {"inspection_reports", json::array{"QA-2026-118"}}});
+}
+
+TEST_F(TraceApiTest, CreateIssueReadBackAndRestart) {
+  HttpResponse created = call("planner", "POST", "/v1/batches", batch_body(kSkuA, "L/2026-11"));
+  ASSERT_EQ(created.status, 201u) << describe(created);
+  json::object batch = parse_object(created.body);
+  const std::string id = std::to_string(num(batch, "batch_id"));
+  EXPECT_EQ(str(batch, "sku"), g14(kSkuA));
+  EXPECT_EQ(str(batch, "lot"), "L/2026-11");
+  EXPECT_EQ(str(batch, "produced_at").substr(0, 10), "2026-11-30");
+  EXPECT_EQ(str(batch, "factory"), "factory-1");
+  EXPECT_EQ(num(batch, "units_issued"), 0);
+
+  // The same batch again is answered unchanged (no second batch); other content is 409.
+  HttpResponse again = call("planner", "POST", "/v1/batches", batch_body(kSkuA, "L/2026-11"));
+  ASSERT_EQ(again.status, 201u) << describe(again);
+  EXPECT_EQ(std::to_string(num(parse_object(again.body), "batch_id")), id);
+  json::object other = parse_object(batch_body(kSkuA, "L/2026-11"));
+  other["factory"] = "factory-2";
+  EXPECT_TRUE(
+      IsProblem(call("planner", "POST", "/v1/batches", json::serialize(other)), 409, "lot"));
+
+  HttpResponse first =
+      call("warehouse", "POST", "/v1/batches/" + id + "/units", R"({"count":100})");
+  ASSERT_EQ(first.status, 201u) << describe(first);
+  EXPECT_EQ(num(parse_object(first.body), "first_serial"), 1);
+  EXPECT_EQ(num(parse_object(first.body), "last_serial"), 100);
+  HttpResponse second = call("warehouse", "POST", "/v1/batches/" + id + "/units", R"({"count":5})");
+  ASSERT_EQ(second.status, 201u) << describe(second);
+  EXPECT_EQ(num(parse_object(second.body), "first_serial"), 101);
+  EXPECT_EQ(num(parse_object(second.body), "last_serial"), 105);
+
+  // Issuing is a journal event: the last leaf is units_issued with the range.
+  HttpResponse head = call("auditor", "GET", "/v1/ledger/head");
+  ASSERT_EQ(head.status, 200u) << describe(head);
+  const int64_t size = num(parse_object(head.body), "tree_size");
+  HttpResponse leaf = call("auditor", "GET", "/v1/ledger/events/" + std::to_string(size - 1));
+  ASSERT_EQ(leaf.status, 200u) << describe(leaf);
+  EXPECT_NE(leaf.body.find("units_issued"), std::string::npos) << leaf.body;
+  EXPECT_NE(leaf.body.find("101"), std::string::npos) << leaf.body;
+
+  // Durable: a restarted server and the CLI read the same batch.
+  ASSERT_EQ(stop_server(), 0);
+  ASSERT_NO_FATAL_FAILURE(start_server());
+  HttpResponse got = call("supplier", "GET", "/v1/batches/" + id);
+  ASSERT_EQ(got.status, 200u) << describe(got);
+  EXPECT_EQ(num(parse_object(got.body), "units_issued"), 105);
+  EXPECT_FALSE(parse_object(got.body).contains("first_serial"));
+  ASSERT_EQ(stop_server(), 0);
+  RunResult shown = cli({"--json", "trace", "batch", "show", "--db", db_, "--batch", id});
+  ASSERT_EQ(shown.exit_code, 0) << shown.err;
+  EXPECT_EQ(num(parse_object(shown.out), "units_issued"), 105);
+  RunResult issued =
+      cli({"--json", "trace", "batch", "units", "--db", db_, "--batch", id, "--count", "3"});
+  ASSERT_EQ(issued.exit_code, 0) << issued.err;
+  EXPECT_EQ(num(parse_object(issued.out), "first_serial"), 106);
+  ASSERT_NO_FATAL_FAILURE(start_server());
+}
+
+TEST_F(TraceApiTest, BadInputNamesTheFieldAndStoresNothing) {
+  auto post = [&](const std::string& body) { return call("planner", "POST", "/v1/batches", body); };
+  HttpResponse head_before = call("auditor", "GET", "/v1/ledger/head");
+  json::object good = parse_object(batch_body(kSkuB, "LOT-1"));
+  auto with = [&](std::string_view name, json::value value) {
+    json::object body = good;
+    body[name] = std::move(value);
+    return json::serialize(body);
+  };
+  EXPECT_TRUE(IsProblem(post(with("lot", "")), 422, "lot"));
+  EXPECT_TRUE(IsProblem(post(with("lot", "ABCDEFGHIJKLMNOPQRSTU")), 422, "lot"));  // 21
+  EXPECT_TRUE(IsProblem(post(with("lot", "a b")), 422, "lot"));  // space: not in set 82
+  EXPECT_TRUE(IsProblem(post(with("produced_at", "2026-02-30")), 422, "produced_at"));
+  EXPECT_TRUE(IsProblem(post(with("produced_at", "yesterday")), 422, "produced_at"));
+  EXPECT_TRUE(IsProblem(post(with("factory", "bad id!")), 422, "factory"));
+  EXPECT_TRUE(IsProblem(post(with("sku", json::string(kSkuUnknown))), 422, "sku"));
+  EXPECT_TRUE(IsProblem(post(with("inspection_reports", "QA-1")), 422, "inspection_reports"));
+  json::array many;
+  for (int i = 0; i < 17; ++i) many.push_back(json::string("R" + std::to_string(i)));
+  EXPECT_TRUE(IsProblem(post(with("inspection_reports", many)), 422, "inspection_reports"));
+  EXPECT_TRUE(IsProblem(post(with("colour", "red")), 422, "colour"));
+  EXPECT_TRUE(IsProblem(post(R"({"sku":"1","sku":"2"})"), 400));  // duplicate key
+  EXPECT_TRUE(IsProblem(call("warehouse", "POST", "/v1/batches/999/units", R"({"count":1})"), 404));
+  EXPECT_TRUE(IsProblem(call("auditor", "GET", "/v1/batches/999"), 404));
+  EXPECT_TRUE(IsProblem(call("auditor", "GET", "/v1/batches/abc"), 404));
+  EXPECT_TRUE(IsProblem(call("warehouse", "POST", "/v1/batches", batch_body(kSkuB, "X")), 403));
+  // Nothing above reached the journal.
+  HttpResponse head_after = call("auditor", "GET", "/v1/ledger/head");
+  EXPECT_EQ(num(parse_object(head_before.body), "tree_size"),
+            num(parse_object(head_after.body), "tree_size"));
+
+  HttpResponse created = post(json::serialize(good));
+  ASSERT_EQ(created.status, 201u) << describe(created);
+  const std::string units =
+      "/v1/batches/" + std::to_string(num(parse_object(created.body), "batch_id")) + "/units";
+  EXPECT_TRUE(IsProblem(call("warehouse", "POST", units, R"({"count":0})"), 422, "count"));
+  EXPECT_TRUE(IsProblem(call("warehouse", "POST", units, R"({"count":1000001})"), 422, "count"));
+  EXPECT_TRUE(IsProblem(call("warehouse", "POST", units, R"({})"), 422, "count"));
+}
+
+}  // namespace
