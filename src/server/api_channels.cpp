@@ -18,7 +18,8 @@ namespace {
 // Path parameters name the channel and the SKU: not finding them is 404; anything
 // in the body (location, to) naming nothing is 422.
 ErrorOrigin origin_of(const Error& error) {
-  return error.field == "channel" || error.field == "sku" || error.field == "gtin"
+  return error.field == "channel" || error.field == "sku" || error.field == "gtin" ||
+                 error.field == "allocation"
              ? ErrorOrigin::path
              : ErrorOrigin::body;
 }
