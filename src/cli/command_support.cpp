@@ -31,6 +31,12 @@ std::unique_ptr<Ledger> open_reader(const std::string& db_path) {
   return std::move(*ledger);
 }
 
+void add_idempotency_option(CLI::App* command, CliOptions& options) {
+  command->add_option("--idempotency-key", options.idempotency_key,
+                      "Retry-safe: the same key and arguments apply once and print the first "
+                      "answer again (kept 24 h)");
+}
+
 void print(const CliOptions& options, const json::value& value, const std::string& text) {
   if (options.json) {
     std::cout << json::serialize(value) << "\n";
@@ -42,7 +48,7 @@ void print(const CliOptions& options, const json::value& value, const std::strin
 void execute_and_print(const std::string& db_path, const Command& command,
                        const CliOptions& options) {
   auto ledger = open_writer(db_path);
-  auto reply = ledger->execute(command);
+  auto reply = ledger->execute(with_idempotency_key(command, options.idempotency_key));
   if (!reply) exit_with_error(reply.error());
   print(options, to_json(*reply), to_text(*reply));
 }
@@ -88,6 +94,15 @@ struct TextVisitor {
     if (v.reservation_ids.empty()) return "no reservation was due to expire";
     std::string out = fmt::format("expired {} reservation(s):", v.reservation_ids.size());
     for (uint64_t id : v.reservation_ids) out += fmt::format(" {}", id);
+    return out;
+  }
+  std::string operator()(const AllocationsView& v) const {
+    if (v.allocations.empty()) return "allocation removed";
+    std::string out;
+    for (const AllocationView& a : v.allocations) {
+      out += fmt::format("{}{} {} @ {}: {} units allocated", out.empty() ? "" : "\n", a.channel_id,
+                         a.gtin, a.location_id.empty() ? "network" : a.location_id, a.qty_units);
+    }
     return out;
   }
 };

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <variant>
@@ -110,10 +111,44 @@ struct CompleteRework {
   std::optional<int64_t> qty_units;  // default: all in rework
 };
 
-using Command =
-    std::variant<PutSku, PutLocation, PutChannel, PutRegionDistance, ReceiveStock, AdjustStock,
-                 PlanPresale, Reserve, Commit, Release, ExtendReservation, ExpireDue, ShipTransfer,
-                 ReceiveTransfer, ReceiveReturn, GradeReturn, CompleteRework>;
+// Sets a channel's dedicated allocation of a SKU at a location (or network-wide when
+// location_id is empty): the channel may sell at most qty_units more of it and no other
+// channel can take them (0: it sells none). `remove` drops the allocation (the channel
+// sells from the shared pool again). Spot stock only; presale is not allocated.
+struct SetAllocation {
+  std::string channel_id;
+  std::string gtin;
+  std::optional<std::string> location_id;
+  int64_t qty_units = 0;
+  bool remove = false;  // drop the allocation: the channel sells from the shared pool again
+};
+// Moves qty_units of unused allocation from one channel to another, atomically.
+struct MoveAllocation {
+  std::string from_channel_id;
+  std::string to_channel_id;
+  std::string gtin;
+  std::optional<std::string> location_id;
+  int64_t qty_units = 0;
+};
+struct CommandBox;
+// Any write with an idempotency key: same key and same request → the first reply
+// again, nothing applied twice; same key, another request → idempotency_conflict.
+// A Reserve inside uses the reservation's own key (the same key space).
+struct Keyed {
+  std::string idempotency_key;
+  std::shared_ptr<const CommandBox> command;
+};
+
+using Command = std::variant<PutSku, PutLocation, PutChannel, PutRegionDistance, ReceiveStock,
+                             AdjustStock, PlanPresale, Reserve, Commit, Release, ExtendReservation,
+                             ExpireDue, ShipTransfer, ReceiveTransfer, ReceiveReturn, GradeReturn,
+                             CompleteRework, SetAllocation, MoveAllocation, Keyed>;
+
+struct CommandBox {
+  Command command;
+};
+// Wraps `command` with `idempotency_key` (returns it unchanged when the key is empty).
+Command with_idempotency_key(Command command, const std::string& idempotency_key);
 
 // ---- replies -------------------------------------------------------------------
 
@@ -160,8 +195,18 @@ struct ExpiredView {
   std::vector<uint64_t> reservation_ids;
 };
 struct Done {};
+// One dedicated allocation: location_id empty for a network-wide one.
+struct AllocationView {
+  std::string channel_id;
+  std::string gtin;
+  std::string location_id;
+  int64_t qty_units = 0;
+};
+struct AllocationsView {
+  std::vector<AllocationView> allocations;
+};
 
-using Reply =
-    std::variant<Done, ReservationView, TransferView, ReturnView, BalanceView, ExpiredView>;
+using Reply = std::variant<Done, ReservationView, TransferView, ReturnView, BalanceView,
+                           ExpiredView, AllocationsView>;
 
 }  // namespace livechain::engine

@@ -6,6 +6,7 @@
 #include "core/assert.hpp"
 #include "core/identifier.hpp"
 #include "engine/events.hpp"
+#include "journal/journal.hpp"
 
 namespace livechain::engine {
 namespace {
@@ -90,6 +91,21 @@ class Encoder {
     out_.put_varint(e.return_id);
     out_.put_signed_varint(e.qty_units);
   }
+  void body(const AllocationSetEvent& e) {
+    out_.put_string(names_.channel_id_of(e.channel));
+    sku(e.sku);
+    if (e.location == kNetworkLocation) {
+      out_.put_string("");
+    } else {
+      location(e.location);
+    }
+    out_.put_signed_varint(e.qty_units);
+  }
+  void body(const IdempotencyRecordedEvent& e) {
+    out_.put_string(e.idempotency_key);
+    out_.put_fixed64(e.request_fingerprint);
+    out_.put_string(e.reply);
+  }
 
  private:
   const NameTables& names_;
@@ -101,6 +117,7 @@ class Decoder {
   Decoder(std::span<const uint8_t> data, const NameTables& names) : in_(data), names_(names) {}
 
   ByteReader& in() { return in_; }
+  const NameTables& names() const { return names_; }
   std::string text() { return in_.get_string(kStringLengthMax); }
   bool failed() const { return !in_.ok() || !problem_.empty(); }
   const std::string& problem() const { return problem_; }
@@ -146,14 +163,48 @@ class Decoder {
   std::string problem_;
 };
 
+// EventKind of each EventBody alternative, in declaration order.
+constexpr EventKind kKindByIndex[] = {
+    EventKind::sku_put,
+    EventKind::location_put,
+    EventKind::channel_put,
+    EventKind::region_distance_put,
+    EventKind::stock_received,
+    EventKind::stock_adjusted,
+    EventKind::presale_planned,
+    EventKind::reserved,
+    EventKind::committed,
+    EventKind::released,
+    EventKind::expired,
+    EventKind::reservation_extended,
+    EventKind::transfer_shipped,
+    EventKind::transfer_received,
+    EventKind::return_received,
+    EventKind::return_graded,
+    EventKind::rework_completed,
+    EventKind::allocation_set,
+    EventKind::idempotency_recorded,
+};
+static_assert(std::size(kKindByIndex) == std::variant_size_v<EventBody>);
+
 EventKind kind_of(const EventBody& body) {
-  // The variant's alternatives are declared in EventKind order, starting at 1.
-  return static_cast<EventKind>(body.index() + 1);
+  return kKindByIndex[body.index()];
+}
+
+bool known_kind(uint8_t kind) {
+  for (EventKind known : kKindByIndex) {
+    if (static_cast<uint8_t>(known) == kind) return true;
+  }
+  return false;
 }
 
 Result<EventBody> decode_body(EventKind kind, Decoder& d);
 
 }  // namespace
+
+EventKind event_kind_of(const EventBody& body) {
+  return kind_of(body);
+}
 
 void encode_event(const Event& event, const NameTables& names, ByteWriter& out) {
   LC_ASSERT(event.time_ms >= 0);
@@ -169,7 +220,7 @@ Result<Event> decode_event(std::span<const uint8_t> data, const NameTables& name
   Event event;
   event.time_ms = static_cast<TimeMs>(d.in().get_varint());
   if (!d.in().ok()) return fail(ErrorCode::corruption, "event", "truncated event header");
-  if (kind < 1 || kind > static_cast<uint8_t>(EventKind::rework_completed)) {
+  if (!known_kind(kind)) {
     return fail(ErrorCode::corruption, "event", fmt::format("unknown event kind {}", kind));
   }
   auto body = decode_body(static_cast<EventKind>(kind), d);
@@ -293,6 +344,27 @@ Result<EventBody> decode_body(EventKind kind, Decoder& d) {
       uint64_t id = in.get_varint();
       return ReworkCompletedEvent{id, in.get_signed_varint()};
     }
+    case EventKind::allocation_set: {
+      AllocationSetEvent e;
+      e.channel = d.channel();
+      e.sku = d.sku();
+      std::string location = d.text();
+      e.location = kNetworkLocation;
+      if (!location.empty()) {
+        auto found = d.names().find_location(location);
+        if (!found && in.ok()) d.note(fmt::format("unknown location '{}'", location));
+        e.location = found.value_or(0);
+      }
+      e.qty_units = in.get_signed_varint();
+      return e;
+    }
+    case EventKind::idempotency_recorded: {
+      IdempotencyRecordedEvent e;
+      e.idempotency_key = d.text();
+      e.request_fingerprint = in.get_fixed64();
+      e.reply = in.get_string(journal::kEventLengthMax);
+      return e;
+    }
   }
   return fail(ErrorCode::corruption, "event", "unknown event kind");
 }
@@ -335,6 +407,10 @@ std::string_view event_kind_name(EventKind kind) {
       return "return_graded";
     case EventKind::rework_completed:
       return "rework_completed";
+    case EventKind::allocation_set:
+      return "allocation_set";
+    case EventKind::idempotency_recorded:
+      return "idempotency_recorded";
   }
   return "unknown";
 }

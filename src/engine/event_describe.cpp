@@ -1,6 +1,8 @@
 // Readable form of one stored event, decoded on its own (no replay): names in the
 // event are interned on the fly, which works because the encoding carries GTINs and
 // ids rather than indexes (docs/events.md).
+#include <fmt/format.h>
+
 #include <deque>
 
 #include "engine/engine.hpp"
@@ -112,6 +114,16 @@ class Describer {
   void operator()(const ReworkCompletedEvent& e) {
     number("return_id", static_cast<int64_t>(e.return_id)), number("qty", e.qty_units);
   }
+  void operator()(const AllocationSetEvent& e) {
+    text("channel", names_.channel_id_of(e.channel));
+    text("sku", names_.gtin_of(e.sku));
+    if (e.location != kNetworkLocation) text("location", names_.location_id_of(e.location));
+    number("qty", e.qty_units);
+  }
+  void operator()(const IdempotencyRecordedEvent& e) {
+    text("idempotency_key", e.idempotency_key);
+    text("request_fingerprint", fmt::format("{:016x}", e.request_fingerprint));
+  }
 
  private:
   const NameTables& names_;
@@ -125,7 +137,7 @@ Result<EventDescription> describe_stored_event(std::span<const uint8_t> data) {
   auto event = decode_event(data, names);
   if (!event) return std::unexpected(event.error());
   EventDescription out;
-  out.kind = std::string(event_kind_name(static_cast<EventKind>(event->body.index() + 1)));
+  out.kind = std::string(event_kind_name(event_kind_of(event->body)));
   out.time_ms = event->time_ms;
   Describer describer(names, out);
   std::visit(describer, event->body);

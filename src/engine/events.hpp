@@ -50,6 +50,9 @@ enum class EventKind : uint8_t {
   return_received = 15,
   return_graded = 16,
   rework_completed = 17,
+  // Channel pools and idempotency (18–29 belong to this work; 30–39 to alerts).
+  allocation_set = 18,
+  idempotency_recorded = 19,
 };
 
 struct SkuPutEvent {
@@ -131,12 +134,37 @@ struct ReworkCompletedEvent {
   int64_t qty_units;
 };
 
-using EventBody =
-    std::variant<SkuPutEvent, LocationPutEvent, ChannelPutEvent, RegionDistancePutEvent,
-                 StockReceivedEvent, StockAdjustedEvent, PresalePlannedEvent, ReservedEvent,
-                 CommittedEvent, ReleasedEvent, ExpiredEvent, ReservationExtendedEvent,
-                 TransferShippedEvent, TransferReceivedEvent, ReturnReceivedEvent,
-                 ReturnGradedEvent, ReworkCompletedEvent>;
+// Location of a network-wide allocation (one not tied to a location).
+inline constexpr LocationIndex kNetworkLocation = UINT32_MAX;
+
+// A channel's dedicated allocation of a SKU (at a location, or network-wide when
+// location == kNetworkLocation) is set to `qty_units` unused units; kAllocationRemoved
+// removes it and the channel sells from the shared pool again.
+inline constexpr int64_t kAllocationRemoved = -1;
+struct AllocationSetEvent {
+  ChannelIndex channel;
+  SkuIndex sku;
+  LocationIndex location;
+  int64_t qty_units;
+};
+// A write command carried an idempotency key: the key, the request's fingerprint and
+// the engine's reply (reply_codec), so a retry gets the first answer again.
+struct IdempotencyRecordedEvent {
+  std::string idempotency_key;
+  uint64_t request_fingerprint;
+  std::string reply;  // encode_reply bytes
+};
+
+using EventBody = std::variant<SkuPutEvent, LocationPutEvent, ChannelPutEvent,
+                               RegionDistancePutEvent, StockReceivedEvent, StockAdjustedEvent,
+                               PresalePlannedEvent, ReservedEvent, CommittedEvent, ReleasedEvent,
+                               ExpiredEvent, ReservationExtendedEvent, TransferShippedEvent,
+                               TransferReceivedEvent, ReturnReceivedEvent, ReturnGradedEvent,
+                               ReworkCompletedEvent, AllocationSetEvent, IdempotencyRecordedEvent>;
+
+// The kind tag of an event body. Not index + 1 for every alternative: kinds are
+// allotted in ranges (docs/events.md), so the table is explicit.
+EventKind event_kind_of(const EventBody& body);
 
 struct Event {
   TimeMs time_ms = 0;

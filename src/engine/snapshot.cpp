@@ -5,11 +5,13 @@
 
 #include "core/assert.hpp"
 #include "engine/state.hpp"
+#include "journal/journal.hpp"
 
 namespace livechain::engine {
 
 namespace {
-constexpr uint32_t kSnapshotMagic = 0x4c435331;  // "LCS1"
+constexpr uint32_t kSnapshotMagicV1 = 0x4c435331;  // "LCS1": no channel pool section
+constexpr uint32_t kSnapshotMagic = 0x4c435332;    // "LCS2": channel pools + keyed replies
 constexpr size_t kSnapshotStringMax = 4096;
 
 void put_lines(ByteWriter& out, const StockLines& lines) {
@@ -63,6 +65,10 @@ class SnapshotCodec {
   static Result<LedgerState> read(ByteReader& in);
   static void write_records(const LedgerState& s, ByteWriter& out);
   static void read_records(LedgerState& s, ByteReader& in);
+  // Appended section (channel pools, keyed replies), present from "LCS2" on; "LCS1"
+  // snapshots, written before it existed, load with no allocations.
+  static void write_pools(const LedgerState& s, ByteWriter& out);
+  static Result<void> read_pools(LedgerState& s, ByteReader& in, bool present);
 };
 
 void SnapshotCodec::write(const LedgerState& s, ByteWriter& out) {
@@ -90,6 +96,86 @@ void SnapshotCodec::write(const LedgerState& s, ByteWriter& out) {
   out.put_varint(distances.size());
   for (auto [key, km] : distances) out.put_fixed64(key), out.put_varint(km);
   write_records(s, out);
+  write_pools(s, out);
+}
+
+void SnapshotCodec::write_pools(const LedgerState& s, ByteWriter& out) {
+  auto pools = s.pools_sorted();
+  out.put_varint(pools.size());
+  for (const auto& [key, pool] : pools) {
+    out.put_fixed64(key);
+    out.put_signed_varint(pool->network_units);
+    out.put_varint(pool->location_units.size());
+    for (auto [location, units] : pool->location_units) {
+      out.put_varint(location);
+      out.put_signed_varint(units);
+    }
+  }
+  std::vector<uint64_t> drawn;  // pending reservations that drew from an allocation
+  for (const auto& [id, reservation] : s.pending_) {
+    if (reservation->location_pool_lines | reservation->network_pool_lines) drawn.push_back(id);
+  }
+  std::sort(drawn.begin(), drawn.end());
+  out.put_varint(drawn.size());
+  for (uint64_t id : drawn) {
+    const PendingReservation& r = *s.pending_.at(id);
+    out.put_varint(id);
+    out.put_fixed64(r.location_pool_lines);
+    out.put_fixed64(r.network_pool_lines);
+  }
+  out.put_varint(s.keyed_reply_order_.size());
+  for (const auto& [stored_at_ms, key] : s.keyed_reply_order_) {
+    const KeyedReplyEntry& entry = s.keyed_replies_.at(key);
+    out.put_string(key);
+    out.put_fixed64(entry.request_fingerprint);
+    out.put_varint(static_cast<uint64_t>(entry.stored_at_ms));
+    out.put_string(entry.reply);
+  }
+}
+
+Result<void> SnapshotCodec::read_pools(LedgerState& s, ByteReader& in, bool present) {
+  if (!present) {
+    s.rebuild_pool_totals();
+    return {};
+  }
+  auto bad = [] { return fail(ErrorCode::corruption, "snapshot", "bad channel pool section"); };
+  uint64_t count = in.get_varint();
+  for (uint64_t i = 0; i < count && i < kAllocationsMax && in.ok(); ++i) {
+    uint64_t key = in.get_fixed64();
+    ChannelSkuPool pool;
+    pool.network_units = in.get_signed_varint();
+    uint64_t locations = in.get_varint();
+    if ((key >> 32) >= s.channels_.size() || (key & 0xffffffffu) >= s.skus_.size() ||
+        locations > kAllocationLocationsMax) {
+      return bad();
+    }
+    for (uint64_t j = 0; j < locations && in.ok(); ++j) {
+      auto location = static_cast<LocationIndex>(in.get_varint());
+      if (location >= s.locations_.size()) return bad();
+      pool.location_units.emplace_back(location, in.get_signed_varint());
+    }
+    s.pools_.emplace(key, std::move(pool));
+  }
+  count = in.get_varint();
+  for (uint64_t i = 0; i < count && in.ok(); ++i) {
+    uint64_t id = in.get_varint();
+    auto it = s.pending_.find(id);
+    if (it == s.pending_.end()) return bad();
+    it->second->location_pool_lines = in.get_fixed64();
+    it->second->network_pool_lines = in.get_fixed64();
+  }
+  count = in.get_varint();
+  for (uint64_t i = 0; i < count && i <= kIdempotencyEntriesMax && in.ok(); ++i) {
+    std::string key = in.get_string(kSnapshotStringMax);
+    KeyedReplyEntry entry;
+    entry.request_fingerprint = in.get_fixed64();
+    entry.stored_at_ms = static_cast<TimeMs>(in.get_varint());
+    entry.reply = in.get_string(journal::kEventLengthMax);
+    s.keyed_reply_order_.emplace_back(entry.stored_at_ms, key);
+    s.keyed_replies_.emplace(std::move(key), std::move(entry));
+  }
+  s.rebuild_pool_totals();
+  return {};
 }
 
 void SnapshotCodec::write_records(const LedgerState& s, ByteWriter& out) {
@@ -143,7 +229,8 @@ void SnapshotCodec::write_records(const LedgerState& s, ByteWriter& out) {
 
 Result<LedgerState> SnapshotCodec::read(ByteReader& in) {
   LedgerState s;
-  if (in.get_fixed32() != kSnapshotMagic) {
+  uint32_t magic = in.get_fixed32();
+  if (magic != kSnapshotMagic && magic != kSnapshotMagicV1) {
     return fail(ErrorCode::corruption, "snapshot", "bad magic or unknown snapshot version");
   }
   s.now_ms_ = static_cast<TimeMs>(in.get_varint());
@@ -184,6 +271,10 @@ Result<LedgerState> SnapshotCodec::read(ByteReader& in) {
   }
   s.rebuild_distance_matrix();
   read_records(s, in);
+  if (!in.ok()) return fail(ErrorCode::corruption, "snapshot", "truncated snapshot bytes");
+  if (auto pools = read_pools(s, in, magic == kSnapshotMagic); !pools) {
+    return std::unexpected(pools.error());
+  }
   if (!in.ok() || !in.at_end()) {
     return fail(ErrorCode::corruption, "snapshot", "truncated or trailing snapshot bytes");
   }

@@ -243,13 +243,20 @@ Result<void> Api::submit_commands(std::vector<engine::Command>&& commands,
 }
 
 void Api::submit(engine::Command command, Respond respond,
-                 std::function<ApiResponse(engine::Reply&&)> on_reply, ErrorOrigin origin) {
+                 std::function<ApiResponse(engine::Reply&&)> on_reply, ErrorOrigin origin,
+                 const std::string& idempotency_key) {
   std::vector<engine::Command> commands;
-  commands.push_back(std::move(command));
+  commands.push_back(engine::with_idempotency_key(std::move(command), idempotency_key));
+  bool keyed = !idempotency_key.empty();
   auto submitted = submit_commands(std::move(commands), [respond, on_reply = std::move(on_reply),
-                                                         origin](engine::Replies&& replies) {
+                                                         origin, keyed](engine::Replies&& replies) {
     auto& reply = replies.front();
-    if (!reply) return respond(problem_from_error(reply.error(), origin));
+    if (!reply) {
+      Error error = reply.error();
+      // The key came in the Idempotency-Key header: name it as the client sent it.
+      if (keyed && error.field == "idempotency_key") error.field = "Idempotency-Key";
+      return respond(problem_from_error(error, origin));
+    }
     respond(on_reply(std::move(*reply)));
   });
   if (!submitted) respond(problem_from_error(submitted.error()));
@@ -315,6 +322,12 @@ void Api::dispatch(const Route& route, const Params& params, ApiRequest& request
     case RouteId::stream:
       return respond(problem(426, "upgrade_required", "Upgrade required",
                              "/v1/stream is a WebSocket: send an Upgrade: websocket request"));
+    case RouteId::channel_allocation_put:
+    case RouteId::channel_allocation_delete:
+    case RouteId::channel_allocation_move:
+      return channel_allocation(route.id, params, request, std::move(respond));
+    case RouteId::channel_available:
+      return channel_available(params, request, std::move(respond));
   }
   respond(problem(500, "internal", "Internal error", "unrouted request"));
 }

@@ -111,9 +111,11 @@ class Api {
   Result<void> submit_commands(std::vector<engine::Command>&& commands,
                                std::function<void(engine::Replies&&)> on_durable);
   // Submits one command and maps its durable reply with `on_reply`.
+  // A non-empty `idempotency_key` (the request's, passed through opaque) makes the
+  // command retry-safe (engine::Keyed).
   void submit(engine::Command command, Respond respond,
               std::function<ApiResponse(engine::Reply&&)> on_reply,
-              ErrorOrigin origin = ErrorOrigin::body);
+              ErrorOrigin origin = ErrorOrigin::body, const std::string& idempotency_key = {});
 
   void reservation_create(ApiRequest& request, const Caller& caller, Respond respond);
   void reservation_batch(ApiRequest& request, const Caller& caller, Respond respond);
@@ -127,6 +129,9 @@ class Api {
   void signals_ingest(ApiRequest& request, Respond respond);
   void ledger(RouteId id, const Params& params, const ApiRequest& request, const Caller& caller,
               Respond respond);
+  // Channel pools (api_channels.cpp).
+  void channel_allocation(RouteId id, const Params& params, ApiRequest& request, Respond respond);
+  void channel_available(const Params& params, const ApiRequest& request, Respond respond);
 
   ApiDependencies deps_;
   RateLimiter rate_limiter_;

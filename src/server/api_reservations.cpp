@@ -177,7 +177,7 @@ void Api::reservation_change(RouteId route, const Params& params, ApiRequest& re
         if (counts) metrics->count_reservations(outcome);
         return json_response(200, reply_json(reply));
       },
-      ErrorOrigin::path);
+      ErrorOrigin::path, request.idempotency_key);
 }
 
 }  // namespace livechain::server

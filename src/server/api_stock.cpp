@@ -172,7 +172,9 @@ void Api::catalog_put(RouteId route, const Params& params, ApiRequest& request, 
     }
   }
   if (!command) return respond(problem_from_error(command.error()));
-  submit(std::move(*command), respond, [echo](Reply&&) { return json_response(200, echo); });
+  submit(
+      std::move(*command), respond, [echo](Reply&&) { return json_response(200, echo); },
+      ErrorOrigin::body, request.idempotency_key);
 }
 
 void Api::movement(RouteId route, const Params& params, ApiRequest& request, Respond respond) {
@@ -233,7 +235,8 @@ void Api::movement(RouteId route, const Params& params, ApiRequest& request, Res
   if (!command) return respond(problem_from_error(command.error()));
   submit(
       std::move(*command), respond,
-      [status](Reply&& reply) { return json_response(status, reply_json(reply)); }, origin);
+      [status](Reply&& reply) { return json_response(status, reply_json(reply)); }, origin,
+      request.idempotency_key);
 }
 
 void Api::import_bulk(const Params& params, ApiRequest& request, Respond respond) {

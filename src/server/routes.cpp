@@ -53,6 +53,15 @@ constexpr Route kRoutes[] = {
     {Method::get, "/v1/ledger/proof/consistency", ledger_consistency_proof, Permission::ledger_read,
      BodyKind::none},
     {Method::get, "/v1/stream", stream, Permission::stock_read, BodyKind::none},
+    // Channel pools (api_channels.cpp).
+    {Method::put, "/v1/channels/{id}/allocations/{sku}", channel_allocation_put,
+     Permission::planning_write, BodyKind::json},
+    {Method::delete_, "/v1/channels/{id}/allocations/{sku}", channel_allocation_delete,
+     Permission::planning_write, BodyKind::none},
+    {Method::post, "/v1/channels/{id}/allocations/{sku}/move", channel_allocation_move,
+     Permission::planning_write, BodyKind::json},
+    {Method::get, "/v1/channels/{id}/available", channel_available, Permission::stock_read,
+     BodyKind::none},
 };
 
 // Splits "/a/b/c" into {"a","b","c"}; a trailing slash gives an empty last segment,

@@ -48,6 +48,11 @@ enum class RouteId {
   ledger_inclusion_proof,
   ledger_consistency_proof,
   stream,
+  // Channel pools (docs/channels.md), handled in api_channels.cpp.
+  channel_allocation_put,
+  channel_allocation_delete,
+  channel_allocation_move,
+  channel_available,
 };
 
 // What a body must be. The server answers 415 when Content-Type disagrees.

@@ -314,6 +314,14 @@ class Model {
 
   // ---- commands ----
   Result<Reply> on(const PutSku&, Outcome&) { return err(ErrorCode::invalid_state, "unused"); }
+  // Channel pools and keyed writes are modelled in channels_test.cpp.
+  Result<Reply> on(const SetAllocation&, Outcome&) {
+    return err(ErrorCode::invalid_state, "unused");
+  }
+  Result<Reply> on(const MoveAllocation&, Outcome&) {
+    return err(ErrorCode::invalid_state, "unused");
+  }
+  Result<Reply> on(const Keyed&, Outcome&) { return err(ErrorCode::invalid_state, "unused"); }
   Result<Reply> on(const PutLocation&, Outcome&) { return err(ErrorCode::invalid_state, "unused"); }
   Result<Reply> on(const PutChannel&, Outcome&) { return err(ErrorCode::invalid_state, "unused"); }
   Result<Reply> on(const PutRegionDistance&, Outcome&) {
