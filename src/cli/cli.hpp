@@ -35,5 +35,6 @@ void add_bench_commands(CLI::App& root, CliOptions& options);
 void add_forecast_commands(CLI::App& root, CliOptions& options);
 void add_twin_commands(CLI::App& root, CliOptions& options);
 void add_server_commands(CLI::App& root, CliOptions& options);  // serve, apikey
+void add_alert_commands(CLI::App& root, CliOptions& options);   // alerts list|ack|resolve
 
 }  // namespace livechain::cli

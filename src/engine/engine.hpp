@@ -56,6 +56,13 @@ class Engine {
   Result<ReservationView> reservation(uint64_t reservation_id) const;
   Result<TransferView> transfer(uint64_t transfer_id) const;
   Result<ReturnView> return_view(uint64_t return_id) const;
+  // Alert records, newest first (only those still in memory: every open alert and the
+  // most recent resolved ones, kAlertRecordsMax in all).
+  std::vector<AlertRecord> alerts(const AlertFilter& filter) const {
+    return state_.alerts().list(filter);
+  }
+  // Errors: not_found (field "alert_id").
+  Result<AlertRecord> alert(uint64_t alert_id) const;
 
  private:
   class Handlers;

@@ -8,6 +8,20 @@
 #include "engine/events.hpp"
 
 namespace livechain::engine {
+
+// alert_book.cpp: one layout for an alert record in events and snapshots.
+void put_alert_record(ByteWriter& out, const AlertRecord& record);
+bool get_alert_record(ByteReader& in, AlertRecord& record);
+
+EventKind event_kind_of(const EventBody& body) {
+  if (const auto* alert = std::get_if<AlertEvent>(&body)) {
+    return static_cast<EventKind>(static_cast<uint8_t>(EventKind::alert_raised) +
+                                  static_cast<uint8_t>(alert->transition));
+  }
+  // The other alternatives are declared in EventKind order, starting at 1.
+  return static_cast<EventKind>(body.index() + 1);
+}
+
 namespace {
 
 constexpr size_t kStringLengthMax = 4096;
@@ -90,6 +104,7 @@ class Encoder {
     out_.put_varint(e.return_id);
     out_.put_signed_varint(e.qty_units);
   }
+  void body(const AlertEvent& e) { put_alert_record(out_, e.record); }
 
  private:
   const NameTables& names_;
@@ -147,8 +162,7 @@ class Decoder {
 };
 
 EventKind kind_of(const EventBody& body) {
-  // The variant's alternatives are declared in EventKind order, starting at 1.
-  return static_cast<EventKind>(body.index() + 1);
+  return event_kind_of(body);
 }
 
 Result<EventBody> decode_body(EventKind kind, Decoder& d);
@@ -169,7 +183,9 @@ Result<Event> decode_event(std::span<const uint8_t> data, const NameTables& name
   Event event;
   event.time_ms = static_cast<TimeMs>(d.in().get_varint());
   if (!d.in().ok()) return fail(ErrorCode::corruption, "event", "truncated event header");
-  if (kind < 1 || kind > static_cast<uint8_t>(EventKind::rework_completed)) {
+  bool alert_kind = kind >= static_cast<uint8_t>(EventKind::alert_raised) &&
+                    kind <= static_cast<uint8_t>(EventKind::alert_resolved);
+  if ((kind < 1 || kind > static_cast<uint8_t>(EventKind::rework_completed)) && !alert_kind) {
     return fail(ErrorCode::corruption, "event", fmt::format("unknown event kind {}", kind));
   }
   auto body = decode_body(static_cast<EventKind>(kind), d);
@@ -293,6 +309,18 @@ Result<EventBody> decode_body(EventKind kind, Decoder& d) {
       uint64_t id = in.get_varint();
       return ReworkCompletedEvent{id, in.get_signed_varint()};
     }
+    case EventKind::alert_raised:
+    case EventKind::alert_updated:
+    case EventKind::alert_acknowledged:
+    case EventKind::alert_resolved: {
+      AlertEvent e;
+      e.transition = static_cast<AlertTransition>(static_cast<uint8_t>(kind) -
+                                                  static_cast<uint8_t>(EventKind::alert_raised));
+      if (!get_alert_record(in, e.record) && in.ok()) {
+        return fail(ErrorCode::corruption, "event", "alert record out of range");
+      }
+      return e;
+    }
   }
   return fail(ErrorCode::corruption, "event", "unknown event kind");
 }
@@ -335,6 +363,14 @@ std::string_view event_kind_name(EventKind kind) {
       return "return_graded";
     case EventKind::rework_completed:
       return "rework_completed";
+    case EventKind::alert_raised:
+      return "alert_raised";
+    case EventKind::alert_updated:
+      return "alert_updated";
+    case EventKind::alert_acknowledged:
+      return "alert_acknowledged";
+    case EventKind::alert_resolved:
+      return "alert_resolved";
   }
   return "unknown";
 }

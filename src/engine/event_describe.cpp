@@ -112,6 +112,20 @@ class Describer {
   void operator()(const ReworkCompletedEvent& e) {
     number("return_id", static_cast<int64_t>(e.return_id)), number("qty", e.qty_units);
   }
+  // Evidence, action and note are operational (data level internal); alert events
+  // carry no buyer data.
+  void operator()(const AlertEvent& e) {
+    const AlertRecord& r = e.record;
+    number("alert_id", static_cast<int64_t>(r.alert_id));
+    text("alert_kind", r.kind);
+    text("severity", std::string(alert_severity_name(r.severity)));
+    text("state", std::string(alert_state_name(r.state)));
+    for (const auto& [name, value] : r.subject) text(("subject." + name).c_str(), value);
+    text("evidence", r.evidence_json);
+    if (!r.action_json.empty()) text("action", r.action_json);
+    number("updates", r.updates);
+    if (!r.note.empty()) text("note", r.note);
+  }
 
  private:
   const NameTables& names_;
@@ -125,7 +139,7 @@ Result<EventDescription> describe_stored_event(std::span<const uint8_t> data) {
   auto event = decode_event(data, names);
   if (!event) return std::unexpected(event.error());
   EventDescription out;
-  out.kind = std::string(event_kind_name(static_cast<EventKind>(event->body.index() + 1)));
+  out.kind = std::string(event_kind_name(event_kind_of(event->body)));
   out.time_ms = event->time_ms;
   Describer describer(names, out);
   std::visit(describer, event->body);

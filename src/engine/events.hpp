@@ -14,6 +14,7 @@
 #include "core/bytes.hpp"
 #include "core/error.hpp"
 #include "core/time.hpp"
+#include "engine/alert_records.hpp"
 #include "engine/types.hpp"
 
 namespace livechain::engine {
@@ -50,6 +51,12 @@ enum class EventKind : uint8_t {
   return_received = 15,
   return_graded = 16,
   rework_completed = 17,
+  // 18–29: channel pools, idempotency, rollback (another change).
+  // Alerts (issue 11): one body, AlertEvent, whose transition picks the kind.
+  alert_raised = 30,
+  alert_updated = 31,
+  alert_acknowledged = 32,
+  alert_resolved = 33,
 };
 
 struct SkuPutEvent {
@@ -131,12 +138,18 @@ struct ReworkCompletedEvent {
   int64_t qty_units;
 };
 
+// An alert's whole record after a transition (kinds 30–33).
+struct AlertEvent {
+  AlertTransition transition = AlertTransition::raised;
+  AlertRecord record;
+};
+
 using EventBody =
     std::variant<SkuPutEvent, LocationPutEvent, ChannelPutEvent, RegionDistancePutEvent,
                  StockReceivedEvent, StockAdjustedEvent, PresalePlannedEvent, ReservedEvent,
                  CommittedEvent, ReleasedEvent, ExpiredEvent, ReservationExtendedEvent,
                  TransferShippedEvent, TransferReceivedEvent, ReturnReceivedEvent,
-                 ReturnGradedEvent, ReworkCompletedEvent>;
+                 ReturnGradedEvent, ReworkCompletedEvent, AlertEvent>;
 
 struct Event {
   TimeMs time_ms = 0;
@@ -163,5 +176,9 @@ void encode_event(const Event& event, const NameTables& names, ByteWriter& out);
 Result<Event> decode_event(std::span<const uint8_t> data, const NameTables& names);
 
 std::string_view event_kind_name(EventKind kind);
+
+// The kind tag of a body. Alternatives before AlertEvent are declared in EventKind
+// order from 1; AlertEvent maps to 30 + its transition.
+EventKind event_kind_of(const EventBody& body);
 
 }  // namespace livechain::engine

@@ -101,6 +101,9 @@ class Engine::Handlers {
   Result<Reply> operator()(const ReceiveReturn& c);
   Result<Reply> operator()(const GradeReturn& c);
   Result<Reply> operator()(const CompleteRework& c);
+  Result<Reply> operator()(const RaiseAlert& c);
+  Result<Reply> operator()(const AcknowledgeAlert& c);
+  Result<Reply> operator()(const ResolveAlert& c);
 
   std::vector<uint64_t> expired_before;  // expiries emitted before this command
 
@@ -111,6 +114,9 @@ class Engine::Handlers {
                                       int64_t qty_units, const StockLines& taken) const;
   Result<LineQuantities> resolve_commit_lines(const Commit& c,
                                               const PendingReservation& reservation) const;
+  Result<const AlertRecord*> alert_to_change(uint64_t alert_id, const std::string& kind,
+                                             const AlertSubject& subject,
+                                             const std::string& note) const;
   void emit(EventBody body) { engine_.emit(std::move(body), now_ms_, batch_); }
 
   Engine& engine_;

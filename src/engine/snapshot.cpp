@@ -90,6 +90,8 @@ void SnapshotCodec::write(const LedgerState& s, ByteWriter& out) {
   out.put_varint(distances.size());
   for (auto [key, km] : distances) out.put_fixed64(key), out.put_varint(km);
   write_records(s, out);
+  // Appended sections: alerts (issue 11).
+  s.alerts_.serialize(out);
 }
 
 void SnapshotCodec::write_records(const LedgerState& s, ByteWriter& out) {
@@ -184,6 +186,8 @@ Result<LedgerState> SnapshotCodec::read(ByteReader& in) {
   }
   s.rebuild_distance_matrix();
   read_records(s, in);
+  // Appended sections, each optional so older snapshots still load: alerts.
+  if (in.ok() && !in.at_end()) LC_CHECK(s.alerts_.deserialize(in));
   if (!in.ok() || !in.at_end()) {
     return fail(ErrorCode::corruption, "snapshot", "truncated or trailing snapshot bytes");
   }

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/alert_book.hpp"
 #include "engine/events.hpp"
 
 namespace livechain::engine {
@@ -162,6 +163,9 @@ class LedgerState final : public NameTables {
   std::optional<std::pair<TimeMs, uint64_t>> next_expiry(TimeMs due_by_ms);
   std::optional<std::pair<TimeMs, uint64_t>> next_expiry() { return next_expiry(now_ms_); }
 
+  // Alert records (issue 11).
+  const AlertBook& alerts() const { return alerts_; }
+
   // Canonical serialisation: equal states give equal bytes (tests compare these).
   Bytes serialize() const;
   static Result<LedgerState> deserialize(std::span<const uint8_t> bytes);
@@ -189,6 +193,7 @@ class LedgerState final : public NameTables {
   void on(const ReturnReceivedEvent& e);
   void on(const ReturnGradedEvent& e);
   void on(const ReworkCompletedEvent& e);
+  void on(const AlertEvent& e) { alerts_.apply(e); }
   void unreserve(const PendingReservation& reservation);
   PendingReservation take_pending(uint64_t reservation_id, ReservationStatus outcome);
   // Drops idempotency entries past kIdempotencyRetentionMs or beyond
@@ -234,6 +239,7 @@ class LedgerState final : public NameTables {
   std::vector<ReturnRecord> returns_;      // index = return_id − 1
   StringMap<IdempotencyEntry> idempotency_;
   std::deque<std::pair<TimeMs, std::string>> idempotency_order_;  // insertion order
+  AlertBook alerts_;
 };
 
 }  // namespace livechain::engine

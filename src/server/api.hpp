@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <variant>
 
+#include "alerts/alerts.hpp"
 #include "engine/sequencer.hpp"
 #include "server/access.hpp"
 #include "server/api_types.hpp"
@@ -57,6 +58,11 @@ struct ApiDependencies {
   ParseLimits limits;
   double requests_per_second_per_key = 0;
   size_t page_size_max = 1'000;
+  // Alerts (issue 11): the webhook outbox (touched only inside run_blocking), a nudge
+  // for its dispatcher after a replay, and extra /metrics text.
+  alerts::Outbox* outbox = nullptr;
+  std::function<void()> wake_webhooks;
+  std::function<std::string()> alert_metrics;
 };
 
 class Api {
@@ -98,6 +104,12 @@ class Api {
   void import_bulk(const Params& params, ApiRequest& request, Respond respond);
   void signals_ingest(ApiRequest& request, Respond respond);
   void ledger(RouteId id, const Params& params, const ApiRequest& request, Respond respond);
+  // api_alerts.cpp, api_webhooks.cpp
+  void alerts_list(const ApiRequest& request, Respond respond);
+  void alert_get(const Params& params, Respond respond);
+  void alert_raise(ApiRequest& request, Respond respond);
+  void alert_change(RouteId id, const Params& params, ApiRequest& request, Respond respond);
+  void webhooks(RouteId id, const Params& params, ApiRequest& request, Respond respond);
 
   ApiDependencies deps_;
   RateLimiter rate_limiter_;

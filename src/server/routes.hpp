@@ -48,6 +48,17 @@ enum class RouteId {
   ledger_inclusion_proof,
   ledger_consistency_proof,
   stream,
+  // Alerts and webhooks (issue 11).
+  alerts_list,
+  alert_raise,
+  alert_get,
+  alert_ack,
+  alert_resolve,
+  webhook_create,
+  webhook_list,
+  webhook_delete,
+  webhook_deliveries,
+  webhook_replay,
 };
 
 // What a body must be. The server answers 415 when Content-Type disagrees.
