@@ -9,7 +9,10 @@
 namespace livechain::engine {
 
 namespace {
-constexpr uint32_t kSnapshotMagic = 0x4c435331;  // "LCS1"
+constexpr uint32_t kSnapshotMagic = 0x4c435331;  // "LCS1": no alert section
+// "LCS2": LCS1 + the alert section appended (issue 11). Written from now on; LCS1
+// snapshots still load (no alerts). A version per layout keeps truncation detectable.
+constexpr uint32_t kSnapshotMagicAlerts = 0x4c435332;
 constexpr size_t kSnapshotStringMax = 4096;
 
 void put_lines(ByteWriter& out, const StockLines& lines) {
@@ -66,7 +69,7 @@ class SnapshotCodec {
 };
 
 void SnapshotCodec::write(const LedgerState& s, ByteWriter& out) {
-  out.put_fixed32(kSnapshotMagic);
+  out.put_fixed32(kSnapshotMagicAlerts);
   out.put_varint(static_cast<uint64_t>(s.now_ms_));
   out.put_varint(s.applied_events_);
   out.put_varint(s.skus_.size());
@@ -145,7 +148,8 @@ void SnapshotCodec::write_records(const LedgerState& s, ByteWriter& out) {
 
 Result<LedgerState> SnapshotCodec::read(ByteReader& in) {
   LedgerState s;
-  if (in.get_fixed32() != kSnapshotMagic) {
+  uint32_t magic = in.get_fixed32();
+  if (magic != kSnapshotMagic && magic != kSnapshotMagicAlerts) {
     return fail(ErrorCode::corruption, "snapshot", "bad magic or unknown snapshot version");
   }
   s.now_ms_ = static_cast<TimeMs>(in.get_varint());
@@ -186,8 +190,7 @@ Result<LedgerState> SnapshotCodec::read(ByteReader& in) {
   }
   s.rebuild_distance_matrix();
   read_records(s, in);
-  // Appended sections, each optional so older snapshots still load: alerts.
-  if (in.ok() && !in.at_end()) LC_CHECK(s.alerts_.deserialize(in));
+  if (magic == kSnapshotMagicAlerts && in.ok()) LC_CHECK(s.alerts_.deserialize(in));
   if (!in.ok() || !in.at_end()) {
     return fail(ErrorCode::corruption, "snapshot", "truncated or trailing snapshot bytes");
   }
