@@ -26,6 +26,7 @@
 
 #include "core/error.hpp"
 #include "core/time.hpp"
+#include "alerts/rules.hpp"
 #include "engine/alert_records.hpp"
 
 namespace livechain::alerts {

@@ -61,7 +61,10 @@ void list(const AlertArgs& a, const CliOptions& options) {
 }
 }  // namespace
 
+void add_alert_bench(CLI::App& root, CliOptions& options);  // bench_alerts.cpp
+
 void add_alert_commands(CLI::App& root, CliOptions& options) {
+  add_alert_bench(root, options);  // `bench alerts`; REQUIRES: add_bench_commands ran
   auto a = std::make_shared<AlertArgs>();
   auto* alerts =
       root.add_subcommand("alerts", "Alerts: list, acknowledge, resolve")->require_subcommand(1);

@@ -10,8 +10,10 @@ namespace json = boost::json;
 
 Result<std::unique_ptr<AlertsRuntime>> AlertsRuntime::open(const std::string& db_path,
                                                            const alerts::WebhookOptions& options,
+                                                           const alerts::RuleOptions& rules,
                                                            const Clock& clock) {
   std::unique_ptr<AlertsRuntime> runtime(new AlertsRuntime());
+  runtime->rules_ = std::make_unique<alerts::SignalRules>(rules);
   runtime->clock_ = &clock;
   LC_TRY(outbox, alerts::Outbox::open(db_path, options));
   runtime->outbox_ = std::move(outbox);
@@ -85,6 +87,35 @@ void AlertsRuntime::tick() {
     std::lock_guard lock(mutex_);
     open_alerts_text_ = std::move(text);
   });
+}
+
+void AlertsRuntime::on_signals(const std::vector<store::LiveSignal>& signals) {
+  std::vector<engine::Command> commands;
+  for (const store::LiveSignal& signal : signals) {
+    for (engine::RaiseAlert& alert : rules_->on_signal(signal)) commands.emplace_back(std::move(alert));
+  }
+  if (commands.empty() || sequencer_ == nullptr) return;
+  auto submitted = sequencer_->submit(std::move(commands), [](engine::Replies&& replies) {
+    for (const auto& reply : replies) {
+      if (!reply) {
+        std::fprintf(stderr, "alert rules: alert refused: %s\n", reply.error().to_string().c_str());
+      }
+    }
+  });
+  if (!submitted) {
+    std::fprintf(stderr, "alert rules: %s\n", submitted.error().to_string().c_str());
+  }
+}
+
+json::object AlertsRuntime::set_plan(const std::string& session, const std::string& gtin,
+                                     double forecast_units, double add_to_cart_peak) {
+  rules_->set_plan(session, gtin, forecast_units, add_to_cart_peak);
+  auto nowcast = rules_->nowcast_units(session, gtin);
+  return json::object{{"session", session},
+                      {"sku", gtin},
+                      {"forecast_units", forecast_units},
+                      {"add_to_cart_peak", add_to_cart_peak},
+                      {"nowcast_units", nowcast ? json::value(*nowcast) : json::value(nullptr)}};
 }
 
 std::string AlertsRuntime::metrics_text() const {

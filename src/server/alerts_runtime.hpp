@@ -19,6 +19,7 @@ class AlertsRuntime {
   // Opens the outbox. Errors: those of Outbox::open.
   static Result<std::unique_ptr<AlertsRuntime>> open(const std::string& db_path,
                                                      const alerts::WebhookOptions& options,
+                                                     const alerts::RuleOptions& rules,
                                                      const Clock& clock);
   ~AlertsRuntime();  // stop()
 
@@ -33,6 +34,11 @@ class AlertsRuntime {
   std::string metrics_text() const;
   alerts::Outbox& outbox() { return *outbox_; }
   void wake_dispatcher() { dispatcher_->wake(); }
+  // Worker thread only (the rules are single-threaded): evaluate stored live signals and
+  // submit the alerts they raise; set a session plan.
+  void on_signals(const std::vector<store::LiveSignal>& signals);
+  boost::json::object set_plan(const std::string& session, const std::string& gtin,
+                               double forecast_units, double add_to_cart_peak);
 
  private:
   AlertsRuntime() = default;
@@ -42,6 +48,7 @@ class AlertsRuntime {
   std::unique_ptr<alerts::WebhookDispatcher> dispatcher_;
   std::unique_ptr<alerts::AlertFeed> feed_;
   bool near_bound_open_ = false;  // worker thread only
+  std::unique_ptr<alerts::SignalRules> rules_;  // worker thread only
   mutable std::mutex mutex_;
   std::string open_alerts_text_;  // GUARDED_BY(mutex_)
   std::atomic<uint64_t> pending_{0};

@@ -265,6 +265,8 @@ void Api::dispatch(const Route& route, const Params& params, ApiRequest& request
     case RouteId::webhook_deliveries:
     case RouteId::webhook_replay:
       return webhooks(route.id, params, request, std::move(respond));
+    case RouteId::session_plan_put:
+      return session_plan_put(params, request, std::move(respond));
   }
   respond(problem(500, "internal", "Internal error", "unrouted request"));
 }

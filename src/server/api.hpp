@@ -63,6 +63,12 @@ struct ApiDependencies {
   alerts::Outbox* outbox = nullptr;
   std::function<void()> wake_webhooks;
   std::function<std::string()> alert_metrics;
+  // Runs on the worker (inside run_blocking) after accepted live signals are stored:
+  // the alert rules evaluate them. And the session plans those rules compare against.
+  std::function<void(const std::vector<store::LiveSignal>&)> on_signals;
+  std::function<boost::json::object(const std::string& session, const std::string& gtin,
+                                    double forecast_units, double add_to_cart_peak)>
+      set_session_plan;
 };
 
 class Api {
@@ -110,6 +116,7 @@ class Api {
   void alert_raise(ApiRequest& request, Respond respond);
   void alert_change(RouteId id, const Params& params, ApiRequest& request, Respond respond);
   void webhooks(RouteId id, const Params& params, ApiRequest& request, Respond respond);
+  void session_plan_put(const Params& params, ApiRequest& request, Respond respond);
 
   ApiDependencies deps_;
   RateLimiter rate_limiter_;

@@ -213,4 +213,46 @@ void Api::alert_change(RouteId route, const Params& params, ApiRequest& request,
       ErrorOrigin::path);
 }
 
+// PUT /v1/sessions/{id}/plans/{sku} {"forecast_units", "add_to_cart_peak"?}: what the
+// session rules compare live signals against (the pre-session forecast, which in-session
+// signals move into the nowcast, and the SKU's historical add-to-cart peak per window).
+void Api::session_plan_put(const Params& params, ApiRequest& request, Respond respond) {
+  if (auto valid = validate_identifier("session", params.at(0)); !valid) {
+    return respond(unprocessable("session", valid.error().detail));
+  }
+  auto gtin = gtin_from_text("sku", params.at(1));
+  if (!gtin) return respond(unprocessable("sku", gtin.error().detail));
+  auto body = parse_json_object(request.body, deps_.limits);
+  if (!body) return respond(malformed_body(body.error()));
+  if (auto known = reject_unknown_fields(*body, {"forecast_units", "add_to_cart_peak"}, "");
+      !known) {
+    return respond(unprocessable(known.error().field, known.error().detail));
+  }
+  auto number = [&](std::string_view name, bool required) -> Result<double> {
+    const json::value* value = body->if_contains(name);
+    if (value == nullptr) {
+      if (required) return fail(ErrorCode::invalid_argument, std::string(name), "is required");
+      return 0.0;
+    }
+    if (!value->is_number() || value->to_number<double>() < 0 ||
+        value->to_number<double>() > 1e12) {
+      return fail(ErrorCode::invalid_argument, std::string(name),
+                  "must be a number in 0..1e12");
+    }
+    return value->to_number<double>();
+  };
+  auto forecast = number("forecast_units", true);
+  if (!forecast) return respond(unprocessable(forecast.error().field, forecast.error().detail));
+  auto peak = number("add_to_cart_peak", false);
+  if (!peak) return respond(unprocessable(peak.error().field, peak.error().detail));
+  if (!deps_.set_session_plan) {
+    return respond(problem(503, "unavailable", "Unavailable", "alert rules are not running"));
+  }
+  auto set_plan = deps_.set_session_plan;
+  deps_.run_blocking([set_plan, session = params.at(0), gtin = *gtin, forecast = *forecast,
+                      peak = *peak, respond] {
+    respond(json_response(200, set_plan(session, gtin, forecast, peak)));
+  });
+}
+
 }  // namespace livechain::server

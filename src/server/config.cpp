@@ -55,6 +55,35 @@ Result<void> read_webhook_options(const json::value& value, alerts::WebhookOptio
                        out.pending_deliveries_max));
   return {};
 }
+
+// "alerts": {"add_to_cart_peak_ratio", "sales_over_forecast_ratio",
+// "turnover_below_benchmark", "rate_window_ms", "limited_stock_uplift", "keyword_uplift",
+// "uplift_max"}.
+Result<void> read_rule_options(const json::value& value, alerts::RuleOptions& out) {
+  if (!value.is_object()) return fail(ErrorCode::invalid_argument, "alerts", "must be an object");
+  const json::object& a = value.get_object();
+  LC_CHECK(reject_unknown_fields(a,
+                                 {"add_to_cart_peak_ratio", "sales_over_forecast_ratio",
+                                  "turnover_below_benchmark", "rate_window_ms",
+                                  "limited_stock_uplift", "keyword_uplift", "uplift_max"},
+                                 "alerts."));
+  for (auto [name, target] : {std::pair{"add_to_cart_peak_ratio", &out.add_to_cart_peak_ratio},
+                              {"sales_over_forecast_ratio", &out.sales_over_forecast_ratio},
+                              {"turnover_below_benchmark", &out.turnover_below_benchmark},
+                              {"limited_stock_uplift", &out.limited_stock_uplift},
+                              {"keyword_uplift", &out.keyword_uplift},
+                              {"uplift_max", &out.uplift_max}}) {
+    if (const json::value* number = a.if_contains(name)) {
+      if (!number->is_number()) {
+        return fail(ErrorCode::invalid_argument, std::string("alerts.") + name,
+                    "must be a number");
+      }
+      *target = number->to_number<double>();
+    }
+  }
+  LC_CHECK(read_number(a, "rate_window_ms", "alerts.", 1'000, 3'600'000, out.rate_window_ms));
+  return alerts::validate_rule_options(out);
+}
 }  // namespace
 
 Result<ServerOptions> load_server_config(const std::string& path, ServerOptions base) {
@@ -75,7 +104,7 @@ Result<ServerOptions> load_server_config(const std::string& path, ServerOptions 
        "ndjson_lines_max", "page_size_max", "stream_subscriptions_max",
        "requests_per_second_per_key", "engine_queue_commands_max", "expiry_tick_ms",
        "stream_push_interval_ms", "low_stock_units", "drain_timeout_ms", "snapshot_every_events",
-       "webhooks"},
+       "webhooks", "alerts"},
       ""));
   ServerOptions out = std::move(base);
   LC_TRY(host, optional_string(root, "listen_host", ""));
@@ -122,6 +151,9 @@ Result<ServerOptions> load_server_config(const std::string& path, ServerOptions 
     LC_CHECK(read_number(limits, "websocket_queue_messages_max", "http.", 16, 1 << 20,
                          h.websocket_queue_messages_max));
     LC_CHECK(read_number(limits, "bulk_requests_max", "http.", 1, 10'000, h.bulk_requests_max));
+  }
+  if (const json::value* rules = root.if_contains("alerts")) {
+    LC_CHECK(read_rule_options(*rules, out.rules));
   }
   if (const json::value* webhooks = root.if_contains("webhooks")) {
     LC_CHECK(read_webhook_options(*webhooks, out.webhooks));

@@ -68,6 +68,8 @@ constexpr Route kRoutes[] = {
      BodyKind::none},
     {Method::post, "/v1/webhooks/{id}/replay", webhook_replay, Permission::webhooks_admin,
      BodyKind::json},
+    {Method::put, "/v1/sessions/{id}/plans/{sku}", session_plan_put, Permission::planning_write,
+     BodyKind::json},
 };
 
 // Splits "/a/b/c" into {"a","b","c"}; a trailing slash gives an empty last segment,

@@ -59,6 +59,7 @@ enum class RouteId {
   webhook_delete,
   webhook_deliveries,
   webhook_replay,
+  session_plan_put,
 };
 
 // What a body must be. The server answers 415 when Content-Type disagrees.

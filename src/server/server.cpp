@@ -151,7 +151,7 @@ Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options) {
   sequencer_options.queue_commands_max = options.engine_queue_commands_max;
   sequencer_options.snapshot_every_events = options.snapshot_every_events;
   Metrics* metrics = &s.metrics;
-  LC_TRY(alerts_runtime, AlertsRuntime::open(options.db_path, options.webhooks, clock));
+  LC_TRY(alerts_runtime, AlertsRuntime::open(options.db_path, options.webhooks, options.rules, clock));
   s.alerts = std::move(alerts_runtime);
   AlertsRuntime* alerts = s.alerts.get();
   s.sequencer = std::make_unique<engine::Sequencer>(
@@ -187,6 +187,13 @@ Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options) {
   dependencies.outbox = &s.alerts->outbox();
   dependencies.wake_webhooks = [alerts] { alerts->wake_dispatcher(); };
   dependencies.alert_metrics = [alerts] { return alerts->metrics_text(); };
+  dependencies.on_signals = [alerts](const std::vector<store::LiveSignal>& signals) {
+    alerts->on_signals(signals);
+  };
+  dependencies.set_session_plan = [alerts](const std::string& session, const std::string& gtin,
+                                           double forecast_units, double add_to_cart_peak) {
+    return alerts->set_plan(session, gtin, forecast_units, add_to_cart_peak);
+  };
   s.api = std::make_unique<Api>(std::move(dependencies));
   s.hub = std::make_unique<StreamHub>(
       *s.sequencer, StreamLimits{options.stream_subscriptions_max, options.low_stock_units});

@@ -56,6 +56,8 @@ struct ServerOptions {
   const Clock* clock = nullptr;
   // Alerts (issue 11): webhook delivery ("webhooks": {…} in the config file).
   alerts::WebhookOptions webhooks;
+  // Alert rule thresholds ("alerts": {…}; docs/alerts.md "Rules").
+  alerts::RuleOptions rules;
 };
 
 // Reads a JSON config file whose keys are ServerOptions' field names (and "http": {…}

@@ -453,6 +453,80 @@ TEST_F(AlertsServer, ASlowReceiverSlowsNothingElse) {
   slow.set_delay(0ms);
 }
 
+// Part 2: live signals (POST /v1/events) feed the rules; an alert follows within 1 s.
+TEST_F(AlertsServer, LiveSignalsRaiseGradedAlertsWithinOneSecond) {
+  write_config(R"({"alerts": {"sales_over_forecast_ratio": 1.2, "rate_window_ms": 60000}})");
+  start_server();
+  const std::string gtin = "06901234567892";
+  ASSERT_EQ(call("PUT", "/v1/skus/" + gtin, R"({"name":"Dress"})").status, 200u);
+  HttpResponse plan = call("PUT", "/v1/sessions/live-7/plans/" + gtin,
+                           R"({"forecast_units": 10, "add_to_cart_peak": 20})", "planner");
+  ASSERT_EQ(plan.status, 200u) << plan.body;
+  EXPECT_EQ(parse_object(plan.body).at("nowcast_units").to_number<double>(), 10);
+  auto post_events = [&](const std::string& ndjson) {
+    Headers headers{{"Authorization", "Bearer " + keys_.at("admin")},
+                    {"Content-Type", "application/x-ndjson"}};
+    HttpClient client(port_);
+    return client.request("POST", "/v1/events", ndjson, headers);
+  };
+  auto wait_for_kind = [&](const std::string& kind) -> json::array {
+    auto deadline = std::chrono::steady_clock::now() + 1s;
+    for (;;) {
+      json::array alerts =
+          parse_object(call("GET", "/v1/alerts?kind=" + kind).body).at("alerts").as_array();
+      if (!alerts.empty() || std::chrono::steady_clock::now() > deadline) return alerts;
+      std::this_thread::sleep_for(10ms);
+    }
+  };
+  // "limited stock" from the streamer moves the nowcast up 5%: 10.5.
+  std::string comment = R"({"type":"comment","session":"live-7","at_ms":1800000001000,"text":"limited stock!"})";
+  HttpResponse commented = post_events(comment + "\n");
+  ASSERT_EQ(commented.status, 200u);
+  ASSERT_EQ(parse_object(commented.body).at("accepted"), 1) << commented.body;
+  // 12 units sold: 12 < 1.2 × 10.5 = 12.6, no alert; then 1 more: 13 ≥ 12.6 → orange.
+  std::string orders;
+  for (int i = 0; i < 12; ++i) {
+    orders += R"({"type":"order","session":"live-7","at_ms":)" + std::to_string(1'800'000'002'000 + i) +
+              R"(,"sku":")" + gtin + R"(","qty":1})" + "\n";
+  }
+  ASSERT_EQ(post_events(orders).status, 200u);
+  std::this_thread::sleep_for(300ms);
+  EXPECT_TRUE(wait_for_kind("sales_over_forecast").empty());
+  auto sent = std::chrono::steady_clock::now();
+  ASSERT_EQ(post_events(R"({"type":"order","session":"live-7","at_ms":1800000003000,"sku":")" + gtin +
+                        R"(","qty":1})" + "\n")
+                .status,
+            200u);
+  json::array raised = wait_for_kind("sales_over_forecast");
+  auto lag = std::chrono::steady_clock::now() - sent;
+  ASSERT_EQ(raised.size(), 1u);
+  EXPECT_LT(lag, 1s);
+  EXPECT_EQ(raised[0].at("severity"), "orange");
+  EXPECT_EQ(raised[0].at("action").at("type"), "production_order");
+  EXPECT_EQ(raised[0].at("evidence").at("nowcast_units").to_number<double>(), 10.5);
+  // 17 add-to-carts in the window: 17 > 0.8 × 20 → yellow with a transfer plan.
+  std::string carts;
+  for (int i = 0; i < 17; ++i) {
+    carts += R"({"type":"add_to_cart","session":"live-7","at_ms":)" + std::to_string(1'800'000'004'000 + i) +
+             R"(,"sku":")" + gtin + R"(","qty":1})" + "\n";
+  }
+  ASSERT_EQ(post_events(carts).status, 200u);
+  json::array surge = wait_for_kind("add_to_cart_surge");
+  ASSERT_EQ(surge.size(), 1u);
+  EXPECT_EQ(surge[0].at("severity"), "yellow");
+  EXPECT_EQ(surge[0].at("action").at("type"), "transfer_plan");
+  // Bad plans and bad rule config name the field / key.
+  HttpResponse bad = call("PUT", "/v1/sessions/live-7/plans/" + gtin, R"({"forecast_units": -1})");
+  EXPECT_EQ(bad.status, 422u);
+  EXPECT_EQ(parse_object(bad.body).at("field"), "forecast_units");
+  write_config(R"({"alerts": {"sales_over_forecast_ratio": 0}})");
+  RunResult refused = run_program(
+      LIVECHAIN_BINARY, {"serve", "--db", dir_.file("other.db"), "--config", config_}, dir_.path());
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_NE(refused.err.find("alerts.sales_over_forecast_ratio"), std::string::npos)
+      << refused.err;
+}
+
 TEST_F(AlertsServer, CliListsAcknowledgesAndResolves) {
   start_server();
   json::object raised = raise("forecast_review", "yellow", "06901234567892");
