@@ -24,9 +24,9 @@
 #include <string_view>
 #include <vector>
 
+#include "alerts/rules.hpp"
 #include "core/error.hpp"
 #include "core/time.hpp"
-#include "alerts/rules.hpp"
 #include "engine/alert_records.hpp"
 
 namespace livechain::alerts {

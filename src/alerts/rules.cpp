@@ -81,9 +81,10 @@ std::optional<double> SignalRules::nowcast_units(const std::string& session_id,
 std::vector<engine::RaiseAlert> SignalRules::on_signal(const store::LiveSignal& s) {
   std::vector<engine::RaiseAlert> out;
   if (s.kind == "comment") {
-    double uplift = contains_any(s.text, options_.limited_stock_phrases) ? options_.limited_stock_uplift
-                    : contains_any(s.text, options_.demand_keywords)     ? options_.keyword_uplift
-                                                                         : 0.0;
+    double uplift = contains_any(s.text, options_.limited_stock_phrases)
+                        ? options_.limited_stock_uplift
+                    : contains_any(s.text, options_.demand_keywords) ? options_.keyword_uplift
+                                                                     : 0.0;
     if (uplift == 0) return out;
     // A comment moves the nowcast of the SKU it names, or of every SKU of its session.
     for (auto& [key, t] : tracks_) {
@@ -101,7 +102,8 @@ std::vector<engine::RaiseAlert> SignalRules::on_signal(const store::LiveSignal& 
   } else if (s.kind == "order") {
     t.sales_units += static_cast<double>(std::max<int64_t>(0, s.quantity));
   }
-  while (!t.add_to_cart.empty() && t.add_to_cart.front().first <= s.at_ms - options_.rate_window_ms) {
+  while (!t.add_to_cart.empty() &&
+         t.add_to_cart.front().first <= s.at_ms - options_.rate_window_ms) {
     t.add_to_cart_in_window -= t.add_to_cart.front().second;
     t.add_to_cart.pop_front();
   }
@@ -126,9 +128,8 @@ void SignalRules::evaluate(const std::string& session_id, const std::string& gti
                           {"sku", gtin},
                           {"session", session_id},
                           {"reason", "add-to-cart surge"}};
-      out.push_back(engine::RaiseAlert{"add_to_cart_surge", engine::AlertSeverity::yellow,
-                                       subject, json::serialize(evidence),
-                                       json::serialize(action)});
+      out.push_back(engine::RaiseAlert{"add_to_cart_surge", engine::AlertSeverity::yellow, subject,
+                                       json::serialize(evidence), json::serialize(action)});
     }
     t.surge_raised = surging;
   }
@@ -168,9 +169,11 @@ std::optional<engine::RaiseAlert> turnover_alert(const std::string& gtin,
                         {"below_by", round3(shortfall)},
                         {"threshold", options.turnover_below_benchmark}};
   json::object action{{"type", "clearance_promotion"}, {"sku", gtin}, {"location", location_id}};
-  return engine::RaiseAlert{"turnover_below_benchmark", engine::AlertSeverity::red,
+  return engine::RaiseAlert{"turnover_below_benchmark",
+                            engine::AlertSeverity::red,
                             {{"location", location_id}, {"sku", gtin}},
-                            json::serialize(evidence), json::serialize(action)};
+                            json::serialize(evidence),
+                            json::serialize(action)};
 }
 
 std::optional<engine::RaiseAlert> forecast_review_alert(const std::string& gtin,
@@ -183,15 +186,21 @@ std::optional<engine::RaiseAlert> forecast_review_alert(const std::string& gtin,
                                           ? json::value(round3(review.deviation))
                                           : json::value("infinite")}};
   json::object action{{"type", "forecast_review"}, {"sku", gtin}};
-  return engine::RaiseAlert{"forecast_review", severity, {{"sku", gtin}},
-                            json::serialize(evidence), json::serialize(action)};
+  return engine::RaiseAlert{"forecast_review",
+                            severity,
+                            {{"sku", gtin}},
+                            json::serialize(evidence),
+                            json::serialize(action)};
 }
 
 engine::RaiseAlert circuit_breaker_alert(const std::string& gtin, int bad_sessions) {
   json::object evidence{{"bad_sessions", bad_sessions}};
   json::object action{{"type", "switch_model"}, {"to", "conservative"}, {"sku", gtin}};
-  return engine::RaiseAlert{"forecast_circuit_breaker", engine::AlertSeverity::red,
-                            {{"sku", gtin}}, json::serialize(evidence), json::serialize(action)};
+  return engine::RaiseAlert{"forecast_circuit_breaker",
+                            engine::AlertSeverity::red,
+                            {{"sku", gtin}},
+                            json::serialize(evidence),
+                            json::serialize(action)};
 }
 
 }  // namespace livechain::alerts

@@ -18,10 +18,10 @@ namespace livechain::alerts {
 // Documented defaults (docs/alerts.md "Rules"); each is a key under "alerts" in the
 // serve config.
 struct RuleOptions {
-  double add_to_cart_peak_ratio = 0.8;      // yellow: add-to-cart rate > 80% of the peak
-  double sales_over_forecast_ratio = 1.2;   // orange: sales ≥ 120% of the session nowcast
-  double turnover_below_benchmark = 0.2;    // red: turnover 20% below its benchmark
-  int64_t rate_window_ms = 60'000;          // add-to-cart rate = count in this window
+  double add_to_cart_peak_ratio = 0.8;     // yellow: add-to-cart rate > 80% of the peak
+  double sales_over_forecast_ratio = 1.2;  // orange: sales ≥ 120% of the session nowcast
+  double turnover_below_benchmark = 0.2;   // red: turnover 20% below its benchmark
+  int64_t rate_window_ms = 60'000;         // add-to-cart rate = count in this window
   // In-session signals move the nowcast: each comment repeating "limited stock" (the
   // streamer's urgency) adds limited_stock_uplift, each demand keyword comment
   // ("bigger size" …) keyword_uplift, up to uplift_max in all.
@@ -29,8 +29,8 @@ struct RuleOptions {
   double keyword_uplift = 0.01;
   double uplift_max = 0.5;
   std::vector<std::string> limited_stock_phrases = {"limited stock", "限量", "库存不多"};
-  std::vector<std::string> demand_keywords = {"bigger size", "restock", "more colours",
-                                              "大码", "补货"};
+  std::vector<std::string> demand_keywords = {"bigger size", "restock", "more colours", "大码",
+                                              "补货"};
   size_t tracked_keys_max = 100'000;  // (session, sku) pairs followed at once
 };
 
@@ -53,8 +53,7 @@ class SignalRules {
   std::vector<engine::RaiseAlert> on_signal(const store::LiveSignal& signal);
 
   // The nowcast of a (session, SKU): forecast × (1 + uplift); nullopt when unplanned.
-  std::optional<double> nowcast_units(const std::string& session_id,
-                                      const std::string& gtin) const;
+  std::optional<double> nowcast_units(const std::string& session_id, const std::string& gtin) const;
   const RuleOptions& options() const { return options_; }
 
  private:
@@ -80,9 +79,8 @@ class SignalRules {
 // caller's unit) at least `turnover_below_benchmark` below its benchmark → a clearance
 // promotion. nullopt when within tolerance. REQUIRES: benchmark > 0.
 std::optional<engine::RaiseAlert> turnover_alert(const std::string& gtin,
-                                                 const std::string& location_id,
-                                                 double turnover, double benchmark,
-                                                 const RuleOptions& options);
+                                                 const std::string& location_id, double turnover,
+                                                 double benchmark, const RuleOptions& options);
 
 // Forecast safety (docs/forecasting.md): a review flag (30–40% deviation → yellow,
 // beyond → orange) and an open circuit breaker (red) become alerts on the model/SKU.

@@ -82,7 +82,8 @@ void run_alert_bench(const AlertBenchArgs& a, const CliOptions& options) {
     for (; emitted < due; ++emitted) {
       double at_s = static_cast<double>(emitted) / a.rate_per_s;
       int second = static_cast<int>(at_s);
-      int key = second * a.hot_keys + static_cast<int>(random() % static_cast<uint64_t>(a.hot_keys));
+      int key =
+          second * a.hot_keys + static_cast<int>(random() % static_cast<uint64_t>(a.hot_keys));
       store::LiveSignal signal;
       signal.kind = random() % 4 == 0 ? "order" : "add_to_cart";
       signal.session_id = fmt::format("s{}", key / 50);
@@ -96,18 +97,18 @@ void run_alert_bench(const AlertBenchArgs& a, const CliOptions& options) {
       }
     }
     if (commands.empty()) continue;
-    auto submitted = sequencer.submit(
-        std::move(commands), [&lag_mutex, &lags_ms, &failed, scheduled](engine::Replies&& replies) {
-          auto done = Clock::now();
-          std::lock_guard lock(lag_mutex);
-          for (size_t i = 0; i < replies.size(); ++i) {
-            if (!replies[i]) {
-              ++failed;
-              continue;
-            }
-            lags_ms.push_back(std::chrono::duration<double, std::milli>(done - scheduled[i]).count());
-          }
-        });
+    auto submitted = sequencer.submit(std::move(commands), [&lag_mutex, &lags_ms, &failed,
+                                                            scheduled](engine::Replies&& replies) {
+      auto done = Clock::now();
+      std::lock_guard lock(lag_mutex);
+      for (size_t i = 0; i < replies.size(); ++i) {
+        if (!replies[i]) {
+          ++failed;
+          continue;
+        }
+        lags_ms.push_back(std::chrono::duration<double, std::milli>(done - scheduled[i]).count());
+      }
+    });
     if (!submitted) exit_with_error(submitted.error());
   }
   sequencer.stop();
@@ -117,14 +118,11 @@ void run_alert_bench(const AlertBenchArgs& a, const CliOptions& options) {
   std::vector<double> lags = lags_ms;
   double p50 = percentile_ms(lags, 0.50), p99 = percentile_ms(lags, 0.99);
   double max = lags.empty() ? 0 : *std::max_element(lags.begin(), lags.end());
-  boost::json::object json{{"signals", total},
-                           {"signals_per_s", static_cast<double>(total) / elapsed_s},
-                           {"alerts", lags.size()},
-                           {"alerts_failed", failed.load()},
-                           {"lag_ms_p50", p50},
-                           {"lag_ms_p99", p99},
-                           {"lag_ms_max", max},
-                           {"seed", a.seed}};
+  boost::json::object json{
+      {"signals", total},      {"signals_per_s", static_cast<double>(total) / elapsed_s},
+      {"alerts", lags.size()}, {"alerts_failed", failed.load()},
+      {"lag_ms_p50", p50},     {"lag_ms_p99", p99},
+      {"lag_ms_max", max},     {"seed", a.seed}};
   std::string text = fmt::format(
       "alerts bench (durable, fsync per group commit): {} signals in {:.2f} s = {:.0f} "
       "signals/s; {} alerts raised ({} failed)\n"

@@ -92,7 +92,8 @@ void AlertsRuntime::tick() {
 void AlertsRuntime::on_signals(const std::vector<store::LiveSignal>& signals) {
   std::vector<engine::Command> commands;
   for (const store::LiveSignal& signal : signals) {
-    for (engine::RaiseAlert& alert : rules_->on_signal(signal)) commands.emplace_back(std::move(alert));
+    for (engine::RaiseAlert& alert : rules_->on_signal(signal))
+      commands.emplace_back(std::move(alert));
   }
   if (commands.empty() || sequencer_ == nullptr) return;
   auto submitted = sequencer_->submit(std::move(commands), [](engine::Replies&& replies) {

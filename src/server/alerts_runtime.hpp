@@ -47,7 +47,7 @@ class AlertsRuntime {
   std::unique_ptr<alerts::Outbox> outbox_;
   std::unique_ptr<alerts::WebhookDispatcher> dispatcher_;
   std::unique_ptr<alerts::AlertFeed> feed_;
-  bool near_bound_open_ = false;  // worker thread only
+  bool near_bound_open_ = false;                // worker thread only
   std::unique_ptr<alerts::SignalRules> rules_;  // worker thread only
   mutable std::mutex mutex_;
   std::string open_alerts_text_;  // GUARDED_BY(mutex_)

@@ -236,8 +236,7 @@ void Api::session_plan_put(const Params& params, ApiRequest& request, Respond re
     }
     if (!value->is_number() || value->to_number<double>() < 0 ||
         value->to_number<double>() > 1e12) {
-      return fail(ErrorCode::invalid_argument, std::string(name),
-                  "must be a number in 0..1e12");
+      return fail(ErrorCode::invalid_argument, std::string(name), "must be a number in 0..1e12");
     }
     return value->to_number<double>();
   };
@@ -249,10 +248,9 @@ void Api::session_plan_put(const Params& params, ApiRequest& request, Respond re
     return respond(problem(503, "unavailable", "Unavailable", "alert rules are not running"));
   }
   auto set_plan = deps_.set_session_plan;
-  deps_.run_blocking([set_plan, session = params.at(0), gtin = *gtin, forecast = *forecast,
-                      peak = *peak, respond] {
-    respond(json_response(200, set_plan(session, gtin, forecast, peak)));
-  });
+  deps_.run_blocking(
+      [set_plan, session = params.at(0), gtin = *gtin, forecast = *forecast, peak = *peak,
+       respond] { respond(json_response(200, set_plan(session, gtin, forecast, peak))); });
 }
 
 }  // namespace livechain::server

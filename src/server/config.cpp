@@ -62,11 +62,11 @@ Result<void> read_webhook_options(const json::value& value, alerts::WebhookOptio
 Result<void> read_rule_options(const json::value& value, alerts::RuleOptions& out) {
   if (!value.is_object()) return fail(ErrorCode::invalid_argument, "alerts", "must be an object");
   const json::object& a = value.get_object();
-  LC_CHECK(reject_unknown_fields(a,
-                                 {"add_to_cart_peak_ratio", "sales_over_forecast_ratio",
-                                  "turnover_below_benchmark", "rate_window_ms",
-                                  "limited_stock_uplift", "keyword_uplift", "uplift_max"},
-                                 "alerts."));
+  LC_CHECK(reject_unknown_fields(
+      a,
+      {"add_to_cart_peak_ratio", "sales_over_forecast_ratio", "turnover_below_benchmark",
+       "rate_window_ms", "limited_stock_uplift", "keyword_uplift", "uplift_max"},
+      "alerts."));
   for (auto [name, target] : {std::pair{"add_to_cart_peak_ratio", &out.add_to_cart_peak_ratio},
                               {"sales_over_forecast_ratio", &out.sales_over_forecast_ratio},
                               {"turnover_below_benchmark", &out.turnover_below_benchmark},
@@ -75,8 +75,7 @@ Result<void> read_rule_options(const json::value& value, alerts::RuleOptions& ou
                               {"uplift_max", &out.uplift_max}}) {
     if (const json::value* number = a.if_contains(name)) {
       if (!number->is_number()) {
-        return fail(ErrorCode::invalid_argument, std::string("alerts.") + name,
-                    "must be a number");
+        return fail(ErrorCode::invalid_argument, std::string("alerts.") + name, "must be a number");
       }
       *target = number->to_number<double>();
     }

@@ -151,7 +151,8 @@ Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options) {
   sequencer_options.queue_commands_max = options.engine_queue_commands_max;
   sequencer_options.snapshot_every_events = options.snapshot_every_events;
   Metrics* metrics = &s.metrics;
-  LC_TRY(alerts_runtime, AlertsRuntime::open(options.db_path, options.webhooks, options.rules, clock));
+  LC_TRY(alerts_runtime,
+         AlertsRuntime::open(options.db_path, options.webhooks, options.rules, clock));
   s.alerts = std::move(alerts_runtime);
   AlertsRuntime* alerts = s.alerts.get();
   s.sequencer = std::make_unique<engine::Sequencer>(

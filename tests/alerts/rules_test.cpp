@@ -44,7 +44,8 @@ TEST(SignalRules, AddToCartAbove80PercentOfPeakRaisesYellowWithATransferPlan) {
   // The window slides: a minute later the rate is back under, and a new surge raises again.
   EXPECT_TRUE(rules.on_signal(signal("add_to_cart", 70'000)).empty());
   std::vector<engine::RaiseAlert> again;
-  for (int i = 0; i < 90 && again.empty(); ++i) again = rules.on_signal(signal("add_to_cart", 71'000 + i));
+  for (int i = 0; i < 90 && again.empty(); ++i)
+    again = rules.on_signal(signal("add_to_cart", 71'000 + i));
   EXPECT_EQ(again.size(), 1u);
 }
 
@@ -60,7 +61,8 @@ TEST(SignalRules, SalesAt120PercentOfTheNowcastRaiseOrangeWithAnEmergencyProduct
   EXPECT_EQ(action.at("type"), "production_order");
   EXPECT_EQ(action.at("urgency"), "emergency");
   EXPECT_EQ(action.at("qty").to_number<int64_t>(), 20);
-  EXPECT_EQ(raised[0].subject, (engine::AlertSubject{{"session", "s1"}, {"sku", "06901234567892"}}));
+  EXPECT_EQ(raised[0].subject,
+            (engine::AlertSubject{{"session", "s1"}, {"sku", "06901234567892"}}));
 }
 
 TEST(SignalRules, CommentsMoveTheNowcastAndTheRulesReEvaluateAtOnce) {
@@ -114,9 +116,9 @@ TEST(SignalRules, OptionsOutOfRangeNameTheKey) {
 
 TEST(Webhooks, SignatureMatchesTheStandardWebhooksExample) {
   // The example of the Standard Webhooks specification (github.com/standard-webhooks).
-  auto signature = webhook_signature("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
-                                     "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330,
-                                     R"({"test": 2432232314})");
+  auto signature =
+      webhook_signature("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "msg_p5jXN8AQM9LWM0D4loKWxJek",
+                        1614265330, R"({"test": 2432232314})");
   ASSERT_TRUE(signature.has_value());
   EXPECT_EQ(*signature, "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
   EXPECT_FALSE(webhook_signature("nope", "m", 1, "").has_value());

@@ -68,9 +68,9 @@ TEST_F(AlertEngineTest, LifeIsRaisedAcknowledgedResolvedAndEscalationReopens) {
   EXPECT_EQ(acked.record.note, "on it");
   EXPECT_FALSE(view(AcknowledgeAlert{id, ""}).changed);  // repeat: no event
   // A re-raise at the same severity keeps the acknowledgement; a higher one re-arms.
-  EXPECT_EQ(view(raise("warehouse_anomaly", AlertSeverity::yellow, subject, "{\"r\":2}"))
-                .record.state,
-            AlertState::acknowledged);
+  EXPECT_EQ(
+      view(raise("warehouse_anomaly", AlertSeverity::yellow, subject, "{\"r\":2}")).record.state,
+      AlertState::acknowledged);
   EXPECT_EQ(view(raise("warehouse_anomaly", AlertSeverity::orange, subject)).record.state,
             AlertState::raised);
   AlertView resolved = view(ResolveAlert{0, "warehouse_anomaly", subject, "fixed"});
@@ -154,8 +154,8 @@ TEST_F(AlertEngineTest, SnapshotCarriesTheAlertSection) {
   EXPECT_EQ(restored->alerts().find(2)->note, "done");
   // Grouping survives: re-raising an open alert's group updates it.
   Engine engine(std::move(*restored));
-  auto reply = engine.execute(raise("k0", AlertSeverity::red, {{"sku", "s0"}}), now_ms_ + 10,
-                              batch_);
+  auto reply =
+      engine.execute(raise("k0", AlertSeverity::red, {{"sku", "s0"}}), now_ms_ + 10, batch_);
   ASSERT_TRUE(reply.has_value());
   EXPECT_EQ(std::get<AlertView>(*reply).record.alert_id, 1u);
 }

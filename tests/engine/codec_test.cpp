@@ -148,10 +148,19 @@ class CodecTest : public ::testing::Test {
         Event{19, ReturnGradedEvent{9, ReturnGrade::scrap, 1}},
         Event{20, ReworkCompletedEvent{9, 3}},
         Event{21, AlertEvent{AlertTransition::updated,
-                             AlertRecord{7, "sales_over_forecast", AlertSeverity::orange,
+                             AlertRecord{7,
+                                         "sales_over_forecast",
+                                         AlertSeverity::orange,
                                          {{"session", "s-1"}, {"sku", "06901234567892"}},
-                                         R"({"ratio":1.25})", R"({"type":"production_order"})",
-                                         AlertState::acknowledged, 5, 21, 9, 0, 2, "seen"}}},
+                                         R"({"ratio":1.25})",
+                                         R"({"type":"production_order"})",
+                                         AlertState::acknowledged,
+                                         5,
+                                         21,
+                                         9,
+                                         0,
+                                         2,
+                                         "seen"}}},
         Event{1'700'000'000'000, ReleasedEvent{1}},
     };
   }
@@ -165,7 +174,8 @@ TEST_F(CodecTest, EveryKindRoundTripsFieldForField) {
   std::vector<bool> kinds_seen(256, false);
   for (const Event& event : events) {
     Bytes bytes = encode(event);
-    EXPECT_EQ(bytes[0], static_cast<size_t>(event_kind_of(event.body))) << "kind tag is the first byte";
+    EXPECT_EQ(bytes[0], static_cast<size_t>(event_kind_of(event.body)))
+        << "kind tag is the first byte";
     auto decoded = decode_event(bytes, names());
     ASSERT_TRUE(decoded.has_value()) << decoded.error().to_string();
     EXPECT_TRUE(same_event(event, *decoded)) << "kind " << static_cast<int>(bytes[0]);

@@ -479,22 +479,23 @@ TEST_F(AlertsServer, LiveSignalsRaiseGradedAlertsWithinOneSecond) {
     }
   };
   // "limited stock" from the streamer moves the nowcast up 5%: 10.5.
-  std::string comment = R"({"type":"comment","session":"live-7","at_ms":1800000001000,"text":"limited stock!"})";
+  std::string comment =
+      R"({"type":"comment","session":"live-7","at_ms":1800000001000,"text":"limited stock!"})";
   HttpResponse commented = post_events(comment + "\n");
   ASSERT_EQ(commented.status, 200u);
   ASSERT_EQ(parse_object(commented.body).at("accepted"), 1) << commented.body;
   // 12 units sold: 12 < 1.2 × 10.5 = 12.6, no alert; then 1 more: 13 ≥ 12.6 → orange.
   std::string orders;
   for (int i = 0; i < 12; ++i) {
-    orders += R"({"type":"order","session":"live-7","at_ms":)" + std::to_string(1'800'000'002'000 + i) +
-              R"(,"sku":")" + gtin + R"(","qty":1})" + "\n";
+    orders += R"({"type":"order","session":"live-7","at_ms":)" +
+              std::to_string(1'800'000'002'000 + i) + R"(,"sku":")" + gtin + R"(","qty":1})" + "\n";
   }
   ASSERT_EQ(post_events(orders).status, 200u);
   std::this_thread::sleep_for(300ms);
   EXPECT_TRUE(wait_for_kind("sales_over_forecast").empty());
   auto sent = std::chrono::steady_clock::now();
-  ASSERT_EQ(post_events(R"({"type":"order","session":"live-7","at_ms":1800000003000,"sku":")" + gtin +
-                        R"(","qty":1})" + "\n")
+  ASSERT_EQ(post_events(R"({"type":"order","session":"live-7","at_ms":1800000003000,"sku":")" +
+                        gtin + R"(","qty":1})" + "\n")
                 .status,
             200u);
   json::array raised = wait_for_kind("sales_over_forecast");
@@ -507,8 +508,8 @@ TEST_F(AlertsServer, LiveSignalsRaiseGradedAlertsWithinOneSecond) {
   // 17 add-to-carts in the window: 17 > 0.8 × 20 → yellow with a transfer plan.
   std::string carts;
   for (int i = 0; i < 17; ++i) {
-    carts += R"({"type":"add_to_cart","session":"live-7","at_ms":)" + std::to_string(1'800'000'004'000 + i) +
-             R"(,"sku":")" + gtin + R"(","qty":1})" + "\n";
+    carts += R"({"type":"add_to_cart","session":"live-7","at_ms":)" +
+             std::to_string(1'800'000'004'000 + i) + R"(,"sku":")" + gtin + R"(","qty":1})" + "\n";
   }
   ASSERT_EQ(post_events(carts).status, 200u);
   json::array surge = wait_for_kind("add_to_cart_surge");
@@ -523,8 +524,7 @@ TEST_F(AlertsServer, LiveSignalsRaiseGradedAlertsWithinOneSecond) {
   RunResult refused = run_program(
       LIVECHAIN_BINARY, {"serve", "--db", dir_.file("other.db"), "--config", config_}, dir_.path());
   EXPECT_NE(refused.exit_code, 0);
-  EXPECT_NE(refused.err.find("alerts.sales_over_forecast_ratio"), std::string::npos)
-      << refused.err;
+  EXPECT_NE(refused.err.find("alerts.sales_over_forecast_ratio"), std::string::npos) << refused.err;
 }
 
 TEST_F(AlertsServer, CliListsAcknowledgesAndResolves) {
