@@ -90,6 +90,11 @@ struct TextVisitor {
                        v.gtin, v.location_id, b.on_hand_units, b.reserved_units,
                        b.available_units(), b.in_transit_units, b.quarantine_units);
   }
+  std::string operator()(const AlertView& v) const {
+    return fmt::format("alert {} {} {} {}{}", v.record.alert_id, v.record.kind,
+                       alert_severity_name(v.record.severity), alert_state_name(v.record.state),
+                       v.changed ? "" : " (unchanged)");
+  }
   std::string operator()(const ExpiredView& v) const {
     if (v.reservation_ids.empty()) return "no reservation was due to expire";
     std::string out = fmt::format("expired {} reservation(s):", v.reservation_ids.size());

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/time.hpp"
+#include "engine/alert_records.hpp"
 #include "engine/types.hpp"
 
 namespace livechain::engine {
@@ -138,11 +139,32 @@ struct Keyed {
   std::string idempotency_key;
   std::shared_ptr<const CommandBox> command;
 };
+// Raises an alert, or updates the open alert of the same kind and subject (grouping):
+// an update with nothing changed journals nothing.
+struct RaiseAlert {
+  std::string kind;
+  AlertSeverity severity = AlertSeverity::yellow;
+  AlertSubject subject;       // any order; canonicalised by the engine
+  std::string evidence_json;  // JSON object text (the caller validated the syntax)
+  std::string action_json;    // JSON object text or empty
+};
+struct AcknowledgeAlert {
+  uint64_t alert_id = 0;
+  std::string note;
+};
+// alert_id 0: the open alert of `kind` and `subject`.
+struct ResolveAlert {
+  uint64_t alert_id = 0;
+  std::string kind;
+  AlertSubject subject;
+  std::string note;
+};
 
 using Command = std::variant<PutSku, PutLocation, PutChannel, PutRegionDistance, ReceiveStock,
                              AdjustStock, PlanPresale, Reserve, Commit, Release, ExtendReservation,
                              ExpireDue, ShipTransfer, ReceiveTransfer, ReceiveReturn, GradeReturn,
-                             CompleteRework, SetAllocation, MoveAllocation, Keyed>;
+                             CompleteRework, SetAllocation, MoveAllocation, Keyed, RaiseAlert,
+                             AcknowledgeAlert, ResolveAlert>;
 
 struct CommandBox {
   Command command;
@@ -206,7 +228,14 @@ struct AllocationsView {
   std::vector<AllocationView> allocations;
 };
 
+// An alert after a command; `changed` false when the command journaled nothing (an
+// identical re-raise, a repeated acknowledge or resolve).
+struct AlertView {
+  AlertRecord record;
+  bool changed = false;
+};
+
 using Reply = std::variant<Done, ReservationView, TransferView, ReturnView, BalanceView,
-                           ExpiredView, AllocationsView>;
+                           ExpiredView, AllocationsView, AlertView>;
 
 }  // namespace livechain::engine

@@ -92,6 +92,13 @@ class Engine {
   ChannelAvailability channel_availability(ChannelIndex channel, SkuIndex sku) const;
   // Every dedicated allocation, by channel then SKU.
   std::vector<AllocationView> allocations() const;
+  // Alert records, newest first (only those still in memory: every open alert and the
+  // most recent resolved ones, kAlertRecordsMax in all).
+  std::vector<AlertRecord> alerts(const AlertFilter& filter) const {
+    return state_.alerts().list(filter);
+  }
+  // Errors: not_found (field "alert_id").
+  Result<AlertRecord> alert(uint64_t alert_id) const;
 
  private:
   class Handlers;

@@ -9,6 +9,11 @@
 #include "journal/journal.hpp"
 
 namespace livechain::engine {
+
+// alert_book.cpp: one layout for an alert record in events and snapshots.
+void put_alert_record(ByteWriter& out, const AlertRecord& record);
+bool get_alert_record(ByteReader& in, AlertRecord& record);
+
 namespace {
 
 constexpr size_t kStringLengthMax = 4096;
@@ -106,6 +111,7 @@ class Encoder {
     out_.put_fixed64(e.request_fingerprint);
     out_.put_string(e.reply);
   }
+  void body(const AlertEvent& e) { put_alert_record(out_, e.record); }
 
  private:
   const NameTables& names_;
@@ -184,14 +190,23 @@ constexpr EventKind kKindByIndex[] = {
     EventKind::rework_completed,
     EventKind::allocation_set,
     EventKind::idempotency_recorded,
+    EventKind::alert_raised,  // + the alert's transition (kinds 30–33)
 };
 static_assert(std::size(kKindByIndex) == std::variant_size_v<EventBody>);
 
 EventKind kind_of(const EventBody& body) {
+  if (const auto* alert = std::get_if<AlertEvent>(&body)) {
+    return static_cast<EventKind>(static_cast<uint8_t>(EventKind::alert_raised) +
+                                  static_cast<uint8_t>(alert->transition));
+  }
   return kKindByIndex[body.index()];
 }
 
 bool known_kind(uint8_t kind) {
+  if (kind >= static_cast<uint8_t>(EventKind::alert_raised) &&
+      kind <= static_cast<uint8_t>(EventKind::alert_resolved)) {
+    return true;
+  }
   for (EventKind known : kKindByIndex) {
     if (static_cast<uint8_t>(known) == kind) return true;
   }
@@ -365,6 +380,18 @@ Result<EventBody> decode_body(EventKind kind, Decoder& d) {
       e.reply = in.get_string(journal::kEventLengthMax);
       return e;
     }
+    case EventKind::alert_raised:
+    case EventKind::alert_updated:
+    case EventKind::alert_acknowledged:
+    case EventKind::alert_resolved: {
+      AlertEvent e;
+      e.transition = static_cast<AlertTransition>(static_cast<uint8_t>(kind) -
+                                                  static_cast<uint8_t>(EventKind::alert_raised));
+      if (!get_alert_record(in, e.record) && in.ok()) {
+        return fail(ErrorCode::corruption, "event", "alert record out of range");
+      }
+      return e;
+    }
   }
   return fail(ErrorCode::corruption, "event", "unknown event kind");
 }
@@ -411,6 +438,14 @@ std::string_view event_kind_name(EventKind kind) {
       return "allocation_set";
     case EventKind::idempotency_recorded:
       return "idempotency_recorded";
+    case EventKind::alert_raised:
+      return "alert_raised";
+    case EventKind::alert_updated:
+      return "alert_updated";
+    case EventKind::alert_acknowledged:
+      return "alert_acknowledged";
+    case EventKind::alert_resolved:
+      return "alert_resolved";
   }
   return "unknown";
 }

@@ -124,6 +124,20 @@ class Describer {
     text("idempotency_key", e.idempotency_key);
     text("request_fingerprint", fmt::format("{:016x}", e.request_fingerprint));
   }
+  // Evidence, action and note are operational (data level internal); alert events
+  // carry no buyer data.
+  void operator()(const AlertEvent& e) {
+    const AlertRecord& r = e.record;
+    number("alert_id", static_cast<int64_t>(r.alert_id));
+    text("alert_kind", r.kind);
+    text("severity", std::string(alert_severity_name(r.severity)));
+    text("state", std::string(alert_state_name(r.state)));
+    for (const auto& [name, value] : r.subject) text(("subject." + name).c_str(), value);
+    text("evidence", r.evidence_json);
+    if (!r.action_json.empty()) text("action", r.action_json);
+    number("updates", r.updates);
+    if (!r.note.empty()) text("note", r.note);
+  }
 
  private:
   const NameTables& names_;

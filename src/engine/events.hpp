@@ -14,6 +14,7 @@
 #include "core/bytes.hpp"
 #include "core/error.hpp"
 #include "core/time.hpp"
+#include "engine/alert_records.hpp"
 #include "engine/types.hpp"
 
 namespace livechain::engine {
@@ -50,9 +51,14 @@ enum class EventKind : uint8_t {
   return_received = 15,
   return_graded = 16,
   rework_completed = 17,
-  // Channel pools and idempotency (18–29 belong to this work; 30–39 to alerts).
+  // 18–29: channel pools, idempotency (and rollback, later).
   allocation_set = 18,
   idempotency_recorded = 19,
+  // 30–39: alerts. One body, AlertEvent, whose transition picks the kind.
+  alert_raised = 30,
+  alert_updated = 31,
+  alert_acknowledged = 32,
+  alert_resolved = 33,
 };
 
 struct SkuPutEvent {
@@ -155,15 +161,23 @@ struct IdempotencyRecordedEvent {
   std::string reply;  // encode_reply bytes
 };
 
+// An alert's whole record after a transition (kinds 30–33).
+struct AlertEvent {
+  AlertTransition transition = AlertTransition::raised;
+  AlertRecord record;
+};
+
 using EventBody = std::variant<SkuPutEvent, LocationPutEvent, ChannelPutEvent,
                                RegionDistancePutEvent, StockReceivedEvent, StockAdjustedEvent,
                                PresalePlannedEvent, ReservedEvent, CommittedEvent, ReleasedEvent,
                                ExpiredEvent, ReservationExtendedEvent, TransferShippedEvent,
                                TransferReceivedEvent, ReturnReceivedEvent, ReturnGradedEvent,
-                               ReworkCompletedEvent, AllocationSetEvent, IdempotencyRecordedEvent>;
+                               ReworkCompletedEvent, AllocationSetEvent, IdempotencyRecordedEvent,
+                               AlertEvent>;
 
 // The kind tag of an event body. Not index + 1 for every alternative: kinds are
-// allotted in ranges (docs/events.md), so the table is explicit.
+// allotted in ranges (docs/events.md), so the table is explicit; an AlertEvent's kind
+// is alert_raised + its transition.
 EventKind event_kind_of(const EventBody& body);
 
 struct Event {

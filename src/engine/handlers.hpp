@@ -104,6 +104,9 @@ class Engine::Handlers {
   Result<Reply> operator()(const SetAllocation& c);
   Result<Reply> operator()(const MoveAllocation& c);
   Result<Reply> operator()(const Keyed& c);
+  Result<Reply> operator()(const RaiseAlert& c);
+  Result<Reply> operator()(const AcknowledgeAlert& c);
+  Result<Reply> operator()(const ResolveAlert& c);
 
   std::vector<uint64_t> expired_before;  // expiries emitted before this command
 
@@ -120,6 +123,9 @@ class Engine::Handlers {
                                int64_t qty_units);
   Result<LineQuantities> resolve_commit_lines(const Commit& c,
                                               const PendingReservation& reservation) const;
+  Result<const AlertRecord*> alert_to_change(uint64_t alert_id, const std::string& kind,
+                                             const AlertSubject& subject,
+                                             const std::string& note) const;
   void emit(EventBody body) { engine_.emit(std::move(body), now_ms_, batch_); }
 
   Engine& engine_;

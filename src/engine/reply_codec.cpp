@@ -11,6 +11,10 @@
 
 namespace livechain::engine {
 
+// alert_book.cpp: one layout for an alert record in events, snapshots and replies.
+void put_alert_record(ByteWriter& out, const AlertRecord& record);
+bool get_alert_record(ByteReader& in, AlertRecord& record);
+
 namespace {
 constexpr size_t kReplyStringMax = 4096;
 constexpr size_t kReplyItemsMax = 1 << 16;
@@ -76,6 +80,10 @@ class ReplyWriter {
       out_.put_string(a.location_id);
       out_.put_signed_varint(a.qty_units);
     }
+  }
+  void operator()(const AlertView& v) {
+    put_alert_record(out_, v.record);
+    out_.put_u8(v.changed ? 1 : 0);
   }
 
  private:
@@ -164,6 +172,12 @@ Reply read_alternative(size_t tag, ByteReader& in) {
       }
       return v;
     }
+    case 7: {
+      AlertView v;
+      if (!get_alert_record(in, v.record)) return Done{};  // caught by the caller's check
+      v.changed = in.get_u8() != 0;
+      return v;
+    }
     default:
       return Done{};
   }
@@ -249,6 +263,18 @@ class Fingerprint {
   void operator()(const MoveAllocation& c) {
     mix(c.from_channel_id), mix(c.to_channel_id), gtin(c.gtin), mix(c.location_id),
         mix(c.qty_units);
+  }
+  void subject(const AlertSubject& subject) {
+    mix(static_cast<int64_t>(subject.size()));
+    for (const auto& [name, value] : subject) mix(name), mix(value);
+  }
+  void operator()(const RaiseAlert& c) {
+    mix(c.kind), mix(int64_t{static_cast<uint8_t>(c.severity)}), subject(c.subject);
+    mix(c.evidence_json), mix(c.action_json);
+  }
+  void operator()(const AcknowledgeAlert& c) { mix(static_cast<int64_t>(c.alert_id)), mix(c.note); }
+  void operator()(const ResolveAlert& c) {
+    mix(static_cast<int64_t>(c.alert_id)), mix(c.kind), subject(c.subject), mix(c.note);
   }
   void operator()(const Keyed& c) {
     if (c.command) std::visit(*this, c.command->command);

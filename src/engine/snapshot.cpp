@@ -10,8 +10,12 @@
 namespace livechain::engine {
 
 namespace {
-constexpr uint32_t kSnapshotMagicV1 = 0x4c435331;  // "LCS1": no channel pool section
-constexpr uint32_t kSnapshotMagic = 0x4c435332;    // "LCS2": channel pools + keyed replies
+// "LCS1": the ledger records only (still loads: no pools, keyed replies or alerts).
+// "LCS3": LCS1 + the channel pool section (pools, pool draws, keyed replies) + the
+// alert section. ("LCS2" was never released.) A version per layout keeps truncation
+// detectable.
+constexpr uint32_t kSnapshotMagicV1 = 0x4c435331;
+constexpr uint32_t kSnapshotMagic = 0x4c435333;
 constexpr size_t kSnapshotStringMax = 4096;
 
 void put_lines(ByteWriter& out, const StockLines& lines) {
@@ -65,7 +69,7 @@ class SnapshotCodec {
   static Result<LedgerState> read(ByteReader& in);
   static void write_records(const LedgerState& s, ByteWriter& out);
   static void read_records(LedgerState& s, ByteReader& in);
-  // Appended section (channel pools, keyed replies), present from "LCS2" on; "LCS1"
+  // Appended section (channel pools, keyed replies), present from "LCS3" on; "LCS1"
   // snapshots, written before it existed, load with no allocations.
   static void write_pools(const LedgerState& s, ByteWriter& out);
   static Result<void> read_pools(LedgerState& s, ByteReader& in, bool present);
@@ -97,6 +101,7 @@ void SnapshotCodec::write(const LedgerState& s, ByteWriter& out) {
   for (auto [key, km] : distances) out.put_fixed64(key), out.put_varint(km);
   write_records(s, out);
   write_pools(s, out);
+  s.alerts_.serialize(out);
 }
 
 void SnapshotCodec::write_pools(const LedgerState& s, ByteWriter& out) {
@@ -275,6 +280,7 @@ Result<LedgerState> SnapshotCodec::read(ByteReader& in) {
   if (auto pools = read_pools(s, in, magic == kSnapshotMagic); !pools) {
     return std::unexpected(pools.error());
   }
+  if (magic == kSnapshotMagic && in.ok()) LC_CHECK(s.alerts_.deserialize(in));
   if (!in.ok() || !in.at_end()) {
     return fail(ErrorCode::corruption, "snapshot", "truncated or trailing snapshot bytes");
   }

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/alert_book.hpp"
 #include "engine/events.hpp"
 
 namespace livechain::engine {
@@ -207,6 +208,9 @@ class LedgerState final : public NameTables {
   std::optional<std::pair<TimeMs, uint64_t>> next_expiry(TimeMs due_by_ms);
   std::optional<std::pair<TimeMs, uint64_t>> next_expiry() { return next_expiry(now_ms_); }
 
+  // Alert records (issue 11).
+  const AlertBook& alerts() const { return alerts_; }
+
   // Canonical serialisation: equal states give equal bytes (tests compare these).
   Bytes serialize() const;
   static Result<LedgerState> deserialize(std::span<const uint8_t> bytes);
@@ -248,6 +252,7 @@ class LedgerState final : public NameTables {
   void draw_from_pools(PendingReservation& reservation);
   void return_to_pools(const PendingReservation& reservation, const LineQuantities* committed);
   void rebuild_pool_totals();
+  void on(const AlertEvent& e) { alerts_.apply(e); }
   void unreserve(const PendingReservation& reservation);
   PendingReservation take_pending(uint64_t reservation_id, ReservationStatus outcome);
   // Drops idempotency entries past kIdempotencyRetentionMs or beyond
@@ -301,6 +306,7 @@ class LedgerState final : public NameTables {
   std::vector<int64_t> dedicated_by_balance_;   // parallel to balances_
   std::vector<int64_t> dedicated_by_sku_;       // location + network allocations
   std::vector<int64_t> spot_available_by_sku_;  // Σ available_units() over locations
+  AlertBook alerts_;
 };
 
 }  // namespace livechain::engine

@@ -276,6 +276,7 @@ void Api::dispatch(const Route& route, const Params& params, ApiRequest& request
       ApiResponse response{200, "text/plain; version=0.0.4; charset=utf-8", "", {}};
       response.body = deps_.metrics->render(deps_.sequencer->queue_depth(),
                                             deps_.sequencer->snapshots_written());
+      if (deps_.alert_metrics) response.body += deps_.alert_metrics();
       return respond(std::move(response));
     }
     case RouteId::openapi:
@@ -328,6 +329,23 @@ void Api::dispatch(const Route& route, const Params& params, ApiRequest& request
       return channel_allocation(route.id, params, request, std::move(respond));
     case RouteId::channel_available:
       return channel_available(params, request, std::move(respond));
+    case RouteId::alerts_list:
+      return alerts_list(request, std::move(respond));
+    case RouteId::alert_get:
+      return alert_get(params, std::move(respond));
+    case RouteId::alert_raise:
+      return alert_raise(request, std::move(respond));
+    case RouteId::alert_ack:
+    case RouteId::alert_resolve:
+      return alert_change(route.id, params, request, std::move(respond));
+    case RouteId::webhook_create:
+    case RouteId::webhook_list:
+    case RouteId::webhook_delete:
+    case RouteId::webhook_deliveries:
+    case RouteId::webhook_replay:
+      return webhooks(route.id, params, request, std::move(respond));
+    case RouteId::session_plan_put:
+      return session_plan_put(params, request, std::move(respond));
   }
   respond(problem(500, "internal", "Internal error", "unrouted request"));
 }

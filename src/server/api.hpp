@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <variant>
 
+#include "alerts/alerts.hpp"
 #include "engine/sequencer.hpp"
 #include "server/access.hpp"
 #include "server/api_types.hpp"
@@ -57,6 +58,17 @@ struct ApiDependencies {
   ParseLimits limits;
   double requests_per_second_per_key = 0;
   size_t page_size_max = 1'000;
+  // Alerts (issue 11): the webhook outbox (touched only inside run_blocking), a nudge
+  // for its dispatcher after a replay, and extra /metrics text.
+  alerts::Outbox* outbox = nullptr;
+  std::function<void()> wake_webhooks;
+  std::function<std::string()> alert_metrics;
+  // Runs on the worker (inside run_blocking) after accepted live signals are stored:
+  // the alert rules evaluate them. And the session plans those rules compare against.
+  std::function<void(const std::vector<store::LiveSignal>&)> on_signals;
+  std::function<boost::json::object(const std::string& session, const std::string& gtin,
+                                    double forecast_units, double add_to_cart_peak)>
+      set_session_plan;
 };
 
 // What the transport learns from a request's head before it reads any body: the route,
@@ -132,6 +144,13 @@ class Api {
   // Channel pools (api_channels.cpp).
   void channel_allocation(RouteId id, const Params& params, ApiRequest& request, Respond respond);
   void channel_available(const Params& params, const ApiRequest& request, Respond respond);
+  // api_alerts.cpp, api_webhooks.cpp
+  void alerts_list(const ApiRequest& request, Respond respond);
+  void alert_get(const Params& params, Respond respond);
+  void alert_raise(ApiRequest& request, Respond respond);
+  void alert_change(RouteId id, const Params& params, ApiRequest& request, Respond respond);
+  void webhooks(RouteId id, const Params& params, ApiRequest& request, Respond respond);
+  void session_plan_put(const Params& params, ApiRequest& request, Respond respond);
 
   ApiDependencies deps_;
   RateLimiter rate_limiter_;

@@ -83,6 +83,14 @@ struct JsonVisitor {
                         {"restocked", v.restocked_units},   {"scrapped", v.scrapped_units}};
   }
   json::value operator()(const BalanceView& v) const { return balance_json(v); }
+  json::value operator()(const AlertView& v) const {
+    // The full alert shape is alerts::alert_json (the API uses it); this is the CLI's.
+    return json::object{{"id", v.record.alert_id},
+                        {"kind", v.record.kind},
+                        {"severity", std::string(alert_severity_name(v.record.severity))},
+                        {"state", std::string(alert_state_name(v.record.state))},
+                        {"changed", v.changed}};
+  }
   json::value operator()(const ExpiredView& v) const {
     json::array ids;
     for (uint64_t id : v.reservation_ids) ids.push_back(id);

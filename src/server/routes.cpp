@@ -62,6 +62,23 @@ constexpr Route kRoutes[] = {
      Permission::planning_write, BodyKind::json},
     {Method::get, "/v1/channels/{id}/available", channel_available, Permission::stock_read,
      BodyKind::none},
+    // Alerts and webhooks (issue 11).
+    {Method::get, "/v1/alerts", alerts_list, Permission::alerts_read, BodyKind::none},
+    {Method::post, "/v1/alerts", alert_raise, Permission::alerts_write, BodyKind::json},
+    {Method::get, "/v1/alerts/{id}", alert_get, Permission::alerts_read, BodyKind::none},
+    {Method::post, "/v1/alerts/{id}/ack", alert_ack, Permission::alerts_write, BodyKind::json},
+    {Method::post, "/v1/alerts/{id}/resolve", alert_resolve, Permission::alerts_write,
+     BodyKind::json},
+    {Method::post, "/v1/webhooks", webhook_create, Permission::webhooks_admin, BodyKind::json},
+    {Method::get, "/v1/webhooks", webhook_list, Permission::webhooks_admin, BodyKind::none},
+    {Method::delete_, "/v1/webhooks/{id}", webhook_delete, Permission::webhooks_admin,
+     BodyKind::none},
+    {Method::get, "/v1/webhooks/{id}/deliveries", webhook_deliveries, Permission::webhooks_admin,
+     BodyKind::none},
+    {Method::post, "/v1/webhooks/{id}/replay", webhook_replay, Permission::webhooks_admin,
+     BodyKind::json},
+    {Method::put, "/v1/sessions/{id}/plans/{sku}", session_plan_put, Permission::planning_write,
+     BodyKind::json},
 };
 
 // Splits "/a/b/c" into {"a","b","c"}; a trailing slash gives an empty last segment,

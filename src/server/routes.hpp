@@ -53,6 +53,18 @@ enum class RouteId {
   channel_allocation_delete,
   channel_allocation_move,
   channel_available,
+  // Alerts and webhooks (issue 11).
+  alerts_list,
+  alert_raise,
+  alert_get,
+  alert_ack,
+  alert_resolve,
+  webhook_create,
+  webhook_list,
+  webhook_delete,
+  webhook_deliveries,
+  webhook_replay,
+  session_plan_put,
 };
 
 // What a body must be. The server answers 415 when Content-Type disagrees.

@@ -652,6 +652,14 @@ class Model {
     return return_view(c.return_id);
   }
 
+  // Alerts touch no balance; this workload does not generate them (tests/engine/alert_test.cpp).
+  Result<Reply> on(const RaiseAlert&, Outcome&) { return err(ErrorCode::invalid_state, "alerts"); }
+  Result<Reply> on(const AcknowledgeAlert&, Outcome&) {
+    return err(ErrorCode::invalid_state, "alerts");
+  }
+  Result<Reply> on(const ResolveAlert&, Outcome&) {
+    return err(ErrorCode::invalid_state, "alerts");
+  }
   Result<Reply> on(const CompleteRework& c, Outcome& out) {
     if (c.return_id == 0 || c.return_id > returns_.size()) {
       return err(ErrorCode::not_found, "return_id");
