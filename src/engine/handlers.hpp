@@ -104,6 +104,7 @@ class Engine::Handlers {
   Result<Reply> operator()(const SetAllocation& c);
   Result<Reply> operator()(const MoveAllocation& c);
   Result<Reply> operator()(const Keyed& c);
+  Result<Reply> operator()(const KeyGuard&) { return Done{}; }
 
   std::vector<uint64_t> expired_before;  // expiries emitted before this command
 

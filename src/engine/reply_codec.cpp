@@ -250,6 +250,7 @@ class Fingerprint {
     mix(c.from_channel_id), mix(c.to_channel_id), gtin(c.gtin), mix(c.location_id),
         mix(c.qty_units);
   }
+  void operator()(const KeyGuard& c) { mix(static_cast<int64_t>(c.request_fingerprint)); }
   void operator()(const Keyed& c) {
     if (c.command) std::visit(*this, c.command->command);
   }
