@@ -131,6 +131,12 @@ struct MoveAllocation {
   std::optional<std::string> location_id;
   int64_t qty_units = 0;
 };
+// Holds the fingerprint of a request made of several commands (a CSV import, a batch of
+// reservations) under its idempotency key: wrapped in Keyed it claims the key for that
+// body, and the request's own commands then carry derived keys ("KEY/3"). No events.
+struct KeyGuard {
+  uint64_t request_fingerprint = 0;
+};
 struct CommandBox;
 // Any write with an idempotency key: same key and same request → the first reply
 // again, nothing applied twice; same key, another request → idempotency_conflict.
@@ -163,8 +169,8 @@ struct ResolveAlert {
 using Command = std::variant<PutSku, PutLocation, PutChannel, PutRegionDistance, ReceiveStock,
                              AdjustStock, PlanPresale, Reserve, Commit, Release, ExtendReservation,
                              ExpireDue, ShipTransfer, ReceiveTransfer, ReceiveReturn, GradeReturn,
-                             CompleteRework, SetAllocation, MoveAllocation, Keyed, RaiseAlert,
-                             AcknowledgeAlert, ResolveAlert>;
+                             CompleteRework, SetAllocation, MoveAllocation, Keyed, KeyGuard,
+                             RaiseAlert, AcknowledgeAlert, ResolveAlert>;
 
 struct CommandBox {
   Command command;

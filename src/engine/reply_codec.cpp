@@ -276,6 +276,7 @@ class Fingerprint {
   void operator()(const ResolveAlert& c) {
     mix(static_cast<int64_t>(c.alert_id)), mix(c.kind), subject(c.subject), mix(c.note);
   }
+  void operator()(const KeyGuard& c) { mix(static_cast<int64_t>(c.request_fingerprint)); }
   void operator()(const Keyed& c) {
     if (c.command) std::visit(*this, c.command->command);
   }

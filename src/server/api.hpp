@@ -141,6 +141,10 @@ class Api {
   void signals_ingest(ApiRequest& request, Respond respond);
   void ledger(RouteId id, const Params& params, const ApiRequest& request, const Caller& caller,
               Respond respond);
+  // Requests of several commands with an Idempotency-Key (api_keys.cpp): claims the
+  // key for this body, then runs `then` (on an I/O thread); a key already used with
+  // another body answers 422 and `then` never runs. No key: runs `then` at once.
+  void claim_key(const ApiRequest& request, Respond respond, std::function<void()> then);
   // Channel pools (api_channels.cpp).
   void channel_allocation(RouteId id, const Params& params, ApiRequest& request, Respond respond);
   void channel_available(const Params& params, const ApiRequest& request, Respond respond);
@@ -158,6 +162,8 @@ class Api {
 
 // The key the engine stores for a client's Idempotency-Key: "<API key id>/<key>".
 std::string scoped_idempotency_key(const Caller& caller, std::string_view client_key);
+// The key of the n-th command of a keyed multi-command request: "KEY/n".
+std::string derived_key(const std::string& idempotency_key, size_t index);
 
 // The JSON body of a response.
 ApiResponse json_response(unsigned status, const boost::json::value& body);

@@ -322,6 +322,7 @@ class Model {
     return err(ErrorCode::invalid_state, "unused");
   }
   Result<Reply> on(const Keyed&, Outcome&) { return err(ErrorCode::invalid_state, "unused"); }
+  Result<Reply> on(const KeyGuard&, Outcome&) { return err(ErrorCode::invalid_state, "unused"); }
   Result<Reply> on(const PutLocation&, Outcome&) { return err(ErrorCode::invalid_state, "unused"); }
   Result<Reply> on(const PutChannel&, Outcome&) { return err(ErrorCode::invalid_state, "unused"); }
   Result<Reply> on(const PutRegionDistance&, Outcome&) {

@@ -311,4 +311,36 @@ TEST_F(ChannelsApiTest, IdempotencyKeysSurviveKillDashNine) {
   EXPECT_EQ(on_hand("dc-west"), west + 5);
 }
 
+TEST_F(ChannelsApiTest, KeyedImportsAndBatchesApplyOnce) {
+  auto import_stock = [&](const std::string& csv, const std::string& key) {
+    Headers headers = {{"Authorization", "Bearer " + keys_.at("admin")},
+                       {"Content-Type", "text/csv"},
+                       {"Idempotency-Key", key}};
+    HttpClient client(port_);
+    return client.request("POST", "/v1/import/stock", csv, headers);
+  };
+  const std::string csv = "sku,location,qty\n" + kSkuA + ",dc-east,5\n" + kSkuA + ",nowhere,1\n";
+  HttpResponse first = import_stock(csv, "imp-1");
+  ASSERT_EQ(first.status, 200u) << describe(first);
+  EXPECT_EQ(num(object_of(first), "applied"), 1);
+  HttpResponse again = import_stock(csv, "imp-1");
+  EXPECT_EQ(json::parse(again.body), json::parse(first.body));
+  EXPECT_EQ(on_hand("dc-east"), 105);
+  EXPECT_TRUE(
+      IsProblem(import_stock(csv + kSkuA + ",dc-east,1\n", "imp-1"), 422, "Idempotency-Key"));
+  EXPECT_EQ(on_hand("dc-east"), 105);
+  const std::string batch =
+      R"({"reservations":[{"order_id":"b1","channel":"live-1","lines":[{"sku":")" + kSkuA +
+      R"(","qty":2,"location":"dc-east"}]}]})";
+  Headers headers = {{"Authorization", "Bearer " + keys_.at("admin")},
+                     {"Content-Type", "application/json"},
+                     {"Idempotency-Key", "batch-1"}};
+  HttpResponse b1 = HttpClient(port_).request("POST", "/v1/reservations/batch", batch, headers);
+  HttpResponse b2 = HttpClient(port_).request("POST", "/v1/reservations/batch", batch, headers);
+  ASSERT_EQ(b1.status, 200u) << describe(b1);
+  EXPECT_EQ(num(object_of(b2), "created"), 1) << b2.body;
+  json::object stock = object_of(call("auditor", "GET", "/v1/stock/" + kSkuA));
+  EXPECT_EQ(num(stock["totals"].as_object(), "reserved"), 2) << "the batch reserved twice";
+}
+
 }  // namespace
