@@ -179,7 +179,7 @@ class Outbox {
     uint32_t attempts = 0;  // before this one
   };
   // Claims up to `limit` due deliveries, at most slots(endpoint_id) per endpoint, and
-  // leases them (not due again for timeout_ms + 60 s, so a crash mid-attempt retries).
+  // leases them until record_attempt (a crash mid-attempt: due again at the next open).
   Result<std::vector<Attempt>> due(TimeMs now_ms,
                                    const std::function<size_t(const std::string&)>& slots,
                                    size_t limit);

@@ -28,6 +28,7 @@ CREATE TABLE IF NOT EXISTS deliveries(delivery_id INTEGER PRIMARY KEY,
   endpoint_id TEXT NOT NULL, message_id TEXT NOT NULL, state INTEGER NOT NULL,
   attempts INTEGER NOT NULL, next_at_ms INTEGER NOT NULL, created_at_ms INTEGER NOT NULL,
   last_status INTEGER NOT NULL DEFAULT 0, last_error TEXT NOT NULL DEFAULT '',
+  leased INTEGER NOT NULL DEFAULT 0,
   UNIQUE(endpoint_id, message_id));
 CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries(endpoint_id, state, next_at_ms);
 )sql";
@@ -162,6 +163,9 @@ struct Outbox::Impl {
     return targets.size();
   }
   Result<void> load() {
+    // One process owns the outbox (the journal's writer lock): nothing is in flight at
+    // open, so attempts a crash cut short are due again at once.
+    LC_CHECK(exec("UPDATE deliveries SET leased=0 WHERE leased<>0"));
     LC_TRY(select, prepare("SELECT endpoint_id, url, event_types, secret, created_at_ms FROM "
                            "endpoints ORDER BY created_at_ms"));
     while (sqlite3_step(select.get()) == SQLITE_ROW) {
@@ -367,7 +371,7 @@ Result<size_t> Outbox::replay(std::string_view endpoint_id, std::optional<int64_
                            [&](const auto& e) { return e.endpoint_id == endpoint_id; });
   if (!known) return fail(ErrorCode::not_found, "id", fmt::format("no webhook '{}'", endpoint_id));
   LC_TRY(update,
-         impl_->prepare("UPDATE deliveries SET state=0, attempts=0, next_at_ms=? WHERE "
+         impl_->prepare("UPDATE deliveries SET state=0, attempts=0, leased=0, next_at_ms=? WHERE "
                         "endpoint_id=? AND ((?<0 AND state=2) OR (state<>0 AND delivery_id=?))"));
   int64_t id = delivery_id.value_or(-1);
   put(update.get(), 1, now_ms), put(update.get(), 2, endpoint_id);
@@ -400,9 +404,8 @@ Result<std::vector<Outbox::Attempt>> Outbox::due(
   LC_TRY(select,
          impl_->prepare("SELECT d.delivery_id, d.message_id, d.attempts, m.body FROM deliveries d "
                         "JOIN messages m USING(message_id) WHERE d.endpoint_id=? AND d.state=0 AND "
-                        "d.next_at_ms<=? ORDER BY d.next_at_ms LIMIT ?"));
-  LC_TRY(lease, impl_->prepare("UPDATE deliveries SET next_at_ms=? WHERE delivery_id=?"));
-  int64_t lease_until_ms = now_ms + impl_->options.timeout_ms + 60'000;
+                        "d.leased=0 AND d.next_at_ms<=? ORDER BY d.next_at_ms LIMIT ?"));
+  LC_TRY(lease, impl_->prepare("UPDATE deliveries SET leased=1 WHERE delivery_id=?"));
   for (const WebhookEndpoint& endpoint : impl_->endpoints) {
     size_t room = std::min(slots(endpoint.endpoint_id), limit - out.size());
     if (room == 0) continue;
@@ -421,7 +424,7 @@ Result<std::vector<Outbox::Attempt>> Outbox::due(
   LC_CHECK(impl_->exec("BEGIN IMMEDIATE"));
   for (const Attempt& attempt : out) {
     sqlite3_reset(lease.get());
-    put(lease.get(), 1, lease_until_ms), put(lease.get(), 2, attempt.delivery_id);
+    put(lease.get(), 1, attempt.delivery_id);
     if (auto done = impl_->step_done(lease.get()); !done) {
       (void)impl_->exec("ROLLBACK");
       return std::unexpected(done.error());
@@ -447,7 +450,8 @@ Result<DeliveryState> Outbox::record_attempt(const Attempt& attempt, int status,
     next_at_ms = now_ms + static_cast<int64_t>(std::llround(delay_ms));
   }
   LC_TRY(update, impl_->prepare("UPDATE deliveries SET state=?, attempts=?, next_at_ms=?, "
-                                "last_status=?, last_error=? WHERE delivery_id=? AND state=0"));
+                                "last_status=?, last_error=?, leased=0 WHERE delivery_id=? AND "
+                                "state=0"));
   put(update.get(), 1, static_cast<int64_t>(state)), put(update.get(), 2, attempts);
   put(update.get(), 3, next_at_ms), put(update.get(), 4, status);
   put(update.get(), 5, std::string_view(error).substr(0, 500));

@@ -53,6 +53,12 @@ Result<void> validate_rule_options(const RuleOptions& o) {
   }
   if (!(o.keyword_uplift >= 0 && o.keyword_uplift <= 1)) return bad("keyword_uplift", "in [0, 1]");
   if (!(o.uplift_max >= 0 && o.uplift_max <= 10)) return bad("uplift_max", "in [0, 10]");
+  if (o.warehouse_window_ms < 1'000 || o.warehouse_window_ms > 7LL * 86'400'000) {
+    return bad("warehouse_window_ms", "in 1000..604800000");
+  }
+  if (o.warehouse_operations_min < 1 || o.warehouse_operations_min > 1'000'000'000) {
+    return bad("warehouse_operations_min", "in 1..1000000000");
+  }
   return {};
 }
 

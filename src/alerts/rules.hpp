@@ -32,6 +32,10 @@ struct RuleOptions {
   std::vector<std::string> demand_keywords = {"bigger size", "restock", "more colours", "大码",
                                               "补货"};
   size_t tracked_keys_max = 100'000;  // (session, sku) pairs followed at once
+  // Warehouse anomaly levels: the error rate over this window, once it holds at least
+  // warehouse_operations_min operations.
+  int64_t warehouse_window_ms = 3'600'000;
+  int64_t warehouse_operations_min = 100;
 };
 
 // Checks ranges. Errors: invalid_argument naming "alerts.<key>".
@@ -87,5 +91,53 @@ std::optional<engine::RaiseAlert> turnover_alert(const std::string& gtin,
 std::optional<engine::RaiseAlert> forecast_review_alert(const std::string& gtin,
                                                         const forecast::ReviewDecision& review);
 engine::RaiseAlert circuit_breaker_alert(const std::string& gtin, int bad_sessions);
+
+// ---- warehouse anomaly levels (spec §4) ------------------------------------------
+
+// One report of a warehouse: picking + shipping operations and the errors among them.
+struct WarehouseReport {
+  std::string warehouse_id;
+  TimeMs at_ms = 0;
+  int64_t operations = 0;  // REQUIRES: >= 0
+  int64_t errors = 0;      // REQUIRES: >= 0
+};
+struct WarehouseStatus {
+  std::string warehouse_id;
+  double error_rate = 0;
+  int level = 1;
+  std::string response;
+  int64_t operations = 0;  // in the window
+  int64_t errors = 0;
+};
+
+// Level of an error rate: 1 below 3% (automatic re-routing of picking), 2 below 8%
+// (a neighbouring warehouse helps), 3 below 15% (the supplier ships direct), 4 below
+// 25% (third-party warehousing), 5 from 25% (the industry emergency pool).
+int warehouse_level(double error_rate);
+std::string_view warehouse_response(int level);  // REQUIRES: 1 <= level <= 5
+
+// The error rate of each warehouse over a sliding window of reports. Not thread safe.
+class WarehouseLevels {
+ public:
+  WarehouseLevels(int64_t window_ms, int64_t operations_min)
+      : window_ms_(window_ms), operations_min_(operations_min) {}
+  // Applies a report; `alert` is set when the level changed: a RaiseAlert
+  // ("warehouse_anomaly", subject location, severity yellow/orange/red by level, the
+  // level's response as the action), or a ResolveAlert when back to level 1. Reports
+  // older than the window are dropped; below operations_min in the window the level
+  // does not move. REQUIRES: reports of one warehouse in time order.
+  WarehouseStatus on_report(const WarehouseReport& report, std::optional<engine::Command>& alert);
+
+ private:
+  struct Track {
+    std::deque<WarehouseReport> reports;
+    int64_t operations = 0;
+    int64_t errors = 0;
+    int level = 1;
+  };
+  int64_t window_ms_;
+  int64_t operations_min_;
+  std::map<std::string, Track> tracks_;
+};
 
 }  // namespace livechain::alerts

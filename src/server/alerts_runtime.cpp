@@ -14,6 +14,8 @@ Result<std::unique_ptr<AlertsRuntime>> AlertsRuntime::open(const std::string& db
                                                            const Clock& clock) {
   std::unique_ptr<AlertsRuntime> runtime(new AlertsRuntime());
   runtime->rules_ = std::make_unique<alerts::SignalRules>(rules);
+  runtime->warehouses_ = std::make_unique<alerts::WarehouseLevels>(rules.warehouse_window_ms,
+                                                                   rules.warehouse_operations_min);
   runtime->clock_ = &clock;
   LC_TRY(outbox, alerts::Outbox::open(db_path, options));
   runtime->outbox_ = std::move(outbox);
@@ -106,6 +108,11 @@ void AlertsRuntime::on_signals(const std::vector<store::LiveSignal>& signals) {
   if (!submitted) {
     std::fprintf(stderr, "alert rules: %s\n", submitted.error().to_string().c_str());
   }
+}
+
+alerts::WarehouseStatus AlertsRuntime::warehouse_report(const alerts::WarehouseReport& report,
+                                                        std::optional<engine::Command>& alert) {
+  return warehouses_->on_report(report, alert);
 }
 
 json::object AlertsRuntime::set_plan(const std::string& session, const std::string& gtin,

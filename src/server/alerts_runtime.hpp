@@ -37,6 +37,9 @@ class AlertsRuntime {
   // Worker thread only (the rules are single-threaded): evaluate stored live signals and
   // submit the alerts they raise; set a session plan.
   void on_signals(const std::vector<store::LiveSignal>& signals);
+  // Worker thread only: applies a warehouse report; `alert` set on a level change.
+  alerts::WarehouseStatus warehouse_report(const alerts::WarehouseReport& report,
+                                           std::optional<engine::Command>& alert);
   boost::json::object set_plan(const std::string& session, const std::string& gtin,
                                double forecast_units, double add_to_cart_peak);
 
@@ -47,8 +50,9 @@ class AlertsRuntime {
   std::unique_ptr<alerts::Outbox> outbox_;
   std::unique_ptr<alerts::WebhookDispatcher> dispatcher_;
   std::unique_ptr<alerts::AlertFeed> feed_;
-  bool near_bound_open_ = false;                // worker thread only
-  std::unique_ptr<alerts::SignalRules> rules_;  // worker thread only
+  bool near_bound_open_ = false;                         // worker thread only
+  std::unique_ptr<alerts::SignalRules> rules_;           // worker thread only
+  std::unique_ptr<alerts::WarehouseLevels> warehouses_;  // worker thread only
   mutable std::mutex mutex_;
   std::string open_alerts_text_;  // GUARDED_BY(mutex_)
   std::atomic<uint64_t> pending_{0};

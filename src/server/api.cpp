@@ -346,6 +346,8 @@ void Api::dispatch(const Route& route, const Params& params, ApiRequest& request
       return webhooks(route.id, params, request, std::move(respond));
     case RouteId::session_plan_put:
       return session_plan_put(params, request, std::move(respond));
+    case RouteId::warehouse_report:
+      return warehouse_report(request, std::move(respond));
   }
   respond(problem(500, "internal", "Internal error", "unrouted request"));
 }

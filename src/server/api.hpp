@@ -69,6 +69,9 @@ struct ApiDependencies {
   std::function<boost::json::object(const std::string& session, const std::string& gtin,
                                     double forecast_units, double add_to_cart_peak)>
       set_session_plan;
+  std::function<alerts::WarehouseStatus(const alerts::WarehouseReport&,
+                                        std::optional<engine::Command>&)>
+      warehouse_report;
 };
 
 // What the transport learns from a request's head before it reads any body: the route,
@@ -155,6 +158,7 @@ class Api {
   void alert_change(RouteId id, const Params& params, ApiRequest& request, Respond respond);
   void webhooks(RouteId id, const Params& params, ApiRequest& request, Respond respond);
   void session_plan_put(const Params& params, ApiRequest& request, Respond respond);
+  void warehouse_report(ApiRequest& request, Respond respond);
 
   ApiDependencies deps_;
   RateLimiter rate_limiter_;

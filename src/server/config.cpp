@@ -67,7 +67,8 @@ Result<void> read_rule_options(const json::value& value, alerts::RuleOptions& ou
   LC_CHECK(reject_unknown_fields(
       a,
       {"add_to_cart_peak_ratio", "sales_over_forecast_ratio", "turnover_below_benchmark",
-       "rate_window_ms", "limited_stock_uplift", "keyword_uplift", "uplift_max"},
+       "rate_window_ms", "limited_stock_uplift", "keyword_uplift", "uplift_max",
+       "warehouse_window_ms", "warehouse_operations_min"},
       "alerts."));
   for (auto [name, target] : {std::pair{"add_to_cart_peak_ratio", &out.add_to_cart_peak_ratio},
                               {"sales_over_forecast_ratio", &out.sales_over_forecast_ratio},
@@ -83,6 +84,10 @@ Result<void> read_rule_options(const json::value& value, alerts::RuleOptions& ou
     }
   }
   LC_CHECK(read_number(a, "rate_window_ms", "alerts.", 1'000, 3'600'000, out.rate_window_ms));
+  LC_CHECK(read_number(a, "warehouse_window_ms", "alerts.", 1'000, 7LL * 86'400'000,
+                       out.warehouse_window_ms));
+  LC_CHECK(read_number(a, "warehouse_operations_min", "alerts.", 1, 1'000'000'000,
+                       out.warehouse_operations_min));
   return alerts::validate_rule_options(out);
 }
 }  // namespace

@@ -79,6 +79,8 @@ constexpr Route kRoutes[] = {
      BodyKind::json},
     {Method::put, "/v1/sessions/{id}/plans/{sku}", session_plan_put, Permission::planning_write,
      BodyKind::json},
+    {Method::post, "/v1/warehouse-reports", warehouse_report, Permission::movements_write,
+     BodyKind::json},
 };
 
 // Splits "/a/b/c" into {"a","b","c"}; a trailing slash gives an empty last segment,

@@ -65,6 +65,7 @@ enum class RouteId {
   webhook_deliveries,
   webhook_replay,
   session_plan_put,
+  warehouse_report,
 };
 
 // What a body must be. The server answers 415 when Content-Type disagrees.

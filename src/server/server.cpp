@@ -191,6 +191,10 @@ Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options) {
   dependencies.on_signals = [alerts](const std::vector<store::LiveSignal>& signals) {
     alerts->on_signals(signals);
   };
+  dependencies.warehouse_report = [alerts](const alerts::WarehouseReport& report,
+                                           std::optional<engine::Command>& alert) {
+    return alerts->warehouse_report(report, alert);
+  };
   dependencies.set_session_plan = [alerts](const std::string& session, const std::string& gtin,
                                            double forecast_units, double add_to_cart_peak) {
     return alerts->set_plan(session, gtin, forecast_units, add_to_cart_peak);

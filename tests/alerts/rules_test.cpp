@@ -114,6 +114,37 @@ TEST(SignalRules, OptionsOutOfRangeNameTheKey) {
   EXPECT_TRUE(validate_rule_options(RuleOptions{}).has_value());
 }
 
+TEST(WarehouseLevels, ErrorRateBandsSetTheLevelAndEachChangeIsAnAlert) {
+  EXPECT_EQ(warehouse_level(0.0299), 1);
+  EXPECT_EQ(warehouse_level(0.03), 2);
+  EXPECT_EQ(warehouse_level(0.0799), 2);
+  EXPECT_EQ(warehouse_level(0.08), 3);
+  EXPECT_EQ(warehouse_level(0.15), 4);
+  EXPECT_EQ(warehouse_level(0.25), 5);
+  EXPECT_EQ(warehouse_response(5), "industry_emergency_pool");
+  WarehouseLevels levels(60'000, 100);
+  std::optional<engine::Command> alert;
+  // Below the minimum volume the level does not move, whatever the rate.
+  EXPECT_EQ(levels.on_report({"wh-1", 1'000, 50, 25}, alert).level, 1);
+  EXPECT_FALSE(alert.has_value());
+  // 25 + 3 errors of 150 operations: 18.7% → level 4, red, third-party warehousing.
+  WarehouseStatus status = levels.on_report({"wh-1", 2'000, 100, 3}, alert);
+  EXPECT_EQ(status.level, 4);
+  ASSERT_TRUE(alert.has_value());
+  const auto& raised = std::get<engine::RaiseAlert>(*alert);
+  EXPECT_EQ(raised.kind, "warehouse_anomaly");
+  EXPECT_EQ(raised.severity, engine::AlertSeverity::red);
+  EXPECT_EQ(json::parse(raised.action_json).at("type"), "third_party_warehousing");
+  levels.on_report({"wh-1", 3'000, 10, 1}, alert);  // same level: nothing
+  EXPECT_FALSE(alert.has_value());
+  // A minute later the old reports leave the window: 2 of 200 = 1% → resolved.
+  status = levels.on_report({"wh-1", 70'000, 200, 2}, alert);
+  EXPECT_EQ(status.level, 1);
+  EXPECT_EQ(status.operations, 200);
+  ASSERT_TRUE(alert.has_value());
+  EXPECT_EQ(std::get<engine::ResolveAlert>(*alert).kind, "warehouse_anomaly");
+}
+
 TEST(Webhooks, SignatureMatchesTheStandardWebhooksExample) {
   // The example of the Standard Webhooks specification (github.com/standard-webhooks).
   auto signature =

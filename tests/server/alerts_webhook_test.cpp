@@ -527,6 +527,53 @@ TEST_F(AlertsServer, LiveSignalsRaiseGradedAlertsWithinOneSecond) {
   EXPECT_NE(refused.err.find("alerts.sales_over_forecast_ratio"), std::string::npos) << refused.err;
 }
 
+// Part 3 (warehouse levels): reports set the level; each change is an alert with its
+// response; back under 3% resolves it.
+TEST_F(AlertsServer, WarehouseReportsSetAnomalyLevelsWithGradedAlerts) {
+  write_config(R"({"alerts": {"warehouse_window_ms": 60000, "warehouse_operations_min": 100}})");
+  start_server();
+  ASSERT_EQ(call("PUT", "/v1/locations/wh-east", R"({"kind":"dc","region":"east"})").status, 200u);
+  auto report = [&](int picked, int errors, int64_t at_ms) {
+    return call("POST", "/v1/warehouse-reports",
+                R"({"warehouse":"wh-east","picked":)" + std::to_string(picked) +
+                    R"(,"picking_errors":)" + std::to_string(errors) +
+                    R"(,"shipped":0,"shipping_errors":0,"at_ms":)" + std::to_string(at_ms) + "}");
+  };
+  const int64_t t0 = 1'800'000'000'000;
+  HttpResponse r = report(200, 4, t0);  // 2%: level 1, no alert
+  ASSERT_EQ(r.status, 200u) << r.body;
+  EXPECT_EQ(parse_object(r.body).at("level"), 1);
+  EXPECT_EQ(parse_object(r.body).at("response"), "automatic_rerouting_of_picking");
+  EXPECT_FALSE(parse_object(r.body).contains("alert"));
+  r = report(200, 16, t0 + 1'000);  // 20 of 400 = 5%: level 2, yellow
+  json::object body = parse_object(r.body);
+  EXPECT_EQ(body.at("level"), 2);
+  ASSERT_TRUE(body.contains("alert")) << r.body;
+  EXPECT_EQ(body.at("alert").at("severity"), "yellow");
+  EXPECT_EQ(body.at("alert").at("action").at("type"), "neighbouring_warehouse_helps");
+  int64_t id = body.at("alert").at("id").as_int64();
+  r = report(100, 100, t0 + 2'000);  // 120 of 500 = 24%: level 4, red, same alert updated
+  body = parse_object(r.body);
+  EXPECT_EQ(body.at("level"), 4);
+  EXPECT_EQ(body.at("alert").at("id"), id);
+  EXPECT_EQ(body.at("alert").at("severity"), "red");
+  EXPECT_EQ(body.at("alert").at("action").at("type"), "third_party_warehousing");
+  r = report(300, 3, t0 + 120'000);  // the window moved on: 1% → resolved
+  body = parse_object(r.body);
+  EXPECT_EQ(body.at("level"), 1);
+  EXPECT_EQ(body.at("alert").at("state"), "resolved");
+  // Bad reports name the field.
+  r = call("POST", "/v1/warehouse-reports",
+           R"({"warehouse":"wh-east","picked":5,"picking_errors":6})");
+  EXPECT_EQ(r.status, 422u);
+  EXPECT_EQ(parse_object(r.body).at("field"), "picking_errors");
+  r = call("POST", "/v1/warehouse-reports", R"({"warehouse":"nowhere","picked":5})");
+  EXPECT_EQ(r.status, 422u);
+  EXPECT_EQ(parse_object(r.body).at("field"), "warehouse");
+  r = call("POST", "/v1/warehouse-reports", R"({"warehouse":"wh-east"})");
+  EXPECT_EQ(parse_object(r.body).at("field"), "picked");
+}
+
 TEST_F(AlertsServer, CliListsAcknowledgesAndResolves) {
   start_server();
   json::object raised = raise("forecast_review", "yellow", "06901234567892");
