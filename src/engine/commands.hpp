@@ -166,11 +166,11 @@ struct ResolveAlert {
   std::string note;
 };
 
-using Command = std::variant<PutSku, PutLocation, PutChannel, PutRegionDistance, ReceiveStock,
-                             AdjustStock, PlanPresale, Reserve, Commit, Release, ExtendReservation,
-                             ExpireDue, ShipTransfer, ReceiveTransfer, ReceiveReturn, GradeReturn,
-                             CompleteRework, SetAllocation, MoveAllocation, Keyed, KeyGuard,
-                             RaiseAlert, AcknowledgeAlert, ResolveAlert>;
+using Command =
+    std::variant<PutSku, PutLocation, PutChannel, PutRegionDistance, ReceiveStock, AdjustStock,
+                 PlanPresale, Reserve, Commit, Release, ExtendReservation, ExpireDue, ShipTransfer,
+                 ReceiveTransfer, ReceiveReturn, GradeReturn, CompleteRework, SetAllocation,
+                 MoveAllocation, Keyed, KeyGuard, RaiseAlert, AcknowledgeAlert, ResolveAlert>;
 
 struct CommandBox {
   Command command;

@@ -167,13 +167,13 @@ struct AlertEvent {
   AlertRecord record;
 };
 
-using EventBody = std::variant<SkuPutEvent, LocationPutEvent, ChannelPutEvent,
-                               RegionDistancePutEvent, StockReceivedEvent, StockAdjustedEvent,
-                               PresalePlannedEvent, ReservedEvent, CommittedEvent, ReleasedEvent,
-                               ExpiredEvent, ReservationExtendedEvent, TransferShippedEvent,
-                               TransferReceivedEvent, ReturnReceivedEvent, ReturnGradedEvent,
-                               ReworkCompletedEvent, AllocationSetEvent, IdempotencyRecordedEvent,
-                               AlertEvent>;
+using EventBody =
+    std::variant<SkuPutEvent, LocationPutEvent, ChannelPutEvent, RegionDistancePutEvent,
+                 StockReceivedEvent, StockAdjustedEvent, PresalePlannedEvent, ReservedEvent,
+                 CommittedEvent, ReleasedEvent, ExpiredEvent, ReservationExtendedEvent,
+                 TransferShippedEvent, TransferReceivedEvent, ReturnReceivedEvent,
+                 ReturnGradedEvent, ReworkCompletedEvent, AllocationSetEvent,
+                 IdempotencyRecordedEvent, AlertEvent>;
 
 // The kind tag of an event body. Not index + 1 for every alternative: kinds are
 // allotted in ranges (docs/events.md), so the table is explicit; an AlertEvent's kind
