@@ -98,13 +98,6 @@ Result<Reply> Engine::Handlers::operator()(const ReceiveStock& c) {
   auto line = stock_line(c.gtin, c.location_id, c.qty_units, false);
   if (!line) return std::unexpected(line.error());
   Balance before = state_.balance_or_zero(line->sku, line->location);
-  if (line->qty_units < 0 && state_.has_allocations() &&
-      shared_free_units(line->sku, line->location) + line->qty_units < 0) {
-    return fail(ErrorCode::insufficient_stock, "delta_units",
-                fmt::format("only {} units are free of channel allocations; lower an "
-                            "allocation first",
-                            std::max<int64_t>(0, shared_free_units(line->sku, line->location))));
-  }
   if (before.on_hand_units + line->qty_units > kBalanceUnitsMax) {
     return fail(ErrorCode::limit_exceeded, "qty_units",
                 fmt::format("on hand would exceed {} units", kBalanceUnitsMax));
