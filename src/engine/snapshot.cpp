@@ -12,10 +12,12 @@ namespace livechain::engine {
 namespace {
 // "LCS1": the ledger records only (still loads: no pools, keyed replies or alerts).
 // "LCS3": LCS1 + the channel pool section (pools, pool draws, keyed replies) + the
-// alert section. ("LCS2" was never released.) A version per layout keeps truncation
-// detectable.
+// alert section. ("LCS2" was never released.)
+// "LCS4": LCS3 + tagged sections, so a new bounded piece of state adds a table entry
+// instead of a new magic. A version per layout keeps truncation detectable.
 constexpr uint32_t kSnapshotMagicV1 = 0x4c435331;
-constexpr uint32_t kSnapshotMagic = 0x4c435333;
+constexpr uint32_t kSnapshotMagicV3 = 0x4c435333;
+constexpr uint32_t kSnapshotMagic = 0x4c435334;
 constexpr size_t kSnapshotStringMax = 4096;
 
 void put_lines(ByteWriter& out, const StockLines& lines) {
@@ -73,7 +75,65 @@ class SnapshotCodec {
   // snapshots, written before it existed, load with no allocations.
   static void write_pools(const LedgerState& s, ByteWriter& out);
   static Result<void> read_pools(LedgerState& s, ByteReader& in, bool present);
+
+  // One tagged section per piece of state added after "LCS3". Tags are never reused.
+  // `read` gets a reader over exactly the section's bytes and returns false when they
+  // do not decode; a known section missing from a snapshot loads as empty state.
+  struct Section {
+    uint32_t tag;
+    void (*write)(const LedgerState& s, ByteWriter& out);
+    bool (*read)(LedgerState& s, ByteReader& in);
+  };
+  static const std::vector<Section>& sections();
+  static void write_sections(const LedgerState& s, ByteWriter& out);
+  static Result<void> read_sections(LedgerState& s, ByteReader& in);
 };
+
+const std::vector<SnapshotCodec::Section>& SnapshotCodec::sections() {
+  // Lambdas here share SnapshotCodec's access to LedgerState. Add entries below.
+  static const std::vector<Section> kSections = {};
+  return kSections;
+}
+
+void SnapshotCodec::write_sections(const LedgerState& s, ByteWriter& out) {
+  out.put_varint(sections().size());
+  for (const Section& section : sections()) {
+    Bytes body;
+    ByteWriter body_out(body);
+    section.write(s, body_out);
+    out.put_varint(section.tag);
+    out.put_varint(body.size());
+    out.put_bytes(body);
+  }
+}
+
+Result<void> SnapshotCodec::read_sections(LedgerState& s, ByteReader& in) {
+  auto bad = [](std::string reason) {
+    return fail(ErrorCode::corruption, "snapshot", std::move(reason));
+  };
+  uint64_t count = in.get_varint();
+  std::vector<uint32_t> seen;
+  for (uint64_t i = 0; i < count && in.ok(); ++i) {
+    uint64_t tag = in.get_varint();
+    std::span<const uint8_t> body = in.get_bytes(in.get_varint());
+    if (!in.ok()) break;
+    auto known = std::find_if(sections().begin(), sections().end(),
+                              [tag](const Section& section) { return section.tag == tag; });
+    if (known == sections().end()) {
+      return bad("unknown snapshot section " + std::to_string(tag) +
+                 " (written by a newer version?)");
+    }
+    if (std::find(seen.begin(), seen.end(), known->tag) != seen.end()) {
+      return bad("snapshot section " + std::to_string(tag) + " appears twice");
+    }
+    seen.push_back(known->tag);
+    ByteReader body_in(body);
+    if (!known->read(s, body_in) || !body_in.ok() || !body_in.at_end()) {
+      return bad("snapshot section " + std::to_string(tag) + " does not decode");
+    }
+  }
+  return {};
+}
 
 void SnapshotCodec::write(const LedgerState& s, ByteWriter& out) {
   out.put_fixed32(kSnapshotMagic);
@@ -102,6 +162,7 @@ void SnapshotCodec::write(const LedgerState& s, ByteWriter& out) {
   write_records(s, out);
   write_pools(s, out);
   s.alerts_.serialize(out);
+  write_sections(s, out);
 }
 
 void SnapshotCodec::write_pools(const LedgerState& s, ByteWriter& out) {
@@ -235,7 +296,7 @@ void SnapshotCodec::write_records(const LedgerState& s, ByteWriter& out) {
 Result<LedgerState> SnapshotCodec::read(ByteReader& in) {
   LedgerState s;
   uint32_t magic = in.get_fixed32();
-  if (magic != kSnapshotMagic && magic != kSnapshotMagicV1) {
+  if (magic != kSnapshotMagic && magic != kSnapshotMagicV3 && magic != kSnapshotMagicV1) {
     return fail(ErrorCode::corruption, "snapshot", "bad magic or unknown snapshot version");
   }
   s.now_ms_ = static_cast<TimeMs>(in.get_varint());
@@ -277,10 +338,13 @@ Result<LedgerState> SnapshotCodec::read(ByteReader& in) {
   s.rebuild_distance_matrix();
   read_records(s, in);
   if (!in.ok()) return fail(ErrorCode::corruption, "snapshot", "truncated snapshot bytes");
-  if (auto pools = read_pools(s, in, magic == kSnapshotMagic); !pools) {
+  if (auto pools = read_pools(s, in, magic != kSnapshotMagicV1); !pools) {
     return std::unexpected(pools.error());
   }
-  if (magic == kSnapshotMagic && in.ok()) LC_CHECK(s.alerts_.deserialize(in));
+  if (magic != kSnapshotMagicV1 && in.ok()) LC_CHECK(s.alerts_.deserialize(in));
+  if (magic == kSnapshotMagic && in.ok()) {
+    if (auto tagged = read_sections(s, in); !tagged) return std::unexpected(tagged.error());
+  }
   if (!in.ok() || !in.at_end()) {
     return fail(ErrorCode::corruption, "snapshot", "truncated or trailing snapshot bytes");
   }

@@ -472,5 +472,30 @@ TEST(Snapshot, TruncatedTrailingOrBadMagicIsCorruption) {
   EXPECT_EQ(LedgerState::deserialize(bad_magic).error().code, ErrorCode::corruption);
 }
 
+// "LCS4" = "LCS3" + tagged sections; the count of sections is the last varint.
+TEST(Snapshot, PreviousLayoutWithoutSectionsStillLoads) {
+  Bytes bytes = rich_engine().state().serialize();
+  ASSERT_EQ(bytes[0], 0x34);  // "LCS4": fixed32 little-endian, the version byte first
+  Bytes sectionless = bytes;
+  sectionless[0] = 0x33;  // "LCS3"
+  // The section area of rich_engine(): a count and, per section, tag, length and
+  // bytes. Adding a section to the table adds its (empty-state) bytes here.
+  size_t section_bytes = 1;
+  auto restored = LedgerState::deserialize(
+      std::span<const uint8_t>(sectionless).subspan(0, sectionless.size() - section_bytes));
+  ASSERT_TRUE(restored.has_value()) << restored.error().detail;
+  EXPECT_EQ(restored->serialize(), bytes);
+}
+
+TEST(Snapshot, UnknownSectionIsCorruptionNamingItsTag) {
+  Bytes bytes = rich_engine().state().serialize();
+  Bytes unknown(bytes.begin(), bytes.end() - 1);                  // drop today's section count ...
+  for (uint8_t b : {1, 99, 2, 0xab, 0xcd}) unknown.push_back(b);  // ... one section, tag 99
+  auto restored = LedgerState::deserialize(unknown);
+  ASSERT_FALSE(restored.has_value());
+  EXPECT_EQ(restored.error().code, ErrorCode::corruption);
+  EXPECT_NE(restored.error().detail.find("section 99"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace livechain::engine
