@@ -7,11 +7,14 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <string>
 
 namespace livechain::cli {
 
 struct CliOptions {
   bool json = false;
+  // --idempotency-key of the write command being run (empty: none).
+  std::string idempotency_key;
 };
 
 // Exit codes shared by all commands.
@@ -35,6 +38,12 @@ void add_bench_commands(CLI::App& root, CliOptions& options);
 void add_forecast_commands(CLI::App& root, CliOptions& options);
 void add_twin_commands(CLI::App& root, CliOptions& options);
 void add_server_commands(CLI::App& root, CliOptions& options);  // serve, apikey
-void add_trace_commands(CLI::App& root, CliOptions& options);   // trace gtin|dl
+// `channel allocate | move | available`; call after add_engine_commands (it extends
+// `channel`).
+void add_channel_commands(CLI::App& root, CliOptions& options);
+// Gives a write command `--idempotency-key KEY` (execute_and_print applies it).
+void add_idempotency_option(CLI::App* command, CliOptions& options);
+void add_alert_commands(CLI::App& root, CliOptions& options);  // alerts list|ack|resolve
+void add_trace_commands(CLI::App& root, CliOptions& options);  // trace gtin|dl
 
 }  // namespace livechain::cli

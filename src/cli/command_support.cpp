@@ -31,6 +31,12 @@ std::unique_ptr<Ledger> open_reader(const std::string& db_path) {
   return std::move(*ledger);
 }
 
+void add_idempotency_option(CLI::App* command, CliOptions& options) {
+  command->add_option("--idempotency-key", options.idempotency_key,
+                      "Retry-safe: the same key and arguments apply once and print the first "
+                      "answer again (kept 24 h)");
+}
+
 void print(const CliOptions& options, const json::value& value, const std::string& text) {
   if (options.json) {
     std::cout << json::serialize(value) << "\n";
@@ -42,7 +48,7 @@ void print(const CliOptions& options, const json::value& value, const std::strin
 void execute_and_print(const std::string& db_path, const Command& command,
                        const CliOptions& options) {
   auto ledger = open_writer(db_path);
-  auto reply = ledger->execute(command);
+  auto reply = ledger->execute(with_idempotency_key(command, options.idempotency_key));
   if (!reply) exit_with_error(reply.error());
   print(options, to_json(*reply), to_text(*reply));
 }
@@ -84,16 +90,30 @@ struct TextVisitor {
                        v.gtin, v.location_id, b.on_hand_units, b.reserved_units,
                        b.available_units(), b.in_transit_units, b.quarantine_units);
   }
+  std::string operator()(const AlertView& v) const {
+    return fmt::format("alert {} {} {} {}{}", v.record.alert_id, v.record.kind,
+                       alert_severity_name(v.record.severity), alert_state_name(v.record.state),
+                       v.changed ? "" : " (unchanged)");
+  }
   std::string operator()(const ExpiredView& v) const {
     if (v.reservation_ids.empty()) return "no reservation was due to expire";
     std::string out = fmt::format("expired {} reservation(s):", v.reservation_ids.size());
     for (uint64_t id : v.reservation_ids) out += fmt::format(" {}", id);
     return out;
   }
+  std::string operator()(const AllocationsView& v) const {
+    if (v.allocations.empty()) return "allocation removed";
+    std::string out;
+    for (const AllocationView& a : v.allocations) {
+      out += fmt::format("{}{} {} @ {}: {} units allocated", out.empty() ? "" : "\n", a.channel_id,
+                         a.gtin, a.location_id.empty() ? "network" : a.location_id, a.qty_units);
+    }
+    return out;
+  }
   std::string operator()(const BatchView& v) const {
-    std::string out = fmt::format("batch {}: {} lot {} produced {} at {}, {} unit(s) issued",
-                                  v.batch_id, v.gtin, v.lot, format_time(v.produced_at_ms),
-                                  v.factory_id, v.units_issued);
+    std::string out =
+        fmt::format("batch {}: {} lot {} produced {} at {}, {} unit(s) issued", v.batch_id, v.gtin,
+                    v.lot, format_time(v.produced_at_ms), v.factory_id, v.units_issued);
     if (v.issued_first_serial && v.issued_last_serial) {
       out += fmt::format("; serials {}..{}", *v.issued_first_serial, *v.issued_last_serial);
     }

@@ -39,6 +39,7 @@ void add_catalog(CLI::App& root, CliOptions& options) {
   auto args = std::make_shared<CatalogArgs>();
   auto* sku = root.add_subcommand("sku", "Catalog of SKUs")->require_subcommand(1);
   auto* sku_put = sku->add_subcommand("put", "Define or rename a SKU");
+  add_idempotency_option(sku_put, options);
   sku_put->add_option("--db", args->db)->required();
   sku_put->add_option("--gtin", args->gtin, "GTIN-8/12/13/14 with a valid check digit")->required();
   sku_put->add_option("--name", args->name)->required();
@@ -48,6 +49,7 @@ void add_catalog(CLI::App& root, CliOptions& options) {
 
   auto* location = root.add_subcommand("location", "Stock locations")->require_subcommand(1);
   auto* location_put = location->add_subcommand("put", "Define or update a location");
+  add_idempotency_option(location_put, options);
   location_put->add_option("--db", args->db)->required();
   location_put->add_option("--id", args->id)->required();
   location_put->add_option("--kind", args->kind, "factory|dc|front_warehouse|store|returns_center")
@@ -66,6 +68,7 @@ void add_catalog(CLI::App& root, CliOptions& options) {
 
   auto* channel = root.add_subcommand("channel", "Sales channels")->require_subcommand(1);
   auto* channel_put = channel->add_subcommand("put", "Define or update a channel");
+  add_idempotency_option(channel_put, options);
   channel_put->add_option("--db", args->db)->required();
   channel_put->add_option("--id", args->id)->required();
   channel_put
@@ -85,6 +88,7 @@ void add_catalog(CLI::App& root, CliOptions& options) {
   auto* region = root.add_subcommand("region", "Regions and the distances between them")
                      ->require_subcommand(1);
   auto* distance = region->add_subcommand("distance", "Set the distance between two regions");
+  add_idempotency_option(distance, options);
   distance->add_option("--db", args->db)->required();
   distance->add_option("--from", args->from)->required();
   distance->add_option("--to", args->to)->required();
@@ -104,12 +108,14 @@ void add_stock(CLI::App& root, CliOptions& options) {
     sub->add_option("--location", args->location)->required();
   };
   auto* receive = stock->add_subcommand("receive", "Receive units into on-hand stock");
+  add_idempotency_option(receive, options);
   add_common(receive);
   receive->add_option("--qty", args->qty)->required();
   receive->callback([args, &options] {
     execute_and_print(args->db, ReceiveStock{args->gtin, args->location, args->qty}, options);
   });
   auto* adjust = stock->add_subcommand("adjust", "Correct on-hand stock (signed) with a reason");
+  add_idempotency_option(adjust, options);
   add_common(adjust);
   adjust->add_option("--qty,--delta", args->qty, "Signed change in units")->required();
   adjust->add_option("--reason", args->reason)->required();
@@ -118,6 +124,7 @@ void add_stock(CLI::App& root, CliOptions& options) {
                       options);
   });
   auto* presale = stock->add_subcommand("plan-presale", "Set planned production sold as presale");
+  add_idempotency_option(presale, options);
   add_common(presale);
   presale->add_option("--qty", args->qty)->required();
   presale->callback([args, &options] {

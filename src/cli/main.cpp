@@ -9,6 +9,7 @@ int main(int argc, char** argv) {
   livechain::cli::CliOptions options;
   app.add_flag("--json", options.json, "Print results as JSON");
   livechain::cli::add_engine_commands(app, options);
+  livechain::cli::add_channel_commands(app, options);
   livechain::cli::add_ledger_commands(app, options);
   livechain::cli::add_ledger_maintenance_commands(app, options);
   livechain::cli::add_merkle_commands(app, options);
@@ -16,6 +17,7 @@ int main(int argc, char** argv) {
   livechain::cli::add_forecast_commands(app, options);
   livechain::cli::add_twin_commands(app, options);
   livechain::cli::add_server_commands(app, options);
+  livechain::cli::add_alert_commands(app, options);
   livechain::cli::add_trace_commands(app, options);
   try {
     app.parse(argc, argv);

@@ -59,6 +59,7 @@ void add_order(CLI::App& root, CliOptions& options) {
   });
   auto* commit =
       order->add_subcommand("commit", "Commit at payment (fewer units release the rest)");
+  add_idempotency_option(commit, options);
   commit->add_option("--db", a->db)->required();
   commit->add_option("--reservation", a->id)->required();
   commit->add_option("--line", a->lines, "GTIN:QTY[@LOCATION] to commit fewer units");
@@ -66,10 +67,12 @@ void add_order(CLI::App& root, CliOptions& options) {
     execute_and_print(a->db, Commit{a->id, parse_lines(a->lines)}, options);
   });
   auto* release = order->add_subcommand("release", "Release a pending reservation");
+  add_idempotency_option(release, options);
   release->add_option("--db", a->db)->required();
   release->add_option("--reservation", a->id)->required();
   release->callback([a, &options] { execute_and_print(a->db, Release{a->id}, options); });
   auto* extend = order->add_subcommand("extend", "Extend a pending reservation's TTL from now");
+  add_idempotency_option(extend, options);
   extend->add_option("--db", a->db)->required();
   extend->add_option("--reservation", a->id)->required();
   extend->add_option("--ttl-ms", a->ttl_ms)->required();
@@ -95,6 +98,7 @@ void add_transfer(CLI::App& root, CliOptions& options) {
       root.add_subcommand("transfer", "Transfers between locations")->require_subcommand(1);
   auto* ship =
       transfer->add_subcommand("ship", "Ship units: on hand at --from, in transit to --to");
+  add_idempotency_option(ship, options);
   ship->add_option("--db", a->db)->required();
   ship->add_option("--gtin", a->gtin)->required();
   ship->add_option("--from", a->from)->required();
@@ -105,6 +109,7 @@ void add_transfer(CLI::App& root, CliOptions& options) {
   });
   auto* receive =
       transfer->add_subcommand("receive", "Receive a transfer (fewer = lost in transit)");
+  add_idempotency_option(receive, options);
   receive->add_option("--db", a->db)->required();
   receive->add_option("--transfer", a->id)->required();
   auto* qty = receive->add_option("--qty", a->qty, "Units received (default: all shipped)");
@@ -126,6 +131,7 @@ void add_return(CLI::App& root, CliOptions& options) {
   auto* returns =
       root.add_subcommand("return", "Returns: receive, grade, rework")->require_subcommand(1);
   auto* receive = returns->add_subcommand("receive", "Receive returned units into quarantine");
+  add_idempotency_option(receive, options);
   receive->add_option("--db", a->db)->required();
   receive->add_option("--gtin", a->gtin)->required();
   receive->add_option("--location", a->location)->required();
@@ -138,6 +144,7 @@ void add_return(CLI::App& root, CliOptions& options) {
     execute_and_print(a->db, command, options);
   });
   auto* grade = returns->add_subcommand("grade", "Grade quarantined units");
+  add_idempotency_option(grade, options);
   grade->add_option("--db", a->db)->required();
   grade->add_option("--return", a->id)->required();
   grade->add_option("--grade", a->grade, "restock|rework|scrap")->required();
@@ -151,6 +158,7 @@ void add_return(CLI::App& root, CliOptions& options) {
     execute_and_print(a->db, GradeReturn{a->id, *parsed, optional_qty(grade_qty, a->qty)}, options);
   });
   auto* rework = returns->add_subcommand("rework-done", "Put reworked units back in stock");
+  add_idempotency_option(rework, options);
   rework->add_option("--db", a->db)->required();
   rework->add_option("--return", a->id)->required();
   auto* rework_qty = rework->add_option("--qty", a->qty, "Units (default: all in rework)");

@@ -161,11 +161,13 @@ void add_batch_commands(CLI::App* trace_cmd, CliOptions& options) {
   create->add_option("--produced-at", args->produced_at, "YYYY-MM-DD or RFC 3339 UTC")->required();
   create->add_option("--factory", args->factory, "Factory id")->required();
   create->add_option("--report", args->reports, "Inspection report reference (repeatable)");
+  add_idempotency_option(create, options);
   create->callback([args, &options] { run_batch_create(*args, options); });
   auto* units = batch->add_subcommand("units", "Issue serials in a batch");
   units->add_option("--db", args->db, "Database")->required();
   units->add_option("--batch", args->batch_id, "Batch id")->required();
   units->add_option("--count", args->count, "Serials to issue")->required();
+  add_idempotency_option(units, options);
   units->callback([args, &options] {
     execute_and_print(args->db, engine::IssueUnits{args->batch_id, args->count}, options);
   });

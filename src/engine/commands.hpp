@@ -6,12 +6,14 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <variant>
 #include <vector>
 
 #include "core/time.hpp"
+#include "engine/alert_records.hpp"
 #include "engine/types.hpp"
 
 namespace livechain::engine {
@@ -110,6 +112,60 @@ struct CompleteRework {
   std::optional<int64_t> qty_units;  // default: all in rework
 };
 
+// Sets a channel's dedicated allocation of a SKU at a location (or network-wide when
+// location_id is empty): the channel may sell at most qty_units more of it and no other
+// channel can take them (0: it sells none). `remove` drops the allocation (the channel
+// sells from the shared pool again). Spot stock only; presale is not allocated.
+struct SetAllocation {
+  std::string channel_id;
+  std::string gtin;
+  std::optional<std::string> location_id;
+  int64_t qty_units = 0;
+  bool remove = false;  // drop the allocation: the channel sells from the shared pool again
+};
+// Moves qty_units of unused allocation from one channel to another, atomically.
+struct MoveAllocation {
+  std::string from_channel_id;
+  std::string to_channel_id;
+  std::string gtin;
+  std::optional<std::string> location_id;
+  int64_t qty_units = 0;
+};
+// Holds the fingerprint of a request made of several commands (a CSV import, a batch of
+// reservations) under its idempotency key: wrapped in Keyed it claims the key for that
+// body, and the request's own commands then carry derived keys ("KEY/3"). No events.
+struct KeyGuard {
+  uint64_t request_fingerprint = 0;
+};
+struct CommandBox;
+// Any write with an idempotency key: same key and same request → the first reply
+// again, nothing applied twice; same key, another request → idempotency_conflict.
+// A Reserve inside uses the reservation's own key (the same key space).
+struct Keyed {
+  std::string idempotency_key;
+  std::shared_ptr<const CommandBox> command;
+};
+// Raises an alert, or updates the open alert of the same kind and subject (grouping):
+// an update with nothing changed journals nothing.
+struct RaiseAlert {
+  std::string kind;
+  AlertSeverity severity = AlertSeverity::yellow;
+  AlertSubject subject;       // any order; canonicalised by the engine
+  std::string evidence_json;  // JSON object text (the caller validated the syntax)
+  std::string action_json;    // JSON object text or empty
+};
+struct AcknowledgeAlert {
+  uint64_t alert_id = 0;
+  std::string note;
+};
+// alert_id 0: the open alert of `kind` and `subject`.
+struct ResolveAlert {
+  uint64_t alert_id = 0;
+  std::string kind;
+  AlertSubject subject;
+  std::string note;
+};
+
 // Traceability (issue 12 §2). A batch is keyed by (GTIN, lot): creating the same
 // batch again with identical content answers the stored batch, with other content fails.
 struct CreateBatch {
@@ -128,7 +184,14 @@ struct IssueUnits {
 using Command = std::variant<PutSku, PutLocation, PutChannel, PutRegionDistance, ReceiveStock,
                              AdjustStock, PlanPresale, Reserve, Commit, Release, ExtendReservation,
                              ExpireDue, ShipTransfer, ReceiveTransfer, ReceiveReturn, GradeReturn,
-                             CompleteRework, CreateBatch, IssueUnits>;
+                             CompleteRework, SetAllocation, MoveAllocation, Keyed, KeyGuard,
+                             RaiseAlert, AcknowledgeAlert, ResolveAlert, CreateBatch, IssueUnits>;
+
+struct CommandBox {
+  Command command;
+};
+// Wraps `command` with `idempotency_key` (returns it unchanged when the key is empty).
+Command with_idempotency_key(Command command, const std::string& idempotency_key);
 
 // ---- replies -------------------------------------------------------------------
 
@@ -187,8 +250,25 @@ struct BatchView {
   std::optional<uint64_t> issued_last_serial;
 };
 struct Done {};
+// One dedicated allocation: location_id empty for a network-wide one.
+struct AllocationView {
+  std::string channel_id;
+  std::string gtin;
+  std::string location_id;
+  int64_t qty_units = 0;
+};
+struct AllocationsView {
+  std::vector<AllocationView> allocations;
+};
+
+// An alert after a command; `changed` false when the command journaled nothing (an
+// identical re-raise, a repeated acknowledge or resolve).
+struct AlertView {
+  AlertRecord record;
+  bool changed = false;
+};
 
 using Reply = std::variant<Done, ReservationView, TransferView, ReturnView, BalanceView,
-                           ExpiredView, BatchView>;
+                           ExpiredView, AllocationsView, AlertView, BatchView>;
 
 }  // namespace livechain::engine

@@ -27,6 +27,36 @@
 
 namespace livechain::engine {
 
+// Where a channel's units at one location come from: the shared pool, its dedicated
+// allocation at that location, its network-wide allocation, or nowhere (the channel
+// holds allocations of the SKU elsewhere only).
+enum class PoolKind : uint8_t { shared, location, network, none };
+std::string_view pool_kind_name(PoolKind kind);
+
+struct ChannelLocationAvailability {
+  std::string location_id;
+  int64_t available_units = 0;
+  PoolKind pool = PoolKind::shared;
+};
+// What one channel may sell of one SKU now (GET /v1/channels/{id}/available).
+struct ChannelAvailability {
+  std::string channel_id;
+  std::string gtin;
+  int64_t available_units = 0;  // over all locations
+  std::vector<ChannelLocationAvailability> locations;
+  std::vector<AllocationView> allocations;  // the channel's own, if any
+};
+
+// Units `channel` may still reserve of `sku` at `location`, given the lines `taken`
+// earlier by the same reservation (spot stock): its allocation there, else its
+// network-wide allocation (within what no one else holds there), else the shared
+// pool (available minus every unused allocation, here and network-wide). O(1) plus
+// O(taken) per call; the only definition of channel available-to-sell.
+int64_t channel_sellable_units(const LedgerState& state, ChannelIndex channel, SkuIndex sku,
+                               LocationIndex location, const StockLines& taken);
+// The same over all locations: what the channel may sell of `sku` in total.
+int64_t channel_sellable_total(const LedgerState& state, ChannelIndex channel, SkuIndex sku);
+
 class Engine {
  public:
   Engine() = default;
@@ -56,6 +86,19 @@ class Engine {
   Result<ReservationView> reservation(uint64_t reservation_id) const;
   Result<TransferView> transfer(uint64_t transfer_id) const;
   Result<ReturnView> return_view(uint64_t return_id) const;
+  // Errors: not_found (field "channel" or "sku"), invalid_argument (field "sku").
+  Result<ChannelAvailability> channel_availability(std::string_view channel_id,
+                                                   std::string_view gtin) const;
+  ChannelAvailability channel_availability(ChannelIndex channel, SkuIndex sku) const;
+  // Every dedicated allocation, by channel then SKU.
+  std::vector<AllocationView> allocations() const;
+  // Alert records, newest first (only those still in memory: every open alert and the
+  // most recent resolved ones, kAlertRecordsMax in all).
+  std::vector<AlertRecord> alerts(const AlertFilter& filter) const {
+    return state_.alerts().list(filter);
+  }
+  // Errors: not_found (field "alert_id").
+  Result<AlertRecord> alert(uint64_t alert_id) const;
   // Errors: not_found (field "batch_id").
   Result<BatchView> batch(uint64_t batch_id) const;
 
@@ -91,5 +134,13 @@ Result<EventDescription> describe_stored_event(std::span<const uint8_t> data);
 // FNV-1a 64 of a reserve request's canonical form: what "same body" means for an
 // idempotency key.
 uint64_t reserve_fingerprint(const Reserve& request);
+// FNV-1a 64 of any command's canonical form (the alternative and its fields, GTINs
+// normalised): what "same request" means for a generic idempotency key.
+uint64_t command_fingerprint(const Command& command);
+
+// A reply as bytes (kept in `idempotency_recorded` events) and back.
+// decode_reply errors: corruption.
+std::string encode_reply(const Reply& reply);
+Result<Reply> decode_reply(std::string_view bytes);
 
 }  // namespace livechain::engine

@@ -6,8 +6,14 @@
 #include "core/assert.hpp"
 #include "core/identifier.hpp"
 #include "engine/events.hpp"
+#include "journal/journal.hpp"
 
 namespace livechain::engine {
+
+// alert_book.cpp: one layout for an alert record in events and snapshots.
+void put_alert_record(ByteWriter& out, const AlertRecord& record);
+bool get_alert_record(ByteReader& in, AlertRecord& record);
+
 namespace {
 
 constexpr size_t kStringLengthMax = 4096;
@@ -104,6 +110,22 @@ class Encoder {
     out_.put_varint(e.return_id);
     out_.put_signed_varint(e.qty_units);
   }
+  void body(const AllocationSetEvent& e) {
+    out_.put_string(names_.channel_id_of(e.channel));
+    sku(e.sku);
+    if (e.location == kNetworkLocation) {
+      out_.put_string("");
+    } else {
+      location(e.location);
+    }
+    out_.put_signed_varint(e.qty_units);
+  }
+  void body(const IdempotencyRecordedEvent& e) {
+    out_.put_string(e.idempotency_key);
+    out_.put_fixed64(e.request_fingerprint);
+    out_.put_string(e.reply);
+  }
+  void body(const AlertEvent& e) { put_alert_record(out_, e.record); }
 
  private:
   const NameTables& names_;
@@ -115,6 +137,7 @@ class Decoder {
   Decoder(std::span<const uint8_t> data, const NameTables& names) : in_(data), names_(names) {}
 
   ByteReader& in() { return in_; }
+  const NameTables& names() const { return names_; }
   std::string text() { return in_.get_string(kStringLengthMax); }
   bool failed() const { return !in_.ok() || !problem_.empty(); }
   const std::string& problem() const { return problem_; }
@@ -160,19 +183,59 @@ class Decoder {
   std::string problem_;
 };
 
+// EventKind of each EventBody alternative, in declaration order.
+constexpr EventKind kKindByIndex[] = {
+    EventKind::sku_put,
+    EventKind::location_put,
+    EventKind::channel_put,
+    EventKind::region_distance_put,
+    EventKind::stock_received,
+    EventKind::stock_adjusted,
+    EventKind::presale_planned,
+    EventKind::reserved,
+    EventKind::committed,
+    EventKind::released,
+    EventKind::expired,
+    EventKind::reservation_extended,
+    EventKind::transfer_shipped,
+    EventKind::transfer_received,
+    EventKind::return_received,
+    EventKind::return_graded,
+    EventKind::rework_completed,
+    EventKind::allocation_set,
+    EventKind::idempotency_recorded,
+    EventKind::alert_raised,  // + the alert's transition (kinds 30–33)
+    EventKind::batch_created,
+    EventKind::units_issued,
+};
+static_assert(std::size(kKindByIndex) == std::variant_size_v<EventBody>);
+
 EventKind kind_of(const EventBody& body) {
-  return event_kind_of(body);
+  if (const auto* alert = std::get_if<AlertEvent>(&body)) {
+    return static_cast<EventKind>(static_cast<uint8_t>(EventKind::alert_raised) +
+                                  static_cast<uint8_t>(alert->transition));
+  }
+  return kKindByIndex[body.index()];
 }
 
 bool known_kind(uint8_t kind) {
-  return (kind >= 1 && kind <= static_cast<uint8_t>(EventKind::rework_completed)) ||
-         kind == static_cast<uint8_t>(EventKind::batch_created) ||
-         kind == static_cast<uint8_t>(EventKind::units_issued);
+  if (kind >= static_cast<uint8_t>(EventKind::alert_raised) &&
+      kind <= static_cast<uint8_t>(EventKind::alert_resolved)) {
+    return true;
+  }
+  for (EventKind known : kKindByIndex) {
+    if (static_cast<uint8_t>(known) == kind) return true;
+  }
+  return false;
 }
 
 Result<EventBody> decode_body(EventKind kind, Decoder& d);
 
 }  // namespace
+
+EventKind event_kind_of(const EventBody& body) {
+  return kind_of(body);
+}
 
 void encode_event(const Event& event, const NameTables& names, ByteWriter& out) {
   LC_ASSERT(event.time_ms >= 0);
@@ -333,6 +396,39 @@ Result<EventBody> decode_body(EventKind kind, Decoder& d) {
       uint64_t id = in.get_varint();
       return ReworkCompletedEvent{id, in.get_signed_varint()};
     }
+    case EventKind::allocation_set: {
+      AllocationSetEvent e;
+      e.channel = d.channel();
+      e.sku = d.sku();
+      std::string location = d.text();
+      e.location = kNetworkLocation;
+      if (!location.empty()) {
+        auto found = d.names().find_location(location);
+        if (!found && in.ok()) d.note(fmt::format("unknown location '{}'", location));
+        e.location = found.value_or(0);
+      }
+      e.qty_units = in.get_signed_varint();
+      return e;
+    }
+    case EventKind::idempotency_recorded: {
+      IdempotencyRecordedEvent e;
+      e.idempotency_key = d.text();
+      e.request_fingerprint = in.get_fixed64();
+      e.reply = in.get_string(journal::kEventLengthMax);
+      return e;
+    }
+    case EventKind::alert_raised:
+    case EventKind::alert_updated:
+    case EventKind::alert_acknowledged:
+    case EventKind::alert_resolved: {
+      AlertEvent e;
+      e.transition = static_cast<AlertTransition>(static_cast<uint8_t>(kind) -
+                                                  static_cast<uint8_t>(EventKind::alert_raised));
+      if (!get_alert_record(in, e.record) && in.ok()) {
+        return fail(ErrorCode::corruption, "event", "alert record out of range");
+      }
+      return e;
+    }
   }
   return fail(ErrorCode::corruption, "event", "unknown event kind");
 }
@@ -379,20 +475,20 @@ std::string_view event_kind_name(EventKind kind) {
       return "return_graded";
     case EventKind::rework_completed:
       return "rework_completed";
+    case EventKind::allocation_set:
+      return "allocation_set";
+    case EventKind::idempotency_recorded:
+      return "idempotency_recorded";
+    case EventKind::alert_raised:
+      return "alert_raised";
+    case EventKind::alert_updated:
+      return "alert_updated";
+    case EventKind::alert_acknowledged:
+      return "alert_acknowledged";
+    case EventKind::alert_resolved:
+      return "alert_resolved";
   }
   return "unknown";
-}
-
-}  // namespace livechain::engine
-
-namespace livechain::engine {
-
-EventKind event_kind_of(const EventBody& body) {
-  if (std::holds_alternative<BatchCreatedEvent>(body)) return EventKind::batch_created;
-  if (std::holds_alternative<UnitsIssuedEvent>(body)) return EventKind::units_issued;
-  // The first alternatives are declared in EventKind order, starting at 1.
-  LC_ASSERT(body.index() < static_cast<size_t>(EventKind::rework_completed));
-  return static_cast<EventKind>(body.index() + 1);
 }
 
 }  // namespace livechain::engine

@@ -1,6 +1,8 @@
 // Readable form of one stored event, decoded on its own (no replay): names in the
 // event are interned on the fly, which works because the encoding carries GTINs and
 // ids rather than indexes (docs/events.md).
+#include <fmt/format.h>
+
 #include <deque>
 
 #include "engine/engine.hpp"
@@ -124,6 +126,30 @@ class Describer {
   }
   void operator()(const ReworkCompletedEvent& e) {
     number("return_id", static_cast<int64_t>(e.return_id)), number("qty", e.qty_units);
+  }
+  void operator()(const AllocationSetEvent& e) {
+    text("channel", names_.channel_id_of(e.channel));
+    text("sku", names_.gtin_of(e.sku));
+    if (e.location != kNetworkLocation) text("location", names_.location_id_of(e.location));
+    number("qty", e.qty_units);
+  }
+  void operator()(const IdempotencyRecordedEvent& e) {
+    text("idempotency_key", e.idempotency_key);
+    text("request_fingerprint", fmt::format("{:016x}", e.request_fingerprint));
+  }
+  // Evidence, action and note are operational (data level internal); alert events
+  // carry no buyer data.
+  void operator()(const AlertEvent& e) {
+    const AlertRecord& r = e.record;
+    number("alert_id", static_cast<int64_t>(r.alert_id));
+    text("alert_kind", r.kind);
+    text("severity", std::string(alert_severity_name(r.severity)));
+    text("state", std::string(alert_state_name(r.state)));
+    for (const auto& [name, value] : r.subject) text(("subject." + name).c_str(), value);
+    text("evidence", r.evidence_json);
+    if (!r.action_json.empty()) text("action", r.action_json);
+    number("updates", r.updates);
+    if (!r.note.empty()) text("note", r.note);
   }
 
  private:

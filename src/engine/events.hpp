@@ -15,6 +15,7 @@
 #include "core/bytes.hpp"
 #include "core/error.hpp"
 #include "core/time.hpp"
+#include "engine/alert_records.hpp"
 #include "engine/types.hpp"
 
 namespace livechain::engine {
@@ -51,7 +52,15 @@ enum class EventKind : uint8_t {
   return_received = 15,
   return_graded = 16,
   rework_completed = 17,
-  // 18–39: other work streams. 40–49: traceability (src/trace, issue 12).
+  // 18–29: channel pools, idempotency (and rollback, later).
+  allocation_set = 18,
+  idempotency_recorded = 19,
+  // 30–39: alerts. One body, AlertEvent, whose transition picks the kind.
+  alert_raised = 30,
+  alert_updated = 31,
+  alert_acknowledged = 32,
+  alert_resolved = 33,
+  // 40–49: traceability (src/trace, issue 12).
   batch_created = 40,
   units_issued = 41,
 };
@@ -135,6 +144,33 @@ struct ReworkCompletedEvent {
   int64_t qty_units;
 };
 
+// Location of a network-wide allocation (one not tied to a location).
+inline constexpr LocationIndex kNetworkLocation = UINT32_MAX;
+
+// A channel's dedicated allocation of a SKU (at a location, or network-wide when
+// location == kNetworkLocation) is set to `qty_units` unused units; kAllocationRemoved
+// removes it and the channel sells from the shared pool again.
+inline constexpr int64_t kAllocationRemoved = -1;
+struct AllocationSetEvent {
+  ChannelIndex channel;
+  SkuIndex sku;
+  LocationIndex location;
+  int64_t qty_units;
+};
+// A write command carried an idempotency key: the key, the request's fingerprint and
+// the engine's reply (reply_codec), so a retry gets the first answer again.
+struct IdempotencyRecordedEvent {
+  std::string idempotency_key;
+  uint64_t request_fingerprint;
+  std::string reply;  // encode_reply bytes
+};
+
+// An alert's whole record after a transition (kinds 30–33).
+struct AlertEvent {
+  AlertTransition transition = AlertTransition::raised;
+  AlertRecord record;
+};
+
 // Traceability (issue 12 §2): a production batch of one SKU, and serials issued in it.
 struct BatchCreatedEvent {
   uint64_t batch_id;
@@ -156,9 +192,12 @@ using EventBody =
                  StockReceivedEvent, StockAdjustedEvent, PresalePlannedEvent, ReservedEvent,
                  CommittedEvent, ReleasedEvent, ExpiredEvent, ReservationExtendedEvent,
                  TransferShippedEvent, TransferReceivedEvent, ReturnReceivedEvent,
-                 ReturnGradedEvent, ReworkCompletedEvent, BatchCreatedEvent, UnitsIssuedEvent>;
+                 ReturnGradedEvent, ReworkCompletedEvent, AllocationSetEvent,
+                 IdempotencyRecordedEvent, AlertEvent, BatchCreatedEvent, UnitsIssuedEvent>;
 
-// The on-disk kind of `body` (alternatives are not numbered by their variant index).
+// The kind tag of an event body. Not index + 1 for every alternative: kinds are
+// allotted in ranges (docs/events.md), so the table is explicit; an AlertEvent's kind
+// is alert_raised + its transition.
 EventKind event_kind_of(const EventBody& body);
 
 struct Event {

@@ -101,6 +101,13 @@ class Engine::Handlers {
   Result<Reply> operator()(const ReceiveReturn& c);
   Result<Reply> operator()(const GradeReturn& c);
   Result<Reply> operator()(const CompleteRework& c);
+  Result<Reply> operator()(const SetAllocation& c);
+  Result<Reply> operator()(const MoveAllocation& c);
+  Result<Reply> operator()(const Keyed& c);
+  Result<Reply> operator()(const RaiseAlert& c);
+  Result<Reply> operator()(const AcknowledgeAlert& c);
+  Result<Reply> operator()(const ResolveAlert& c);
+  Result<Reply> operator()(const KeyGuard&) { return Done{}; }
   Result<Reply> operator()(const CreateBatch& c);
   Result<Reply> operator()(const IssueUnits& c);
 
@@ -108,11 +115,20 @@ class Engine::Handlers {
 
  private:
   Result<const PendingReservation*> pending_for_resolution(uint64_t reservation_id);
-  Result<StockLines> resolve_reserve_lines(const Reserve& c) const;
-  Result<LocationIndex> pick_location(const Reserve& c, size_t line_index, SkuIndex sku,
-                                      int64_t qty_units, const StockLines& taken) const;
+  Result<StockLines> resolve_reserve_lines(const Reserve& c, ChannelIndex channel) const;
+  Result<LocationIndex> pick_location(const Reserve& c, ChannelIndex channel, size_t line_index,
+                                      SkuIndex sku, int64_t qty_units,
+                                      const StockLines& taken) const;
+  // Units a transfer or adjustment may take out of (sku, location) without touching
+  // any channel's dedicated allocation.
+  int64_t shared_free_units(SkuIndex sku, LocationIndex location) const;
+  Result<Reply> set_allocation(ChannelIndex channel, SkuIndex sku, LocationIndex location,
+                               int64_t qty_units);
   Result<LineQuantities> resolve_commit_lines(const Commit& c,
                                               const PendingReservation& reservation) const;
+  Result<const AlertRecord*> alert_to_change(uint64_t alert_id, const std::string& kind,
+                                             const AlertSubject& subject,
+                                             const std::string& note) const;
   void emit(EventBody body) { engine_.emit(std::move(body), now_ms_, batch_); }
 
   Engine& engine_;

@@ -119,6 +119,13 @@ Result<Reply> Engine::Handlers::operator()(const AdjustStock& c) {
                 fmt::format("only {} units available (on hand {}, reserved {})",
                             before.available_units(), before.on_hand_units, before.reserved_units));
   }
+  if (line->qty_units < 0 && state_.has_allocations() &&
+      shared_free_units(line->sku, line->location) + line->qty_units < 0) {
+    return fail(ErrorCode::insufficient_stock, "delta_units",
+                fmt::format("only {} units are free of channel allocations; lower an "
+                            "allocation first",
+                            std::max<int64_t>(0, shared_free_units(line->sku, line->location))));
+  }
   if (before.on_hand_units + line->qty_units > kBalanceUnitsMax) {
     return fail(ErrorCode::limit_exceeded, "delta_units",
                 fmt::format("on hand would exceed {} units", kBalanceUnitsMax));

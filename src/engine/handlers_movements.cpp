@@ -37,6 +37,13 @@ Result<Reply> Engine::Handlers::operator()(const ShipTransfer& c) {
         ErrorCode::insufficient_stock, "qty_units",
         fmt::format("only {} units available at {}", from.available_units(), c.from_location_id));
   }
+  if (state_.has_allocations() && shared_free_units(line->sku, line->location) < line->qty_units) {
+    return fail(ErrorCode::insufficient_stock, "qty_units",
+                fmt::format("only {} units at {} are free of channel allocations; lower an "
+                            "allocation first",
+                            std::max<int64_t>(0, shared_free_units(line->sku, line->location)),
+                            c.from_location_id));
+  }
   uint64_t id = state_.next_transfer_id();
   emit(TransferShippedEvent{id, line->sku, line->location, *to, line->qty_units});
   return engine_.transfer(id).value();

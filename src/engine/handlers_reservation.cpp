@@ -74,8 +74,9 @@ uint64_t reserve_fingerprint(const Reserve& request) {
   return hash;
 }
 
-Result<LocationIndex> Engine::Handlers::pick_location(const Reserve& c, size_t line_index,
-                                                      SkuIndex sku, int64_t qty_units,
+Result<LocationIndex> Engine::Handlers::pick_location(const Reserve& c, ChannelIndex channel,
+                                                      size_t line_index, SkuIndex sku,
+                                                      int64_t qty_units,
                                                       const StockLines& taken) const {
   std::optional<uint32_t> buyer_region;
   if (c.buyer_region) buyer_region = state_.find_region(*c.buyer_region);
@@ -89,8 +90,13 @@ Result<LocationIndex> Engine::Handlers::pick_location(const Reserve& c, size_t l
   for (const SkuBalanceRef& ref : state_.balance_refs_of_sku(sku)) {
     const LocationRecord& record = state_.locations()[ref.location];
     if (!c.presale && !sells_to_buyers(record.kind)) continue;
-    int64_t available = available_for(&state_.balance_at(ref.balance_index), c.presale);
-    if (!taken.empty()) available -= already_taken(taken, sku, ref.location);
+    int64_t available;
+    if (c.presale || !state_.has_allocations()) {
+      available = available_for(&state_.balance_at(ref.balance_index), c.presale);
+      if (!taken.empty()) available -= already_taken(taken, sku, ref.location);
+    } else {  // the channel's pools decide (channel_pools.cpp)
+      available = channel_sellable_units(state_, channel, sku, ref.location, taken);
+    }
     best_available = std::max(best_available, available);
     if (available < qty_units) continue;
     uint64_t distance_rank = kUnknownDistanceRank;
@@ -116,7 +122,8 @@ Result<LocationIndex> Engine::Handlers::pick_location(const Reserve& c, size_t l
   return *best;
 }
 
-Result<StockLines> Engine::Handlers::resolve_reserve_lines(const Reserve& c) const {
+Result<StockLines> Engine::Handlers::resolve_reserve_lines(const Reserve& c,
+                                                           ChannelIndex channel) const {
   StockLines explicit_lines;
   StockLines open_lines;  // location chosen by the engine; `location` unused here
   boost::container::small_vector<size_t, 4> first_index_of_open;  // no heap for small orders
@@ -140,19 +147,27 @@ Result<StockLines> Engine::Handlers::resolve_reserve_lines(const Reserve& c) con
       if (open_lines.size() > before) first_index_of_open.push_back(i);
     }
   }
+  bool pools = !c.presale && state_.has_allocations();
+  StockLines checked;  // explicit lines before this one, for the channel's SKU-level caps
   for (size_t i = 0; i < explicit_lines.size(); ++i) {
     const StockLine& line = explicit_lines[i];
-    int64_t available = available_for(state_.balance(line.sku, line.location), c.presale);
+    int64_t available =
+        pools ? channel_sellable_units(state_, channel, line.sku, line.location, checked)
+              : available_for(state_.balance(line.sku, line.location), c.presale);
     if (available < line.qty_units) {
-      return fail(shortage_code(c.presale), line_field(first_index_of_explicit[i], "qty_units"),
-                  fmt::format("sku {} at {}: requested {}, available {}", state_.gtin_of(line.sku),
-                              state_.location_id_of(line.location), line.qty_units, available));
+      return fail(
+          shortage_code(c.presale), line_field(first_index_of_explicit[i], "qty_units"),
+          fmt::format("sku {} at {}: requested {}, available {}{}", state_.gtin_of(line.sku),
+                      state_.location_id_of(line.location), line.qty_units,
+                      std::max<int64_t>(available, 0), pools ? " to channel " + c.channel_id : ""));
     }
+    if (pools) checked.push_back(line);
   }
   StockLines lines = explicit_lines;
   for (size_t i = 0; i < open_lines.size(); ++i) {
     const StockLine& open = open_lines[i];
-    auto location = pick_location(c, first_index_of_open[i], open.sku, open.qty_units, lines);
+    auto location =
+        pick_location(c, channel, first_index_of_open[i], open.sku, open.qty_units, lines);
     if (!location) return std::unexpected(location.error());
     add_to(lines, open.sku, *location, open.qty_units);
   }
@@ -186,6 +201,10 @@ Result<Reply> Engine::Handlers::operator()(const Reserve& c) {
       return std::unexpected(ok.error());
     }
     fingerprint = reserve_fingerprint(c);
+    if (state_.keyed_reply(*c.idempotency_key) != nullptr) {
+      return fail(ErrorCode::idempotency_conflict, "idempotency_key",
+                  "this key was used for a different request");
+    }
     if (const IdempotencyEntry* entry = state_.idempotency(*c.idempotency_key)) {
       if (entry->request_fingerprint != fingerprint) {
         return fail(ErrorCode::idempotency_conflict, "idempotency_key",
@@ -212,7 +231,7 @@ Result<Reply> Engine::Handlers::operator()(const Reserve& c) {
     return fail(ErrorCode::busy, "",
                 fmt::format("{} reservations are pending; retry later", kPendingReservationsMax));
   }
-  auto lines = resolve_reserve_lines(c);
+  auto lines = resolve_reserve_lines(c, *channel);
   if (!lines) return std::unexpected(lines.error());
   uint64_t id = state_.next_reservation_id();
   emit(ReservedEvent{id, c.order_id, *channel, c.idempotency_key.value_or(""), fingerprint,

@@ -5,11 +5,19 @@
 
 #include "core/assert.hpp"
 #include "engine/state.hpp"
+#include "journal/journal.hpp"
 
 namespace livechain::engine {
 
 namespace {
-constexpr uint32_t kSnapshotMagic = 0x4c435331;  // "LCS1"
+// "LCS1": the ledger records only (still loads: no pools, keyed replies or alerts).
+// "LCS3": LCS1 + the channel pool section (pools, pool draws, keyed replies) + the
+// alert section. ("LCS2" was never released.)
+// "LCS4": LCS3 + tagged sections, so a new bounded piece of state adds a table entry
+// instead of a new magic. A version per layout keeps truncation detectable.
+constexpr uint32_t kSnapshotMagicV1 = 0x4c435331;
+constexpr uint32_t kSnapshotMagicV3 = 0x4c435333;
+constexpr uint32_t kSnapshotMagic = 0x4c435334;
 constexpr size_t kSnapshotStringMax = 4096;
 
 void put_lines(ByteWriter& out, const StockLines& lines) {
@@ -63,11 +71,75 @@ class SnapshotCodec {
   static Result<LedgerState> read(ByteReader& in);
   static void write_records(const LedgerState& s, ByteWriter& out);
   static void read_records(LedgerState& s, ByteReader& in);
-  // Traceability (issue 12): appended after every other section.
+  // Appended section (channel pools, keyed replies), present from "LCS3" on; "LCS1"
+  // snapshots, written before it existed, load with no allocations.
+  static void write_pools(const LedgerState& s, ByteWriter& out);
+  static Result<void> read_pools(LedgerState& s, ByteReader& in, bool present);
+
+  // One tagged section per piece of state added after "LCS3". Tags are never reused.
+  // `read` gets a reader over exactly the section's bytes and returns false when they
+  // do not decode; a known section missing from a snapshot loads as empty state.
+  struct Section {
+    uint32_t tag;
+    void (*write)(const LedgerState& s, ByteWriter& out);
+    bool (*read)(LedgerState& s, ByteReader& in);
+  };
+  static const std::vector<Section>& sections();
+  static void write_sections(const LedgerState& s, ByteWriter& out);
+  static Result<void> read_sections(LedgerState& s, ByteReader& in);
+  // Traceability batches (issue 12), tagged section 5.
   static void write_batches(const LedgerState& s, ByteWriter& out);
   // False when a record is inconsistent (unknown SKU, duplicate or empty lot).
   static bool read_batches(LedgerState& s, ByteReader& in);
 };
+
+const std::vector<SnapshotCodec::Section>& SnapshotCodec::sections() {
+  // Lambdas here share SnapshotCodec's access to LedgerState. Add entries below.
+  static const std::vector<Section> kSections = {
+      {5, &write_batches, &read_batches},  // traceability batches (issue 12)
+  };
+  return kSections;
+}
+
+void SnapshotCodec::write_sections(const LedgerState& s, ByteWriter& out) {
+  out.put_varint(sections().size());
+  for (const Section& section : sections()) {
+    Bytes body;
+    ByteWriter body_out(body);
+    section.write(s, body_out);
+    out.put_varint(section.tag);
+    out.put_varint(body.size());
+    out.put_bytes(body);
+  }
+}
+
+Result<void> SnapshotCodec::read_sections(LedgerState& s, ByteReader& in) {
+  auto bad = [](std::string reason) {
+    return fail(ErrorCode::corruption, "snapshot", std::move(reason));
+  };
+  uint64_t count = in.get_varint();
+  std::vector<uint32_t> seen;
+  for (uint64_t i = 0; i < count && in.ok(); ++i) {
+    uint64_t tag = in.get_varint();
+    std::span<const uint8_t> body = in.get_bytes(in.get_varint());
+    if (!in.ok()) break;
+    auto known = std::find_if(sections().begin(), sections().end(),
+                              [tag](const Section& section) { return section.tag == tag; });
+    if (known == sections().end()) {
+      return bad("unknown snapshot section " + std::to_string(tag) +
+                 " (written by a newer version?)");
+    }
+    if (std::find(seen.begin(), seen.end(), known->tag) != seen.end()) {
+      return bad("snapshot section " + std::to_string(tag) + " appears twice");
+    }
+    seen.push_back(known->tag);
+    ByteReader body_in(body);
+    if (!known->read(s, body_in) || !body_in.ok() || !body_in.at_end()) {
+      return bad("snapshot section " + std::to_string(tag) + " does not decode");
+    }
+  }
+  return {};
+}
 
 void SnapshotCodec::write(const LedgerState& s, ByteWriter& out) {
   out.put_fixed32(kSnapshotMagic);
@@ -94,7 +166,88 @@ void SnapshotCodec::write(const LedgerState& s, ByteWriter& out) {
   out.put_varint(distances.size());
   for (auto [key, km] : distances) out.put_fixed64(key), out.put_varint(km);
   write_records(s, out);
-  write_batches(s, out);
+  write_pools(s, out);
+  s.alerts_.serialize(out);
+  write_sections(s, out);
+}
+
+void SnapshotCodec::write_pools(const LedgerState& s, ByteWriter& out) {
+  auto pools = s.pools_sorted();
+  out.put_varint(pools.size());
+  for (const auto& [key, pool] : pools) {
+    out.put_fixed64(key);
+    out.put_signed_varint(pool->network_units);
+    out.put_varint(pool->location_units.size());
+    for (auto [location, units] : pool->location_units) {
+      out.put_varint(location);
+      out.put_signed_varint(units);
+    }
+  }
+  std::vector<uint64_t> drawn;  // pending reservations that drew from an allocation
+  for (const auto& [id, reservation] : s.pending_) {
+    if (reservation->location_pool_lines | reservation->network_pool_lines) drawn.push_back(id);
+  }
+  std::sort(drawn.begin(), drawn.end());
+  out.put_varint(drawn.size());
+  for (uint64_t id : drawn) {
+    const PendingReservation& r = *s.pending_.at(id);
+    out.put_varint(id);
+    out.put_fixed64(r.location_pool_lines);
+    out.put_fixed64(r.network_pool_lines);
+  }
+  out.put_varint(s.keyed_reply_order_.size());
+  for (const auto& [stored_at_ms, key] : s.keyed_reply_order_) {
+    const KeyedReplyEntry& entry = s.keyed_replies_.at(key);
+    out.put_string(key);
+    out.put_fixed64(entry.request_fingerprint);
+    out.put_varint(static_cast<uint64_t>(entry.stored_at_ms));
+    out.put_string(entry.reply);
+  }
+}
+
+Result<void> SnapshotCodec::read_pools(LedgerState& s, ByteReader& in, bool present) {
+  if (!present) {
+    s.rebuild_pool_totals();
+    return {};
+  }
+  auto bad = [] { return fail(ErrorCode::corruption, "snapshot", "bad channel pool section"); };
+  uint64_t count = in.get_varint();
+  for (uint64_t i = 0; i < count && i < kAllocationsMax && in.ok(); ++i) {
+    uint64_t key = in.get_fixed64();
+    ChannelSkuPool pool;
+    pool.network_units = in.get_signed_varint();
+    uint64_t locations = in.get_varint();
+    if ((key >> 32) >= s.channels_.size() || (key & 0xffffffffu) >= s.skus_.size() ||
+        locations > kAllocationLocationsMax) {
+      return bad();
+    }
+    for (uint64_t j = 0; j < locations && in.ok(); ++j) {
+      auto location = static_cast<LocationIndex>(in.get_varint());
+      if (location >= s.locations_.size()) return bad();
+      pool.location_units.emplace_back(location, in.get_signed_varint());
+    }
+    s.pools_.emplace(key, std::move(pool));
+  }
+  count = in.get_varint();
+  for (uint64_t i = 0; i < count && in.ok(); ++i) {
+    uint64_t id = in.get_varint();
+    auto it = s.pending_.find(id);
+    if (it == s.pending_.end()) return bad();
+    it->second->location_pool_lines = in.get_fixed64();
+    it->second->network_pool_lines = in.get_fixed64();
+  }
+  count = in.get_varint();
+  for (uint64_t i = 0; i < count && i <= kIdempotencyEntriesMax && in.ok(); ++i) {
+    std::string key = in.get_string(kSnapshotStringMax);
+    KeyedReplyEntry entry;
+    entry.request_fingerprint = in.get_fixed64();
+    entry.stored_at_ms = static_cast<TimeMs>(in.get_varint());
+    entry.reply = in.get_string(journal::kEventLengthMax);
+    s.keyed_reply_order_.emplace_back(entry.stored_at_ms, key);
+    s.keyed_replies_.emplace(std::move(key), std::move(entry));
+  }
+  s.rebuild_pool_totals();
+  return {};
 }
 
 void SnapshotCodec::write_records(const LedgerState& s, ByteWriter& out) {
@@ -148,7 +301,8 @@ void SnapshotCodec::write_records(const LedgerState& s, ByteWriter& out) {
 
 Result<LedgerState> SnapshotCodec::read(ByteReader& in) {
   LedgerState s;
-  if (in.get_fixed32() != kSnapshotMagic) {
+  uint32_t magic = in.get_fixed32();
+  if (magic != kSnapshotMagic && magic != kSnapshotMagicV3 && magic != kSnapshotMagicV1) {
     return fail(ErrorCode::corruption, "snapshot", "bad magic or unknown snapshot version");
   }
   s.now_ms_ = static_cast<TimeMs>(in.get_varint());
@@ -189,8 +343,13 @@ Result<LedgerState> SnapshotCodec::read(ByteReader& in) {
   }
   s.rebuild_distance_matrix();
   read_records(s, in);
-  if (!read_batches(s, in)) {
-    return fail(ErrorCode::corruption, "snapshot", "inconsistent batch record");
+  if (!in.ok()) return fail(ErrorCode::corruption, "snapshot", "truncated snapshot bytes");
+  if (auto pools = read_pools(s, in, magic != kSnapshotMagicV1); !pools) {
+    return std::unexpected(pools.error());
+  }
+  if (magic != kSnapshotMagicV1 && in.ok()) LC_CHECK(s.alerts_.deserialize(in));
+  if (magic == kSnapshotMagic && in.ok()) {
+    if (auto tagged = read_sections(s, in); !tagged) return std::unexpected(tagged.error());
   }
   if (!in.ok() || !in.at_end()) {
     return fail(ErrorCode::corruption, "snapshot", "truncated or trailing snapshot bytes");

@@ -116,16 +116,37 @@ std::optional<std::pair<TimeMs, uint64_t>> LedgerState::next_expiry(TimeMs due_b
 }
 
 Balance& LedgerState::balance_mut(SkuIndex sku, LocationIndex location) {
+  return balances_[balance_slot(sku, location)];
+}
+
+uint32_t LedgerState::balance_slot(SkuIndex sku, LocationIndex location) {
   LC_ASSERT(sku < skus_.size());
   LC_ASSERT(location < locations_.size());
   auto [it, inserted] = balance_by_key_.try_emplace(balance_key(sku, location),
                                                     static_cast<uint32_t>(balances_.size()));
   if (inserted) {
     balances_.emplace_back();
+    dedicated_by_balance_.push_back(0);
     locations_by_sku_[sku].push_back(location);
     balance_refs_by_sku_[sku].push_back(SkuBalanceRef{location, it->second});
   }
-  return balances_[it->second];
+  LC_DASSERT(dedicated_by_balance_.size() == balances_.size());
+  return it->second;
+}
+
+std::optional<uint32_t> LedgerState::balance_index(SkuIndex sku, LocationIndex location) const {
+  return find_in(balance_by_key_, balance_key(sku, location));
+}
+
+template <class Change>
+void LedgerState::change_balance(SkuIndex sku, LocationIndex location, Change&& change) {
+  uint32_t slot = balance_slot(sku, location);
+  Balance& b = balances_[slot];
+  int64_t available_before = b.available_units();
+  change(b);
+  spot_available_by_sku_[sku] += b.available_units() - available_before;
+  check_invariants(b);
+  check_pool_invariants(sku, slot);
 }
 
 uint32_t LedgerState::intern_region(const std::string& name) {
@@ -158,16 +179,41 @@ void LedgerState::apply(const Event& event) {
   evict_idempotency();
 }
 
-void LedgerState::evict_idempotency() {
-  while (!idempotency_order_.empty()) {
-    const auto& [stored_at_ms, key] = idempotency_order_.front();
-    bool too_old = now_ms_ - stored_at_ms >= kIdempotencyRetentionMs;
-    bool too_many = idempotency_order_.size() > kIdempotencyEntriesMax;
+namespace {
+// Drops entries past kIdempotencyRetentionMs or beyond kIdempotencyEntriesMax.
+template <class Map>
+void evict_oldest(Map& map, std::deque<std::pair<TimeMs, std::string>>& order, TimeMs now_ms) {
+  while (!order.empty()) {
+    const auto& [stored_at_ms, key] = order.front();
+    bool too_old = now_ms - stored_at_ms >= kIdempotencyRetentionMs;
+    bool too_many = order.size() > kIdempotencyEntriesMax;
     if (!too_old && !too_many) break;
-    idempotency_.erase(key);
-    idempotency_order_.pop_front();
+    map.erase(key);
+    order.pop_front();
   }
-  LC_ASSERT(idempotency_.size() == idempotency_order_.size());
+  LC_ASSERT(map.size() == order.size());
+}
+}  // namespace
+
+void LedgerState::evict_idempotency() {
+  evict_oldest(idempotency_, idempotency_order_, now_ms_);
+  evict_oldest(keyed_replies_, keyed_reply_order_, now_ms_);
+}
+
+const KeyedReplyEntry* LedgerState::keyed_reply(std::string_view key) const {
+  auto it = keyed_replies_.find(key);
+  return it == keyed_replies_.end() ? nullptr : &it->second;
+}
+
+void LedgerState::on(const IdempotencyRecordedEvent& e) {
+  LC_ASSERT(!e.idempotency_key.empty());
+  LC_ASSERT(idempotency_.find(e.idempotency_key) == idempotency_.end());
+  bool inserted =
+      keyed_replies_
+          .try_emplace(e.idempotency_key, KeyedReplyEntry{e.request_fingerprint, now_ms_, e.reply})
+          .second;
+  LC_ASSERT(inserted);
+  keyed_reply_order_.emplace_back(now_ms_, e.idempotency_key);
 }
 
 void LedgerState::on(const SkuPutEvent& e) {
@@ -176,6 +222,8 @@ void LedgerState::on(const SkuPutEvent& e) {
     skus_.push_back(SkuRecord{e.gtin, e.name});
     locations_by_sku_.emplace_back();
     balance_refs_by_sku_.emplace_back();
+    dedicated_by_sku_.push_back(0);
+    spot_available_by_sku_.push_back(0);
   } else {
     skus_[it->second].name = e.name;
   }
@@ -220,19 +268,19 @@ void LedgerState::on(const RegionDistancePutEvent& e) {
 
 void LedgerState::on(const StockReceivedEvent& e) {
   LC_ASSERT(e.line.qty_units > 0);
-  Balance& b = balance_mut(e.line.sku, e.line.location);
-  b.on_hand_units += e.line.qty_units;
-  b.received_units += e.line.qty_units;
-  check_invariants(b);
+  change_balance(e.line.sku, e.line.location, [&](Balance& b) {
+    b.on_hand_units += e.line.qty_units;
+    b.received_units += e.line.qty_units;
+  });
 }
 
 void LedgerState::on(const StockAdjustedEvent& e) {
   LC_ASSERT(e.line.qty_units != 0);
-  Balance& b = balance_mut(e.line.sku, e.line.location);
-  LC_ASSERT(b.available_units() + e.line.qty_units >= 0);
-  b.on_hand_units += e.line.qty_units;
-  b.adjusted_units += e.line.qty_units;
-  check_invariants(b);
+  change_balance(e.line.sku, e.line.location, [&](Balance& b) {
+    LC_ASSERT(b.available_units() + e.line.qty_units >= 0);
+    b.on_hand_units += e.line.qty_units;
+    b.adjusted_units += e.line.qty_units;
+  });
 }
 
 void LedgerState::on(const PresalePlannedEvent& e) {
@@ -245,19 +293,22 @@ void LedgerState::on(const PresalePlannedEvent& e) {
 void LedgerState::on(const ReservedEvent& e) {
   LC_ASSERT(e.reservation_id == next_reservation_id());
   LC_ASSERT(!e.lines.empty() && e.lines.size() <= kReservationLinesMax);
-  for (const StockLine& line : e.lines) {
-    Balance& b = balance_mut(line.sku, line.location);
-    LC_ASSERT(line.qty_units > 0);
-    if (e.presale) {
-      b.presale_reserved_units += line.qty_units;
-    } else {
-      b.reserved_units += line.qty_units;
-    }
-    check_invariants(b);
-  }
-  reservation_status_.push_back(ReservationStatus::pending);
   PendingReservation reservation{e.reservation_id, e.order_id, e.channel,
                                  e.expires_at_ms,  e.presale,  e.lines};
+  // Allocations are drawn first: the balance change below then checks that what is
+  // left dedicated still fits in what is left available.
+  if (!e.presale && !pools_.empty()) draw_from_pools(reservation);
+  for (const StockLine& line : e.lines) {
+    LC_ASSERT(line.qty_units > 0);
+    change_balance(line.sku, line.location, [&](Balance& b) {
+      if (e.presale) {
+        b.presale_reserved_units += line.qty_units;
+      } else {
+        b.reserved_units += line.qty_units;
+      }
+    });
+  }
+  reservation_status_.push_back(ReservationStatus::pending);
   pending_.emplace(e.reservation_id, Box<PendingReservation>(std::move(reservation)));
   expiry_heap_.emplace(e.expires_at_ms, e.reservation_id);
   if (!e.idempotency_key.empty()) {
@@ -281,13 +332,13 @@ PendingReservation LedgerState::take_pending(uint64_t reservation_id, Reservatio
 
 void LedgerState::unreserve(const PendingReservation& reservation) {
   for (const StockLine& line : reservation.lines) {
-    Balance& b = balance_mut(line.sku, line.location);
-    if (reservation.presale) {
-      b.presale_reserved_units -= line.qty_units;
-    } else {
-      b.reserved_units -= line.qty_units;
-    }
-    check_invariants(b);
+    change_balance(line.sku, line.location, [&](Balance& b) {
+      if (reservation.presale) {
+        b.presale_reserved_units -= line.qty_units;
+      } else {
+        b.reserved_units -= line.qty_units;
+      }
+    });
   }
 }
 
@@ -299,25 +350,37 @@ void LedgerState::on(const CommittedEvent& e) {
     const StockLine& line = reservation.lines[i];
     int64_t committed = e.committed_units[i];
     LC_ASSERT(committed >= 0 && committed <= line.qty_units);
-    Balance& b = balance_mut(line.sku, line.location);
-    if (reservation.presale) {
-      b.presale_committed_units += committed;
-    } else {
-      b.on_hand_units -= committed;
-      b.sold_units += committed;
-    }
-    check_invariants(b);
+    change_balance(line.sku, line.location, [&](Balance& b) {
+      if (reservation.presale) {
+        b.presale_committed_units += committed;
+      } else {
+        b.on_hand_units -= committed;
+        b.sold_units += committed;
+      }
+    });
+  }
+  // Units reserved but not committed go back to the allocation they came from (after
+  // the balances, so the dedicated units never exceed what is available).
+  if (reservation.location_pool_lines | reservation.network_pool_lines) {
+    return_to_pools(reservation, &e.committed_units);
   }
 }
 
 void LedgerState::on(const ReleasedEvent& e) {
-  unreserve(take_pending(e.reservation_id, ReservationStatus::released));
+  PendingReservation reservation = take_pending(e.reservation_id, ReservationStatus::released);
+  unreserve(reservation);
+  if (reservation.location_pool_lines | reservation.network_pool_lines) {
+    return_to_pools(reservation, nullptr);
+  }
 }
 
 void LedgerState::on(const ExpiredEvent& e) {
   PendingReservation reservation = take_pending(e.reservation_id, ReservationStatus::expired);
   LC_ASSERT(reservation.expires_at_ms <= now_ms_);
   unreserve(reservation);
+  if (reservation.location_pool_lines | reservation.network_pool_lines) {
+    return_to_pools(reservation, nullptr);
+  }
 }
 
 void LedgerState::on(const ReservationExtendedEvent& e) {
@@ -331,13 +394,11 @@ void LedgerState::on(const ReservationExtendedEvent& e) {
 void LedgerState::on(const TransferShippedEvent& e) {
   LC_ASSERT(e.transfer_id == next_transfer_id());
   LC_ASSERT(e.from != e.to && e.qty_units > 0);
-  Balance& from = balance_mut(e.sku, e.from);
-  LC_ASSERT(from.available_units() >= e.qty_units);
-  from.on_hand_units -= e.qty_units;
-  check_invariants(from);
-  Balance& to = balance_mut(e.sku, e.to);
-  to.in_transit_units += e.qty_units;
-  check_invariants(to);
+  change_balance(e.sku, e.from, [&](Balance& from) {
+    LC_ASSERT(from.available_units() >= e.qty_units);
+    from.on_hand_units -= e.qty_units;
+  });
+  change_balance(e.sku, e.to, [&](Balance& to) { to.in_transit_units += e.qty_units; });
   transfers_.push_back(TransferRecord{e.sku, e.from, e.to, e.qty_units, -1});
 }
 
@@ -346,20 +407,19 @@ void LedgerState::on(const TransferReceivedEvent& e) {
   TransferRecord& transfer = transfers_[e.transfer_id - 1];
   LC_ASSERT(transfer.received_units < 0);
   LC_ASSERT(e.received_units >= 0 && e.received_units <= transfer.shipped_units);
-  Balance& to = balance_mut(transfer.sku, transfer.to);
-  to.in_transit_units -= transfer.shipped_units;
-  to.on_hand_units += e.received_units;
-  to.lost_in_transit_units += transfer.shipped_units - e.received_units;
+  change_balance(transfer.sku, transfer.to, [&](Balance& to) {
+    to.in_transit_units -= transfer.shipped_units;
+    to.on_hand_units += e.received_units;
+    to.lost_in_transit_units += transfer.shipped_units - e.received_units;
+  });
   transfer.received_units = e.received_units;
-  check_invariants(to);
 }
 
 void LedgerState::on(const ReturnReceivedEvent& e) {
   LC_ASSERT(e.return_id == next_return_id());
   LC_ASSERT(e.line.qty_units > 0);
-  Balance& b = balance_mut(e.line.sku, e.line.location);
-  b.quarantine_units += e.line.qty_units;
-  check_invariants(b);
+  change_balance(e.line.sku, e.line.location,
+                 [&](Balance& b) { b.quarantine_units += e.line.qty_units; });
   ReturnRecord record;
   record.sku = e.line.sku;
   record.location = e.line.location;
@@ -372,36 +432,36 @@ void LedgerState::on(const ReturnGradedEvent& e) {
   LC_ASSERT(e.return_id >= 1 && e.return_id <= returns_.size());
   ReturnRecord& record = returns_[e.return_id - 1];
   LC_ASSERT(e.qty_units > 0 && e.qty_units <= record.quarantine_units);
-  Balance& b = balance_mut(record.sku, record.location);
   record.quarantine_units -= e.qty_units;
-  b.quarantine_units -= e.qty_units;
-  switch (e.grade) {
-    case ReturnGrade::restock:
-      record.restocked_units += e.qty_units;
-      b.on_hand_units += e.qty_units;
-      break;
-    case ReturnGrade::rework:
-      record.rework_units += e.qty_units;
-      b.rework_units += e.qty_units;
-      break;
-    case ReturnGrade::scrap:
-      record.scrapped_units += e.qty_units;
-      b.scrapped_units += e.qty_units;
-      break;
-  }
-  check_invariants(b);
+  change_balance(record.sku, record.location, [&](Balance& b) {
+    b.quarantine_units -= e.qty_units;
+    switch (e.grade) {
+      case ReturnGrade::restock:
+        record.restocked_units += e.qty_units;
+        b.on_hand_units += e.qty_units;
+        break;
+      case ReturnGrade::rework:
+        record.rework_units += e.qty_units;
+        b.rework_units += e.qty_units;
+        break;
+      case ReturnGrade::scrap:
+        record.scrapped_units += e.qty_units;
+        b.scrapped_units += e.qty_units;
+        break;
+    }
+  });
 }
 
 void LedgerState::on(const ReworkCompletedEvent& e) {
   LC_ASSERT(e.return_id >= 1 && e.return_id <= returns_.size());
   ReturnRecord& record = returns_[e.return_id - 1];
   LC_ASSERT(e.qty_units > 0 && e.qty_units <= record.rework_units);
-  Balance& b = balance_mut(record.sku, record.location);
   record.rework_units -= e.qty_units;
   record.restocked_units += e.qty_units;
-  b.rework_units -= e.qty_units;
-  b.on_hand_units += e.qty_units;
-  check_invariants(b);
+  change_balance(record.sku, record.location, [&](Balance& b) {
+    b.rework_units -= e.qty_units;
+    b.on_hand_units += e.qty_units;
+  });
 }
 
 }  // namespace livechain::engine

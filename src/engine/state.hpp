@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/alert_book.hpp"
 #include "engine/events.hpp"
 
 namespace livechain::engine {
@@ -37,6 +38,28 @@ struct PendingReservation {
   TimeMs expires_at_ms = 0;
   bool presale = false;
   StockLines lines;
+  // Which lines drew from the channel's dedicated allocation at their location / its
+  // network-wide allocation (bit i = line i); their units go back to it on release.
+  uint64_t location_pool_lines = 0;
+  uint64_t network_pool_lines = 0;
+};
+// A channel's dedicated allocations of one SKU (unused units).
+struct ChannelSkuPool {
+  int64_t network_units = -1;  // -1: no network-wide allocation
+  boost::container::small_vector<std::pair<LocationIndex, int64_t>, 2> location_units;
+  // Unused units at `location`, or nullopt without an allocation there.
+  std::optional<int64_t> at(LocationIndex location) const {
+    for (const auto& [where, units] : location_units) {
+      if (where == location) return units;
+    }
+    return std::nullopt;
+  }
+};
+// What a retried write with the same idempotency key gets back (non-reservation writes).
+struct KeyedReplyEntry {
+  uint64_t request_fingerprint = 0;
+  TimeMs stored_at_ms = 0;
+  std::string reply;  // encode_reply bytes
 };
 struct TransferRecord {
   SkuIndex sku = 0;
@@ -160,6 +183,29 @@ class LedgerState final : public NameTables {
   const TransferRecord* transfer(uint64_t transfer_id) const;
   const ReturnRecord* return_record(uint64_t return_id) const;
   const IdempotencyEntry* idempotency(std::string_view key) const;
+  const KeyedReplyEntry* keyed_reply(std::string_view key) const;
+  size_t keyed_reply_count() const { return keyed_replies_.size(); }
+
+  // ---- channel pools (engine/pools.cpp) ----
+  // A channel's allocations of a SKU, or nullptr when it has none (sells shared).
+  const ChannelSkuPool* pool(ChannelIndex channel, SkuIndex sku) const;
+  bool has_allocations() const { return !pools_.empty(); }
+  size_t pool_count() const { return pools_.size(); }
+  // Spot units of `sku` at the balance row `balance_index` that no channel holds a
+  // dedicated allocation of, capped by the SKU's network-wide free units: what a
+  // channel without an allocation (or a transfer, or an adjustment) may take there.
+  int64_t shared_free_units(SkuIndex sku, uint32_t balance_index) const;
+  // The SKU's spot units nobody holds an allocation of, over all locations.
+  int64_t shared_free_units(SkuIndex sku) const {
+    return spot_available_by_sku_[sku] - dedicated_by_sku_[sku];
+  }
+  // Unused dedicated units at one balance row (all channels).
+  int64_t dedicated_units(uint32_t balance_index) const {
+    return balance_index < dedicated_by_balance_.size() ? dedicated_by_balance_[balance_index] : 0;
+  }
+  std::optional<uint32_t> balance_index(SkuIndex sku, LocationIndex location) const;
+  // Every allocation, in (channel, sku) key order for deterministic output.
+  std::vector<std::pair<uint64_t, const ChannelSkuPool*>> pools_sorted() const;
   uint64_t next_reservation_id() const { return reservation_status_.size() + 1; }
   uint64_t next_transfer_id() const { return transfers_.size() + 1; }
   uint64_t next_return_id() const { return returns_.size() + 1; }
@@ -175,6 +221,9 @@ class LedgerState final : public NameTables {
   // time is later than now_ms(), so entries between the two must be checked too).
   std::optional<std::pair<TimeMs, uint64_t>> next_expiry(TimeMs due_by_ms);
   std::optional<std::pair<TimeMs, uint64_t>> next_expiry() { return next_expiry(now_ms_); }
+
+  // Alert records (issue 11).
+  const AlertBook& alerts() const { return alerts_; }
 
   // Canonical serialisation: equal states give equal bytes (tests compare these).
   Bytes serialize() const;
@@ -203,6 +252,21 @@ class LedgerState final : public NameTables {
   void on(const ReturnReceivedEvent& e);
   void on(const ReturnGradedEvent& e);
   void on(const ReworkCompletedEvent& e);
+  void on(const AllocationSetEvent& e);
+  void on(const IdempotencyRecordedEvent& e);
+  // Creates the balance row if needed; returns its index.
+  uint32_t balance_slot(SkuIndex sku, LocationIndex location);
+  // Runs `change` on one balance row, keeps the per-SKU available total in step and
+  // asserts the ledger and pool invariants after it.
+  template <class Change>
+  void change_balance(SkuIndex sku, LocationIndex location, Change&& change);
+  void check_pool_invariants(SkuIndex sku, uint32_t balance_index) const;
+  // Moves `delta` units into (+) or out of (−) a channel's allocation and the totals.
+  void add_dedicated(ChannelSkuPool& pool, SkuIndex sku, LocationIndex location, int64_t delta);
+  void draw_from_pools(PendingReservation& reservation);
+  void return_to_pools(const PendingReservation& reservation, const LineQuantities* committed);
+  void rebuild_pool_totals();
+  void on(const AlertEvent& e) { alerts_.apply(e); }
   void on(const BatchCreatedEvent& e);
   void on(const UnitsIssuedEvent& e);
   void unreserve(const PendingReservation& reservation);
@@ -250,7 +314,16 @@ class LedgerState final : public NameTables {
   std::vector<ReturnRecord> returns_;      // index = return_id − 1
   StringMap<IdempotencyEntry> idempotency_;
   std::deque<std::pair<TimeMs, std::string>> idempotency_order_;  // insertion order
-  std::vector<BatchRecord> batches_;                              // index = batch_id − 1
+  StringMap<KeyedReplyEntry> keyed_replies_;
+  std::deque<std::pair<TimeMs, std::string>> keyed_reply_order_;  // insertion order
+  // Channel pools: allocations by channel << 32 | sku. The totals below are derived
+  // (rebuilt after deserialize), so an allocation check is O(1) per reservation line.
+  boost::unordered_flat_map<uint64_t, ChannelSkuPool> pools_;
+  std::vector<int64_t> dedicated_by_balance_;   // parallel to balances_
+  std::vector<int64_t> dedicated_by_sku_;       // location + network allocations
+  std::vector<int64_t> spot_available_by_sku_;  // Σ available_units() over locations
+  AlertBook alerts_;
+  std::vector<BatchRecord> batches_;  // index = batch_id − 1
   StringMap<uint64_t> batch_by_key_;  // GTIN-14 + '/' + lot → batch_id
 };
 

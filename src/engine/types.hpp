@@ -74,6 +74,10 @@ inline constexpr uint32_t kDistanceKmMax = 40'000;
 inline constexpr size_t kPendingReservationsMax = 10'000'000;
 inline constexpr int64_t kIdempotencyRetentionMs = 24LL * 3600 * 1000;
 inline constexpr size_t kIdempotencyEntriesMax = 10'000'000;
+// Channel pools: location allocations per channel × SKU, and channel × SKU pairs with
+// any allocation.
+inline constexpr size_t kAllocationLocationsMax = 64;
+inline constexpr size_t kAllocationsMax = 1'000'000;
 // Expiries emitted before one command; the rest follow with later commands, and a
 // commit of an overdue reservation expires it on the spot, so none can be committed late.
 inline constexpr size_t kExpiriesPerCommandMax = 100'000;

@@ -52,6 +52,12 @@ std::string_view permission_name(Permission permission) {
       return "signals_write";
     case Permission::ledger_read:
       return "ledger_read";
+    case Permission::alerts_read:
+      return "alerts_read";
+    case Permission::alerts_write:
+      return "alerts_write";
+    case Permission::webhooks_admin:
+      return "webhooks_admin";
   }
   return "unknown";
 }
@@ -73,6 +79,13 @@ bool role_allows(Role role, Permission permission) {
       return role == Role::planner;
     case Permission::movements_write:
       return role == Role::warehouse;
+    case Permission::alerts_read:
+      return true;
+    case Permission::alerts_write:
+      // Whoever acts on alerts: planning, the live room, the warehouse.
+      return role == Role::planner || role == Role::live_operator || role == Role::warehouse;
+    case Permission::webhooks_admin:
+      return false;  // admin only (secrets)
   }
   return false;
 }

@@ -33,6 +33,9 @@ enum class Permission : uint8_t {
   movements_write,     // receipts, adjustments, transfers, returns, stock import
   signals_write,       // live-room signals
   ledger_read,         // tree heads, events, proofs: every partner may verify
+  alerts_read,         // GET /v1/alerts
+  alerts_write,        // raise, acknowledge, resolve alerts
+  webhooks_admin,      // webhook endpoints, deliveries, replay
 };
 std::string_view permission_name(Permission permission);
 bool role_allows(Role role, Permission permission);

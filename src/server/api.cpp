@@ -243,13 +243,20 @@ Result<void> Api::submit_commands(std::vector<engine::Command>&& commands,
 }
 
 void Api::submit(engine::Command command, Respond respond,
-                 std::function<ApiResponse(engine::Reply&&)> on_reply, ErrorOrigin origin) {
+                 std::function<ApiResponse(engine::Reply&&)> on_reply, ErrorOrigin origin,
+                 const std::string& idempotency_key) {
   std::vector<engine::Command> commands;
-  commands.push_back(std::move(command));
+  commands.push_back(engine::with_idempotency_key(std::move(command), idempotency_key));
+  bool keyed = !idempotency_key.empty();
   auto submitted = submit_commands(std::move(commands), [respond, on_reply = std::move(on_reply),
-                                                         origin](engine::Replies&& replies) {
+                                                         origin, keyed](engine::Replies&& replies) {
     auto& reply = replies.front();
-    if (!reply) return respond(problem_from_error(reply.error(), origin));
+    if (!reply) {
+      Error error = reply.error();
+      // The key came in the Idempotency-Key header: name it as the client sent it.
+      if (keyed && error.field == "idempotency_key") error.field = "Idempotency-Key";
+      return respond(problem_from_error(error, origin));
+    }
     respond(on_reply(std::move(*reply)));
   });
   if (!submitted) respond(problem_from_error(submitted.error()));
@@ -269,6 +276,7 @@ void Api::dispatch(const Route& route, const Params& params, ApiRequest& request
       ApiResponse response{200, "text/plain; version=0.0.4; charset=utf-8", "", {}};
       response.body = deps_.metrics->render(deps_.sequencer->queue_depth(),
                                             deps_.sequencer->snapshots_written());
+      if (deps_.alert_metrics) response.body += deps_.alert_metrics();
       return respond(std::move(response));
     }
     case RouteId::openapi:
@@ -319,6 +327,31 @@ void Api::dispatch(const Route& route, const Params& params, ApiRequest& request
     case RouteId::stream:
       return respond(problem(426, "upgrade_required", "Upgrade required",
                              "/v1/stream is a WebSocket: send an Upgrade: websocket request"));
+    case RouteId::channel_allocation_put:
+    case RouteId::channel_allocation_delete:
+    case RouteId::channel_allocation_move:
+      return channel_allocation(route.id, params, request, std::move(respond));
+    case RouteId::channel_available:
+      return channel_available(params, request, std::move(respond));
+    case RouteId::alerts_list:
+      return alerts_list(request, std::move(respond));
+    case RouteId::alert_get:
+      return alert_get(params, std::move(respond));
+    case RouteId::alert_raise:
+      return alert_raise(request, std::move(respond));
+    case RouteId::alert_ack:
+    case RouteId::alert_resolve:
+      return alert_change(route.id, params, request, std::move(respond));
+    case RouteId::webhook_create:
+    case RouteId::webhook_list:
+    case RouteId::webhook_delete:
+    case RouteId::webhook_deliveries:
+    case RouteId::webhook_replay:
+      return webhooks(route.id, params, request, std::move(respond));
+    case RouteId::session_plan_put:
+      return session_plan_put(params, request, std::move(respond));
+    case RouteId::warehouse_report:
+      return warehouse_report(request, std::move(respond));
   }
   respond(problem(500, "internal", "Internal error", "unrouted request"));
 }

@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <variant>
 
+#include "alerts/alerts.hpp"
 #include "engine/sequencer.hpp"
 #include "server/access.hpp"
 #include "server/api_types.hpp"
@@ -57,6 +58,20 @@ struct ApiDependencies {
   ParseLimits limits;
   double requests_per_second_per_key = 0;
   size_t page_size_max = 1'000;
+  // Alerts (issue 11): the webhook outbox (touched only inside run_blocking), a nudge
+  // for its dispatcher after a replay, and extra /metrics text.
+  alerts::Outbox* outbox = nullptr;
+  std::function<void()> wake_webhooks;
+  std::function<std::string()> alert_metrics;
+  // Runs on the worker (inside run_blocking) after accepted live signals are stored:
+  // the alert rules evaluate them. And the session plans those rules compare against.
+  std::function<void(const std::vector<store::LiveSignal>&)> on_signals;
+  std::function<boost::json::object(const std::string& session, const std::string& gtin,
+                                    double forecast_units, double add_to_cart_peak)>
+      set_session_plan;
+  std::function<alerts::WarehouseStatus(const alerts::WarehouseReport&,
+                                        std::optional<engine::Command>&)>
+      warehouse_report;
 };
 
 // What the transport learns from a request's head before it reads any body: the route,
@@ -111,9 +126,11 @@ class Api {
   Result<void> submit_commands(std::vector<engine::Command>&& commands,
                                std::function<void(engine::Replies&&)> on_durable);
   // Submits one command and maps its durable reply with `on_reply`.
+  // A non-empty `idempotency_key` (the request's, passed through opaque) makes the
+  // command retry-safe (engine::Keyed).
   void submit(engine::Command command, Respond respond,
               std::function<ApiResponse(engine::Reply&&)> on_reply,
-              ErrorOrigin origin = ErrorOrigin::body);
+              ErrorOrigin origin = ErrorOrigin::body, const std::string& idempotency_key = {});
 
   void reservation_create(ApiRequest& request, const Caller& caller, Respond respond);
   void reservation_batch(ApiRequest& request, const Caller& caller, Respond respond);
@@ -127,6 +144,21 @@ class Api {
   void signals_ingest(ApiRequest& request, Respond respond);
   void ledger(RouteId id, const Params& params, const ApiRequest& request, const Caller& caller,
               Respond respond);
+  // Requests of several commands with an Idempotency-Key (api_keys.cpp): claims the
+  // key for this body, then runs `then` (on an I/O thread); a key already used with
+  // another body answers 422 and `then` never runs. No key: runs `then` at once.
+  void claim_key(const ApiRequest& request, Respond respond, std::function<void()> then);
+  // Channel pools (api_channels.cpp).
+  void channel_allocation(RouteId id, const Params& params, ApiRequest& request, Respond respond);
+  void channel_available(const Params& params, const ApiRequest& request, Respond respond);
+  // api_alerts.cpp, api_webhooks.cpp
+  void alerts_list(const ApiRequest& request, Respond respond);
+  void alert_get(const Params& params, Respond respond);
+  void alert_raise(ApiRequest& request, Respond respond);
+  void alert_change(RouteId id, const Params& params, ApiRequest& request, Respond respond);
+  void webhooks(RouteId id, const Params& params, ApiRequest& request, Respond respond);
+  void session_plan_put(const Params& params, ApiRequest& request, Respond respond);
+  void warehouse_report(ApiRequest& request, Respond respond);
   // Traceability (issue 12 §2): api_trace.cpp.
   void trace_batches(RouteId id, const Params& params, ApiRequest& request, Respond respond);
 
@@ -136,6 +168,8 @@ class Api {
 
 // The key the engine stores for a client's Idempotency-Key: "<API key id>/<key>".
 std::string scoped_idempotency_key(const Caller& caller, std::string_view client_key);
+// The key of the n-th command of a keyed multi-command request: "KEY/n".
+std::string derived_key(const std::string& idempotency_key, size_t index);
 
 // The JSON body of a response.
 ApiResponse json_response(unsigned status, const boost::json::value& body);

@@ -99,6 +99,10 @@ void Api::reservation_batch(ApiRequest& request, const Caller& caller, Respond r
     }
     submitted_index.push_back(i);
     regions.push_back(reserve->buyer_region);
+    // With an Idempotency-Key on the batch, items without their own key get "KEY/i".
+    if (!reserve->idempotency_key && !request.idempotency_key.empty()) {
+      reserve->idempotency_key = derived_key(request.idempotency_key, i);
+    }
     commands.push_back(std::move(*reserve));
   }
   auto answer = [results, respond] {
@@ -113,30 +117,34 @@ void Api::reservation_batch(ApiRequest& request, const Caller& caller, Respond r
   if (commands.empty()) return answer();
   bool sees_buyer_data = role_sees(caller.role, DataLevel::sensitive);
   Metrics* metrics = deps_.metrics;
-  auto submitted = submit_commands(
-      std::move(commands),
-      [results, submitted_index, regions, sees_buyer_data, metrics, answer](Replies&& replies) {
-        for (size_t k = 0; k < replies.size(); ++k) {
-          json::value& slot = (*results)[submitted_index[k]];
-          if (!replies[k]) {
-            metrics->count_reservations(outcome_of(replies[k].error()));
-            // Name the field as parse errors do: "reservations[3].lines[0].qty".
-            Error error = replies[k].error();
-            if (!error.field.empty()) {
-              error.field = fmt::format("reservations[{}].{}", submitted_index[k], error.field);
+  auto shared_commands = std::make_shared<std::vector<Command>>(std::move(commands));
+  claim_key(request, respond, [=, this] {
+    auto submitted = submit_commands(
+        std::move(*shared_commands),
+        [results, submitted_index, regions, sees_buyer_data, metrics, answer](Replies&& replies) {
+          for (size_t k = 0; k < replies.size(); ++k) {
+            json::value& slot = (*results)[submitted_index[k]];
+            if (!replies[k]) {
+              metrics->count_reservations(outcome_of(replies[k].error()));
+              // Name the field as parse errors do: "reservations[3].lines[0].qty".
+              Error error = replies[k].error();
+              if (!error.field.empty()) {
+                error.field = fmt::format("reservations[{}].{}", submitted_index[k], error.field);
+              }
+              slot = failed_item(error);
+              continue;
             }
-            slot = failed_item(error);
-            continue;
+            const auto& view = std::get<ReservationView>(*replies[k]);
+            metrics->count_reservations(view.idempotent_replay
+                                            ? ReservationOutcome::idempotent_replay
+                                            : ReservationOutcome::created);
+            slot = json::object{{"status", 201},
+                                {"reservation", created_json(view, regions[k], sees_buyer_data)}};
           }
-          const auto& view = std::get<ReservationView>(*replies[k]);
-          metrics->count_reservations(view.idempotent_replay ? ReservationOutcome::idempotent_replay
-                                                             : ReservationOutcome::created);
-          slot = json::object{{"status", 201},
-                              {"reservation", created_json(view, regions[k], sees_buyer_data)}};
-        }
-        answer();
-      });
-  if (!submitted) respond(problem_from_error(submitted.error()));
+          answer();
+        });
+    if (!submitted) respond(problem_from_error(submitted.error()));
+  });
 }
 
 void Api::reservation_get(const Params& params, Respond respond) {
@@ -177,7 +185,7 @@ void Api::reservation_change(RouteId route, const Params& params, ApiRequest& re
         if (counts) metrics->count_reservations(outcome);
         return json_response(200, reply_json(reply));
       },
-      ErrorOrigin::path);
+      ErrorOrigin::path, request.idempotency_key);
 }
 
 }  // namespace livechain::server

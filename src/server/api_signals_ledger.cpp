@@ -43,16 +43,17 @@ void Api::signals_ingest(ApiRequest& request, Respond respond) {
   Metrics* metrics = deps_.metrics;
   store::SignalStore* signals = deps_.signals;
   auto run_blocking = deps_.run_blocking;
+  auto on_signals = deps_.on_signals;
   // SKUs must be known to the ledger: checked on the engine thread, stored off it.
   auto read = deps_.sequencer->read_async(
-      [parsed, metrics, signals, run_blocking, respond](const Engine& engine) {
+      [parsed, metrics, signals, run_blocking, respond, on_signals](const Engine& engine) {
         for (SignalLine& line : *parsed) {
           if (line.signal && !line.signal->gtin.empty() &&
               !engine.state().find_sku(line.signal->gtin)) {
             line.signal = fail(ErrorCode::not_found, "sku", "unknown sku " + line.signal->gtin);
           }
         }
-        run_blocking([parsed, metrics, signals, respond] {
+        run_blocking([parsed, metrics, signals, respond, on_signals] {
           std::vector<store::LiveSignal> accepted;
           json::array results;
           for (const SignalLine& line : *parsed) {
@@ -71,6 +72,8 @@ void Api::signals_ingest(ApiRequest& request, Respond respond) {
             auto appended = signals->append(accepted, wall_clock_ms());
             if (!appended) return respond(problem_from_error(appended.error()));
           }
+          // Alert rules (issue 11) see the signals once they are stored.
+          if (!accepted.empty() && on_signals) on_signals(accepted);
           size_t rejected = parsed->size() - accepted.size();
           metrics->count_signals(accepted.size(), rejected);
           respond(json_response(200, json::object{{"accepted", accepted.size()},

@@ -172,7 +172,9 @@ void Api::catalog_put(RouteId route, const Params& params, ApiRequest& request, 
     }
   }
   if (!command) return respond(problem_from_error(command.error()));
-  submit(std::move(*command), respond, [echo](Reply&&) { return json_response(200, echo); });
+  submit(
+      std::move(*command), respond, [echo](Reply&&) { return json_response(200, echo); },
+      ErrorOrigin::body, request.idempotency_key);
 }
 
 void Api::movement(RouteId route, const Params& params, ApiRequest& request, Respond respond) {
@@ -233,7 +235,8 @@ void Api::movement(RouteId route, const Params& params, ApiRequest& request, Res
   if (!command) return respond(problem_from_error(command.error()));
   submit(
       std::move(*command), respond,
-      [status](Reply&& reply) { return json_response(status, reply_json(reply)); }, origin);
+      [status](Reply&& reply) { return json_response(status, reply_json(reply)); }, origin,
+      request.idempotency_key);
 }
 
 void Api::import_bulk(const Params& params, ApiRequest& request, Respond respond) {
@@ -267,7 +270,9 @@ void Api::import_bulk(const Params& params, ApiRequest& request, Respond respond
       continue;
     }
     submitted_lines.push_back(row.line);
-    commands.push_back(std::move(*row.command));
+    commands.push_back(with_idempotency_key(
+        std::move(*row.command),
+        request.idempotency_key.empty() ? "" : derived_key(request.idempotency_key, row.line)));
   }
   std::string kind_name = params.at(0);
   auto answer = [errors, row_count, kind_name, respond](size_t applied) {
@@ -281,19 +286,24 @@ void Api::import_bulk(const Params& params, ApiRequest& request, Respond respond
                                             {"errors", std::move(*errors)}}));
   };
   if (commands.empty()) return answer(0);
-  auto submitted = submit_commands(
-      std::move(commands), [errors, submitted_lines, row_error, answer](Replies&& replies) {
-        size_t applied = 0;
-        for (size_t k = 0; k < replies.size(); ++k) {
-          if (replies[k]) {
-            ++applied;
-          } else {
-            errors->push_back(row_error(submitted_lines[k], replies[k].error()));
-          }
-        }
-        answer(applied);
-      });
-  if (!submitted) respond(problem_from_error(submitted.error()));
+  auto shared_commands = std::make_shared<std::vector<Command>>(std::move(commands));
+  claim_key(request, respond,
+            [this, shared_commands, errors, submitted_lines, row_error, answer, respond] {
+              auto submitted = submit_commands(
+                  std::move(*shared_commands),
+                  [errors, submitted_lines, row_error, answer](Replies&& replies) {
+                    size_t applied = 0;
+                    for (size_t k = 0; k < replies.size(); ++k) {
+                      if (replies[k]) {
+                        ++applied;
+                      } else {
+                        errors->push_back(row_error(submitted_lines[k], replies[k].error()));
+                      }
+                    }
+                    answer(applied);
+                  });
+              if (!submitted) respond(problem_from_error(submitted.error()));
+            });
 }
 
 }  // namespace livechain::server

@@ -107,7 +107,8 @@ void Api::trace_batches(RouteId route, const Params& params, ApiRequest& request
   }
   submit(
       std::move(command), respond,
-      [](Reply&& reply) { return json_response(201, reply_json(reply)); }, origin);
+      [](Reply&& reply) { return json_response(201, reply_json(reply)); }, origin,
+      request.idempotency_key);
 }
 
 }  // namespace livechain::server

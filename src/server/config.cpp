@@ -20,6 +20,76 @@ Result<void> read_number(const json::object& object, std::string_view name, cons
   if (value) target = static_cast<Number>(*value);
   return {};
 }
+
+// "webhooks": {"retry_schedule_ms": [...], "allow_private_targets": bool, "timeout_ms",
+// "endpoints_max", "in_flight_max", "in_flight_per_endpoint_max", "outbox_pending_max"}.
+Result<void> read_webhook_options(const json::value& value, alerts::WebhookOptions& out) {
+  if (!value.is_object()) return fail(ErrorCode::invalid_argument, "webhooks", "must be an object");
+  const json::object& w = value.get_object();
+  LC_CHECK(reject_unknown_fields(
+      w,
+      {"retry_schedule_ms", "allow_private_targets", "timeout_ms", "endpoints_max", "in_flight_max",
+       "in_flight_per_endpoint_max", "outbox_pending_max"},
+      "webhooks."));
+  if (const json::value* schedule = w.if_contains("retry_schedule_ms")) {
+    const char* field = "webhooks.retry_schedule_ms";
+    if (!schedule->is_array() || schedule->get_array().empty() ||
+        schedule->get_array().size() > 50) {
+      return fail(ErrorCode::invalid_argument, field, "must be an array of 1..50 delays in ms");
+    }
+    out.retry_schedule_ms.clear();
+    for (const json::value& delay : schedule->get_array()) {
+      if (!delay.is_int64() || delay.get_int64() < 1 || delay.get_int64() > 7LL * 86'400'000) {
+        return fail(ErrorCode::invalid_argument, field,
+                    "each delay must be an integer in 1..604800000 ms (7 days)");
+      }
+      out.retry_schedule_ms.push_back(delay.get_int64());
+    }
+  }
+  LC_TRY(allow_private, optional_bool(w, "allow_private_targets", "webhooks."));
+  if (allow_private) out.allow_private_targets = *allow_private;
+  LC_CHECK(read_number(w, "timeout_ms", "webhooks.", 100, 120'000, out.timeout_ms));
+  LC_CHECK(read_number(w, "endpoints_max", "webhooks.", 1, 10'000, out.endpoints_max));
+  LC_CHECK(read_number(w, "in_flight_max", "webhooks.", 1, 1'024, out.in_flight_max));
+  LC_CHECK(read_number(w, "in_flight_per_endpoint_max", "webhooks.", 1, 64,
+                       out.in_flight_per_endpoint_max));
+  LC_CHECK(read_number(w, "outbox_pending_max", "webhooks.", 10, 100'000'000,
+                       out.pending_deliveries_max));
+  return {};
+}
+
+// "alerts": {"add_to_cart_peak_ratio", "sales_over_forecast_ratio",
+// "turnover_below_benchmark", "rate_window_ms", "limited_stock_uplift", "keyword_uplift",
+// "uplift_max"}.
+Result<void> read_rule_options(const json::value& value, alerts::RuleOptions& out) {
+  if (!value.is_object()) return fail(ErrorCode::invalid_argument, "alerts", "must be an object");
+  const json::object& a = value.get_object();
+  LC_CHECK(reject_unknown_fields(
+      a,
+      {"add_to_cart_peak_ratio", "sales_over_forecast_ratio", "turnover_below_benchmark",
+       "rate_window_ms", "limited_stock_uplift", "keyword_uplift", "uplift_max",
+       "warehouse_window_ms", "warehouse_operations_min"},
+      "alerts."));
+  for (auto [name, target] : {std::pair{"add_to_cart_peak_ratio", &out.add_to_cart_peak_ratio},
+                              {"sales_over_forecast_ratio", &out.sales_over_forecast_ratio},
+                              {"turnover_below_benchmark", &out.turnover_below_benchmark},
+                              {"limited_stock_uplift", &out.limited_stock_uplift},
+                              {"keyword_uplift", &out.keyword_uplift},
+                              {"uplift_max", &out.uplift_max}}) {
+    if (const json::value* number = a.if_contains(name)) {
+      if (!number->is_number()) {
+        return fail(ErrorCode::invalid_argument, std::string("alerts.") + name, "must be a number");
+      }
+      *target = number->to_number<double>();
+    }
+  }
+  LC_CHECK(read_number(a, "rate_window_ms", "alerts.", 1'000, 3'600'000, out.rate_window_ms));
+  LC_CHECK(read_number(a, "warehouse_window_ms", "alerts.", 1'000, 7LL * 86'400'000,
+                       out.warehouse_window_ms));
+  LC_CHECK(read_number(a, "warehouse_operations_min", "alerts.", 1, 1'000'000'000,
+                       out.warehouse_operations_min));
+  return alerts::validate_rule_options(out);
+}
 }  // namespace
 
 Result<ServerOptions> load_server_config(const std::string& path, ServerOptions base) {
@@ -39,7 +109,8 @@ Result<ServerOptions> load_server_config(const std::string& path, ServerOptions 
       {"listen_host", "listen_port", "io_threads", "http", "batch_reservations_max", "csv_rows_max",
        "ndjson_lines_max", "page_size_max", "stream_subscriptions_max",
        "requests_per_second_per_key", "engine_queue_commands_max", "expiry_tick_ms",
-       "stream_push_interval_ms", "low_stock_units", "drain_timeout_ms", "snapshot_every_events"},
+       "stream_push_interval_ms", "low_stock_units", "drain_timeout_ms", "snapshot_every_events",
+       "webhooks", "alerts"},
       ""));
   ServerOptions out = std::move(base);
   LC_TRY(host, optional_string(root, "listen_host", ""));
@@ -93,6 +164,12 @@ Result<ServerOptions> load_server_config(const std::string& path, ServerOptions 
                          h.connections_per_address_max));
     LC_CHECK(read_number(limits, "websocket_connections_max", "http.", 0, 1'000'000,
                          h.websocket_connections_max));
+  }
+  if (const json::value* rules = root.if_contains("alerts")) {
+    LC_CHECK(read_rule_options(*rules, out.rules));
+  }
+  if (const json::value* webhooks = root.if_contains("webhooks")) {
+    LC_CHECK(read_webhook_options(*webhooks, out.webhooks));
   }
   return out;
 }

@@ -100,14 +100,51 @@ struct JsonVisitor {
                         {"restocked", v.restocked_units},   {"scrapped", v.scrapped_units}};
   }
   json::value operator()(const BalanceView& v) const { return balance_json(v); }
+  json::value operator()(const AlertView& v) const {
+    // The full alert shape is alerts::alert_json (the API uses it); this is the CLI's.
+    return json::object{{"id", v.record.alert_id},
+                        {"kind", v.record.kind},
+                        {"severity", std::string(alert_severity_name(v.record.severity))},
+                        {"state", std::string(alert_state_name(v.record.state))},
+                        {"changed", v.changed}};
+  }
   json::value operator()(const ExpiredView& v) const {
     json::array ids;
     for (uint64_t id : v.reservation_ids) ids.push_back(id);
     return json::object{{"expired", std::move(ids)}};
   }
+  json::value operator()(const AllocationsView& v) const {
+    json::array items;
+    for (const AllocationView& a : v.allocations) items.push_back(allocation_json(a));
+    return json::object{{"allocations", std::move(items)}};
+  }
   json::value operator()(const BatchView& v) const { return batch_json(v); }
 };
 }  // namespace
+
+json::object allocation_json(const AllocationView& view) {
+  json::object out{{"channel", view.channel_id}, {"sku", view.gtin}};
+  if (!view.location_id.empty()) out["location"] = view.location_id;
+  out["qty"] = view.qty_units;
+  return out;
+}
+
+json::object channel_availability_json(const ChannelAvailability& view) {
+  json::array locations;
+  for (const ChannelLocationAvailability& row : view.locations) {
+    locations.push_back(json::object{{"location", row.location_id},
+                                     {"available", row.available_units},
+                                     {"pool", std::string(pool_kind_name(row.pool))}});
+  }
+  json::array allocations;
+  for (const AllocationView& a : view.allocations) allocations.push_back(allocation_json(a));
+  return json::object{{"channel", view.channel_id},
+                      {"sku", view.gtin},
+                      {"available", view.available_units},
+                      {"pool", view.allocations.empty() ? "shared" : "dedicated"},
+                      {"locations", std::move(locations)},
+                      {"allocations", std::move(allocations)}};
+}
 
 json::value reply_json(const Reply& reply) {
   return std::visit(JsonVisitor{}, reply);
@@ -116,7 +153,6 @@ json::value reply_json(const Reply& reply) {
 json::object sku_stock_json(const LedgerState& state, SkuIndex sku) {
   json::array locations;
   Balance total;
-  int64_t sellable_available = 0;
   for (const SkuBalanceRef& ref : state.balance_refs_of_sku(sku)) {
     const Balance& b = state.balance_at(ref.balance_index);
     const LocationRecord& location = state.locations()[ref.location];
@@ -137,16 +173,18 @@ json::object sku_stock_json(const LedgerState& state, SkuIndex sku) {
     total.sold_units += b.sold_units;
     total.scrapped_units += b.scrapped_units;
     total.lost_in_transit_units += b.lost_in_transit_units;
-    if (sells_to_buyers(location.kind)) sellable_available += b.available_units();
   }
   json::object totals;
   put_balance_fields(totals, total);
   json::array channels;
-  for (const ChannelRecord& channel : state.channels()) {
-    channels.push_back(json::object{{"channel", channel.channel_id},
-                                    {"kind", std::string(channel_kind_name(channel.kind))},
-                                    {"available_to_sell", sellable_available},
-                                    {"allocation", "shared_pool"}});
+  for (ChannelIndex index = 0; index < state.channels().size(); ++index) {
+    const ChannelRecord& channel = state.channels()[index];
+    // The engine's one definition of channel available-to-sell (channel_pools.cpp).
+    channels.push_back(
+        json::object{{"channel", channel.channel_id},
+                     {"kind", std::string(channel_kind_name(channel.kind))},
+                     {"available_to_sell", channel_sellable_total(state, index, sku)},
+                     {"allocation", state.pool(index, sku) ? "dedicated" : "shared_pool"}});
   }
   return json::object{{"sku", state.skus()[sku].gtin},
                       {"name", state.skus()[sku].name},

@@ -8,6 +8,7 @@
 
 #include "core/time.hpp"
 #include "engine/commands.hpp"
+#include "engine/engine.hpp"
 #include "engine/state.hpp"
 
 namespace livechain::server {
@@ -23,11 +24,15 @@ boost::json::object batch_json(const engine::BatchView& view);
 boost::json::object balance_json(const engine::BalanceView& view);
 boost::json::object reservation_json(const engine::ReservationView& view);
 boost::json::value reply_json(const engine::Reply& reply);
+// One dedicated allocation: {"channel", "sku", "location"?, "qty"}.
+boost::json::object allocation_json(const engine::AllocationView& view);
+// GET /v1/channels/{id}/available: {"channel", "sku", "available", "pool",
+// "locations": [{"location", "available", "pool"}], "allocations": [...]}.
+boost::json::object channel_availability_json(const engine::ChannelAvailability& view);
 
 // GET /v1/stock/{sku}: per-location balances (with each location's kind and region),
-// totals, and available-to-sell per channel. Channels share one pool today (no
-// dedicated quotas), so each channel's figure is the SKU's total available at the
-// locations that sell to buyers. REQUIRES: `sku` is a valid index of `state`.
+// totals, and available-to-sell per channel (engine::channel_sellable_total: its
+// dedicated allocations, or the shared pool). REQUIRES: `sku` is a valid index of `state`.
 boost::json::object sku_stock_json(const engine::LedgerState& state, engine::SkuIndex sku);
 
 }  // namespace livechain::server

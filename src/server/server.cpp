@@ -16,6 +16,7 @@
 
 #include "engine/ledger.hpp"
 #include "engine/sequencer.hpp"
+#include "server/alerts_runtime.hpp"
 #include "server/api.hpp"
 #include "server/http_server.hpp"
 #include "server/routes.hpp"
@@ -75,6 +76,7 @@ struct Server::Impl {
   std::string openapi;
   std::unique_ptr<KeyRing> keys;
   Metrics metrics;
+  std::unique_ptr<AlertsRuntime> alerts;  // outlives the sequencer that wakes it
   std::unique_ptr<engine::Sequencer> sequencer;
   // One worker for blocking work, so proofs and signal appends stay in order and never
   // occupy an I/O thread.
@@ -149,12 +151,18 @@ Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options) {
   sequencer_options.queue_commands_max = options.engine_queue_commands_max;
   sequencer_options.snapshot_every_events = options.snapshot_every_events;
   Metrics* metrics = &s.metrics;
+  LC_TRY(alerts_runtime,
+         AlertsRuntime::open(options.db_path, options.webhooks, options.rules, clock));
+  s.alerts = std::move(alerts_runtime);
+  AlertsRuntime* alerts = s.alerts.get();
   s.sequencer = std::make_unique<engine::Sequencer>(
       s.ledger->engine_for_sequencer(), &s.ledger->journal(), clock, sequencer_options,
-      [metrics](const engine::BatchReport& report) {
+      [metrics, alerts](const engine::BatchReport& report) {
         metrics->observe_batch(report.commands, report.events, report.commit_latency_us);
+        alerts->on_batch_durable();
       });
   s.sequencer->start();
+  s.alerts->start(*s.sequencer);
   s.ledger_views = std::make_unique<LedgerViews>(options.db_path);
 
   ApiDependencies dependencies;
@@ -177,6 +185,20 @@ Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options) {
   dependencies.limits.ndjson_lines_max = options.ndjson_lines_max;
   dependencies.requests_per_second_per_key = options.requests_per_second_per_key;
   dependencies.page_size_max = options.page_size_max;
+  dependencies.outbox = &s.alerts->outbox();
+  dependencies.wake_webhooks = [alerts] { alerts->wake_dispatcher(); };
+  dependencies.alert_metrics = [alerts] { return alerts->metrics_text(); };
+  dependencies.on_signals = [alerts](const std::vector<store::LiveSignal>& signals) {
+    alerts->on_signals(signals);
+  };
+  dependencies.warehouse_report = [alerts](const alerts::WarehouseReport& report,
+                                           std::optional<engine::Command>& alert) {
+    return alerts->warehouse_report(report, alert);
+  };
+  dependencies.set_session_plan = [alerts](const std::string& session, const std::string& gtin,
+                                           double forecast_units, double add_to_cart_peak) {
+    return alerts->set_plan(session, gtin, forecast_units, add_to_cart_peak);
+  };
   s.api = std::make_unique<Api>(std::move(dependencies));
   s.hub = std::make_unique<StreamHub>(
       *s.sequencer, StreamLimits{options.stream_subscriptions_max, options.low_stock_units});
@@ -211,6 +233,9 @@ Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options) {
   s.tickers.push_back(
       std::make_unique<Ticker>(s.io, options.stream_push_interval_ms, [hub] { hub->tick(); }));
 
+  s.tickers.push_back(std::make_unique<Ticker>(
+      s.io, 1'000, [workers, alerts] { net::post(*workers, [alerts] { alerts->tick(); }); }));
+
   s.ready.store(true);
   for (unsigned i = 0; i < options.io_threads; ++i) {
     s.io_threads.emplace_back([&s] { s.io.run(); });
@@ -231,6 +256,7 @@ void Server::wait() {
   impl_->stopped = true;
   impl_->sequencer->stop();  // commits whatever is still queued, runs pending reads
   impl_->workers.join();
+  impl_->alerts->stop();  // after the last batch: the feed has woken for it
 }
 
 void Server::stop() {

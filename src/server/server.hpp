@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "alerts/alerts.hpp"
 #include "core/error.hpp"
 #include "core/time.hpp"
 
@@ -56,6 +57,10 @@ struct ServerOptions {
   // Stamps every command (engine time). Null: the system clock. The demo passes a
   // simulated clock so a compressed session keeps its real TTLs and lead times.
   const Clock* clock = nullptr;
+  // Alerts (issue 11): webhook delivery ("webhooks": {…} in the config file).
+  alerts::WebhookOptions webhooks;
+  // Alert rule thresholds ("alerts": {…}; docs/alerts.md "Rules").
+  alerts::RuleOptions rules;
 };
 
 // Reads a JSON config file whose keys are ServerOptions' field names (and "http": {…}

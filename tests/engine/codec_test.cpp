@@ -71,6 +71,17 @@ bool same(const ReturnGradedEvent& a, const ReturnGradedEvent& b) {
 bool same(const ReworkCompletedEvent& a, const ReworkCompletedEvent& b) {
   return a.return_id == b.return_id && a.qty_units == b.qty_units;
 }
+bool same(const AllocationSetEvent& a, const AllocationSetEvent& b) {
+  return std::tie(a.channel, a.sku, a.location, a.qty_units) ==
+         std::tie(b.channel, b.sku, b.location, b.qty_units);
+}
+bool same(const IdempotencyRecordedEvent& a, const IdempotencyRecordedEvent& b) {
+  return std::tie(a.idempotency_key, a.request_fingerprint, a.reply) ==
+         std::tie(b.idempotency_key, b.request_fingerprint, b.reply);
+}
+bool same(const AlertEvent& a, const AlertEvent& b) {
+  return a.transition == b.transition && a.record == b.record;
+}
 bool same(const BatchCreatedEvent& a, const BatchCreatedEvent& b) {
   return std::tie(a.batch_id, a.sku, a.lot, a.produced_at_ms, a.factory_id, a.inspection_reports) ==
          std::tie(b.batch_id, b.sku, b.lot, b.produced_at_ms, b.factory_id, b.inspection_reports);
@@ -152,11 +163,29 @@ class CodecTest : public ::testing::Test {
         Event{18, ReturnGradedEvent{9, ReturnGrade::rework, 3}},
         Event{19, ReturnGradedEvent{9, ReturnGrade::scrap, 1}},
         Event{20, ReworkCompletedEvent{9, 3}},
+        Event{21, AlertEvent{AlertTransition::updated,
+                             AlertRecord{7,
+                                         "sales_over_forecast",
+                                         AlertSeverity::orange,
+                                         {{"session", "s-1"}, {"sku", "06901234567892"}},
+                                         R"({"ratio":1.25})",
+                                         R"({"type":"production_order"})",
+                                         AlertState::acknowledged,
+                                         5,
+                                         21,
+                                         9,
+                                         0,
+                                         2,
+                                         "seen"}}},
         Event{1'700'000'000'000, ReleasedEvent{1}},
-        Event{1'700'000'000'001,
+        Event{1'700'000'000'001, AllocationSetEvent{1, 0, 2, 30}},
+        Event{1'700'000'000'002, AllocationSetEvent{0, 1, kNetworkLocation, kAllocationRemoved}},
+        Event{1'700'000'000'003,
+              IdempotencyRecordedEvent{"key-9", 0x0123456789abcdefull, encode_reply(Done{})}},
+        Event{1'700'000'000'004,
               BatchCreatedEvent{1, 1, "L/2026-11", 1'764'460'800'000, "FAC-1", {"QA-1", "QA-2"}}},
-        Event{1'700'000'000'002, BatchCreatedEvent{2, 0, "X", 1, "F", {}}},
-        Event{1'700'000'000'003, UnitsIssuedEvent{1, 101, 1'000'000}},
+        Event{1'700'000'000'005, BatchCreatedEvent{2, 0, "X", 1, "F", {}}},
+        Event{1'700'000'000'006, UnitsIssuedEvent{1, 101, 1'000'000}},
     };
   }
 
@@ -177,7 +206,7 @@ TEST_F(CodecTest, EveryKindRoundTripsFieldForField) {
     EXPECT_EQ(encode(*decoded), bytes) << "re-encoding is byte-identical";
     if (bytes[0] < kinds_seen.size()) kinds_seen[bytes[0]] = true;
   }
-  for (uint8_t kind = 1; kind <= static_cast<uint8_t>(EventKind::rework_completed); ++kind) {
+  for (uint8_t kind : {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19}) {
     EXPECT_TRUE(kinds_seen[kind]) << "no round trip for kind " << static_cast<int>(kind);
   }
   EXPECT_TRUE(kinds_seen[40] && kinds_seen[41]) << "traceability kinds";
@@ -221,6 +250,9 @@ TEST_F(CodecTest, KindTagsAreTheDocumentedOnDiskNumbers) {
   EXPECT_EQ(encode(Event{0, ReworkCompletedEvent{1, 1}})[0], 17);
   EXPECT_EQ(event_kind_name(EventKind::reserved), "reserved");
   EXPECT_EQ(event_kind_name(EventKind::rework_completed), "rework_completed");
+  EXPECT_EQ(encode(Event{0, AllocationSetEvent{0, 0, 0, 1}})[0], 18);
+  EXPECT_EQ(encode(Event{0, IdempotencyRecordedEvent{"k", 1, encode_reply(Done{})}})[0], 19);
+  EXPECT_EQ(event_kind_name(EventKind::idempotency_recorded), "idempotency_recorded");
   // Traceability takes 40–49 (issue 12), whatever the variant order.
   EXPECT_EQ(encode(Event{0, BatchCreatedEvent{1, 0, "L", 1, "F", {}}})[0], 40);
   EXPECT_EQ(encode(Event{0, UnitsIssuedEvent{1, 1, 1}})[0], 41);
@@ -260,7 +292,7 @@ TEST_F(CodecTest, TrailingBytesAreCorruption) {
 }
 
 TEST_F(CodecTest, UnknownKindsAreCorruption) {
-  for (uint8_t kind : {0, 18, 19, 100, 255}) {
+  for (uint8_t kind : {0, 20, 29, 34, 100, 255}) {
     Bytes bytes = encode(Event{5, ReleasedEvent{1}});
     bytes[0] = kind;
     auto decoded = decode_event(bytes, names());
@@ -345,7 +377,8 @@ TEST_F(CodecTest, ApplyStoredEventRejectsCorruptBytesAndTimeRunningBackwards) {
 // Builds a state with every kind of record: balances of every field, pending,
 // committed, released and expired reservations, idempotency entries, transfers in
 // transit and received, returns at every stage, region distances.
-Engine rich_engine() {
+// `sectioned_state` false: only state an "LCS3" snapshot can hold (no batches).
+Engine rich_engine(bool sectioned_state = true) {
   Engine engine;
   journal::BatchBuilder batch;
   TimeMs now = 10'000;
@@ -386,10 +419,12 @@ Engine rich_engine() {
   run(GradeReturn{1, ReturnGrade::rework, 3});
   run(GradeReturn{1, ReturnGrade::scrap, 1});
   run(CompleteRework{1, 2});
-  run(CreateBatch{kGtinA, "L/1", 1'764'460'800'000, "FAC-1", {"QA-1"}});
-  run(CreateBatch{kGtinB, "L/1", 1'764'460'800'000, "FAC-1", {}});
-  run(IssueUnits{1, 250});
-  run(IssueUnits{1, 5});
+  if (sectioned_state) {
+    run(CreateBatch{kGtinA, "L/1", 1'764'460'800'000, "FAC-1", {"QA-1"}});
+    run(CreateBatch{kGtinB, "L/1", 1'764'460'800'000, "FAC-1", {}});
+    run(IssueUnits{1, 250});
+    run(IssueUnits{1, 5});
+  }
   now += 2000;
   run(ExpireDue{});  // expires o-4
   EXPECT_EQ(engine.state().status(4), ReservationStatus::expired);
@@ -469,6 +504,47 @@ TEST(Snapshot, TruncatedTrailingOrBadMagicIsCorruption) {
   Bytes bad_magic = bytes;
   bad_magic[0] ^= 1;
   EXPECT_EQ(LedgerState::deserialize(bad_magic).error().code, ErrorCode::corruption);
+}
+
+// "LCS4" = "LCS3" + tagged sections at the end. The length of the LCS3 part of an
+// LCS4 snapshot whose sections hold empty state: the only prefix that, relabelled
+// "LCS3", loads and serialises back to the same LCS4 bytes.
+size_t lcs3_prefix_length(const Bytes& bytes) {
+  for (size_t section_bytes = 1; section_bytes < 256 && section_bytes < bytes.size();
+       ++section_bytes) {
+    Bytes prefix(bytes.begin(), bytes.end() - static_cast<ptrdiff_t>(section_bytes));
+    prefix[0] = 0x33;  // "LCS3"
+    auto restored = LedgerState::deserialize(prefix);
+    if (restored && restored->serialize() == bytes) return prefix.size();
+  }
+  return 0;
+}
+
+TEST(Snapshot, PreviousLayoutWithoutSectionsStillLoads) {
+  Bytes bytes = rich_engine(false).state().serialize();
+  ASSERT_EQ(bytes[0], 0x34);  // "LCS4": fixed32 little-endian, the version byte first
+  EXPECT_GT(lcs3_prefix_length(bytes), 0u) << "no LCS3 prefix of an LCS4 snapshot loads";
+}
+
+TEST(Snapshot, UnknownSectionIsCorruptionNamingItsTag) {
+  Bytes bytes = rich_engine(false).state().serialize();
+  size_t prefix_length = lcs3_prefix_length(bytes);
+  ASSERT_GT(prefix_length, 0u);
+  Bytes unknown(bytes.begin(), bytes.begin() + static_cast<ptrdiff_t>(prefix_length));
+  for (uint8_t b : {1, 99, 2, 0xab, 0xcd}) unknown.push_back(b);  // one section, tag 99
+  auto restored = LedgerState::deserialize(unknown);
+  ASSERT_FALSE(restored.has_value());
+  EXPECT_EQ(restored.error().code, ErrorCode::corruption);
+  EXPECT_NE(restored.error().detail.find("section 99"), std::string::npos);
+}
+
+TEST(Snapshot, SectionedStateRoundTrips) {
+  Bytes with = rich_engine(true).state().serialize();
+  Bytes without = rich_engine(false).state().serialize();
+  ASSERT_NE(with, without);
+  auto restored = LedgerState::deserialize(with);
+  ASSERT_TRUE(restored.has_value()) << restored.error().detail;
+  EXPECT_EQ(restored->serialize(), with);
 }
 
 }  // namespace

@@ -314,6 +314,15 @@ class Model {
 
   // ---- commands ----
   Result<Reply> on(const PutSku&, Outcome&) { return err(ErrorCode::invalid_state, "unused"); }
+  // Channel pools and keyed writes are modelled in channels_test.cpp.
+  Result<Reply> on(const SetAllocation&, Outcome&) {
+    return err(ErrorCode::invalid_state, "unused");
+  }
+  Result<Reply> on(const MoveAllocation&, Outcome&) {
+    return err(ErrorCode::invalid_state, "unused");
+  }
+  Result<Reply> on(const Keyed&, Outcome&) { return err(ErrorCode::invalid_state, "unused"); }
+  Result<Reply> on(const KeyGuard&, Outcome&) { return err(ErrorCode::invalid_state, "unused"); }
   Result<Reply> on(const CreateBatch&, Outcome&) { return err(ErrorCode::invalid_state, "unused"); }
   Result<Reply> on(const IssueUnits&, Outcome&) { return err(ErrorCode::invalid_state, "unused"); }
   Result<Reply> on(const PutLocation&, Outcome&) { return err(ErrorCode::invalid_state, "unused"); }
@@ -646,6 +655,14 @@ class Model {
     return return_view(c.return_id);
   }
 
+  // Alerts touch no balance; this workload does not generate them (tests/engine/alert_test.cpp).
+  Result<Reply> on(const RaiseAlert&, Outcome&) { return err(ErrorCode::invalid_state, "alerts"); }
+  Result<Reply> on(const AcknowledgeAlert&, Outcome&) {
+    return err(ErrorCode::invalid_state, "alerts");
+  }
+  Result<Reply> on(const ResolveAlert&, Outcome&) {
+    return err(ErrorCode::invalid_state, "alerts");
+  }
   Result<Reply> on(const CompleteRework& c, Outcome& out) {
     if (c.return_id == 0 || c.return_id > returns_.size()) {
       return err(ErrorCode::not_found, "return_id");

@@ -72,6 +72,38 @@ TEST_F(TraceApiTest, CreateIssueReadBackAndRestart) {
   ASSERT_NO_FATAL_FAILURE(start_server());
 }
 
+// Both batch writes are idempotent like every write: the same key and body answer the
+// first answer again and issue nothing twice; the key with another body is 422.
+TEST_F(TraceApiTest, IdempotencyKeyMakesBatchWritesRetrySafe) {
+  const Headers key_a = {{"Idempotency-Key", "batch-a"}};
+  HttpResponse created =
+      call("planner", "POST", "/v1/batches", batch_body(kSkuA, "L/7"), "application/json", key_a);
+  ASSERT_EQ(created.status, 201u) << describe(created);
+  const std::string id = std::to_string(num(parse_object(created.body), "batch_id"));
+  EXPECT_TRUE(IsProblem(
+      call("planner", "POST", "/v1/batches", batch_body(kSkuA, "L/8"), "application/json", key_a),
+      422, "Idempotency-Key"));
+
+  const Headers key_u = {{"Idempotency-Key", "units-1"}};
+  const std::string units = "/v1/batches/" + id + "/units";
+  HttpResponse first =
+      call("warehouse", "POST", units, R"({"count":10})", "application/json", key_u);
+  ASSERT_EQ(first.status, 201u) << describe(first);
+  ASSERT_EQ(stop_server(), 0);  // the key survives a restart
+  ASSERT_NO_FATAL_FAILURE(start_server());
+  HttpResponse retry =
+      call("warehouse", "POST", units, R"({"count":10})", "application/json", key_u);
+  ASSERT_EQ(retry.status, 201u) << describe(retry);
+  EXPECT_EQ(num(parse_object(retry.body), "first_serial"), 1);
+  EXPECT_EQ(num(parse_object(retry.body), "last_serial"), 10);
+  EXPECT_TRUE(
+      IsProblem(call("warehouse", "POST", units, R"({"count":11})", "application/json", key_u), 422,
+                "Idempotency-Key"));
+  HttpResponse got = call("supplier", "GET", "/v1/batches/" + id);
+  ASSERT_EQ(got.status, 200u) << describe(got);
+  EXPECT_EQ(num(parse_object(got.body), "units_issued"), 10) << "issued once, not twice";
+}
+
 TEST_F(TraceApiTest, BadInputNamesTheFieldAndStoresNothing) {
   auto post = [&](const std::string& body) { return call("planner", "POST", "/v1/batches", body); };
   HttpResponse head_before = call("auditor", "GET", "/v1/ledger/head");
