@@ -44,5 +44,6 @@ void add_channel_commands(CLI::App& root, CliOptions& options);
 // Gives a write command `--idempotency-key KEY` (execute_and_print applies it).
 void add_idempotency_option(CLI::App* command, CliOptions& options);
 void add_alert_commands(CLI::App& root, CliOptions& options);  // alerts list|ack|resolve
+void add_ats_sync_bench(CLI::App& root, CliOptions& options);  // bench ats-sync (after bench)
 
 }  // namespace livechain::cli

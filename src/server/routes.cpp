@@ -81,6 +81,10 @@ constexpr Route kRoutes[] = {
      BodyKind::json},
     {Method::post, "/v1/warehouse-reports", warehouse_report, Permission::movements_write,
      BodyKind::json},
+    // Channel consistency checker (issue 10 §6).
+    {Method::post, "/v1/channels/{id}/observed-stock", channel_observed_stock,
+     Permission::signals_write, BodyKind::ndjson},
+    {Method::get, "/v1/channels/{id}/drift", channel_drift, Permission::stock_read, BodyKind::none},
 };
 
 // Splits "/a/b/c" into {"a","b","c"}; a trailing slash gives an empty last segment,

@@ -66,6 +66,8 @@ enum class RouteId {
   webhook_replay,
   session_plan_put,
   warehouse_report,
+  channel_observed_stock,
+  channel_drift,
 };
 
 // What a body must be. The server answers 415 when Content-Type disagrees.
