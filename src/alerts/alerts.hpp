@@ -167,6 +167,13 @@ class Outbox {
   };
   Result<void> enqueue_with_cursor(const std::vector<PendingMessage>& messages, uint64_t next_seq,
                                    TimeMs now_ms);
+  // For high-rate producers ("ats.changed"): the messages in one transaction (one
+  // fsync). Errors: busy when they would exceed pending_deliveries_max (nothing
+  // enqueued); io_error.
+  Result<void> enqueue_many(const std::vector<PendingMessage>& messages, TimeMs now_ms);
+  // Whether some endpoint subscribes to `type` (in memory; never waits on the disk
+  // longer than one transaction holding the outbox lock).
+  bool has_subscribers(std::string_view type) const;
 
   // For WebhookDispatcher (one thread): claims due deliveries, records outcomes.
   struct Attempt {

@@ -304,6 +304,21 @@ Result<uint64_t> Outbox::journal_cursor() {
   return static_cast<uint64_t>(std::stoull(text_at(select.get(), 0)));
 }
 
+Result<void> Outbox::enqueue_many(const std::vector<PendingMessage>& messages, TimeMs now_ms) {
+  return enqueue_with_cursor(messages, UINT64_MAX, now_ms);
+}
+
+bool Outbox::has_subscribers(std::string_view type) const {
+  std::lock_guard lock(impl_->mutex);
+  for (const auto& endpoint : impl_->endpoints) {
+    for (const auto& pattern : endpoint.event_types) {
+      if (type_matches(pattern, type)) return true;
+    }
+  }
+  return false;
+}
+
+// next_seq UINT64_MAX (enqueue_many): the journal cursor is left alone.
 Result<void> Outbox::enqueue_with_cursor(const std::vector<PendingMessage>& messages,
                                          uint64_t next_seq, TimeMs now_ms) {
   std::lock_guard lock(impl_->mutex);
@@ -318,6 +333,7 @@ Result<void> Outbox::enqueue_with_cursor(const std::vector<PendingMessage>& mess
       LC_TRY(count, impl_->insert_message(message.message_id, message.type, message.data, now_ms));
       added += count;
     }
+    if (next_seq == UINT64_MAX) return Result<void>{};
     LC_TRY(cursor, impl_->prepare("INSERT OR REPLACE INTO meta VALUES('journal_next_seq', ?)"));
     put(cursor.get(), 1, std::to_string(next_seq));
     return impl_->step_done(cursor.get());

@@ -45,5 +45,6 @@ void add_channel_commands(CLI::App& root, CliOptions& options);
 void add_idempotency_option(CLI::App* command, CliOptions& options);
 void add_alert_commands(CLI::App& root, CliOptions& options);  // alerts list|ack|resolve
 void add_trace_commands(CLI::App& root, CliOptions& options);  // trace gtin|dl
+void add_ats_sync_bench(CLI::App& root, CliOptions& options);  // bench ats-sync (after bench)
 
 }  // namespace livechain::cli

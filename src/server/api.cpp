@@ -352,6 +352,10 @@ void Api::dispatch(const Route& route, const Params& params, ApiRequest& request
       return session_plan_put(params, request, std::move(respond));
     case RouteId::warehouse_report:
       return warehouse_report(request, std::move(respond));
+    case RouteId::channel_observed_stock:
+      return channel_observed_stock(params, request, std::move(respond));
+    case RouteId::channel_drift:
+      return channel_drift(params, std::move(respond));
   }
   respond(problem(500, "internal", "Internal error", "unrouted request"));
 }

@@ -72,6 +72,10 @@ struct ApiDependencies {
   std::function<alerts::WarehouseStatus(const alerts::WarehouseReport&,
                                         std::optional<engine::Command>&)>
       warehouse_report;
+  // Channel consistency (issue 10 §6): observed-stock reports and drift records
+  // (touched only inside run_blocking), and the alert threshold GET …/drift shows.
+  store::ObservedStockStore* observed = nullptr;
+  double drift_threshold_pct = 3.0;
 };
 
 // What the transport learns from a request's head before it reads any body: the route,
@@ -161,6 +165,9 @@ class Api {
   void warehouse_report(ApiRequest& request, Respond respond);
   // Traceability (issue 12 §2): api_trace.cpp.
   void trace_batches(RouteId id, const Params& params, ApiRequest& request, Respond respond);
+  // Channel consistency checker (api_channel_sync.cpp).
+  void channel_observed_stock(const Params& params, ApiRequest& request, Respond respond);
+  void channel_drift(const Params& params, Respond respond);
 
   ApiDependencies deps_;
   RateLimiter rate_limiter_;

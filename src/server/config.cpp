@@ -104,14 +104,29 @@ Result<ServerOptions> load_server_config(const std::string& path, ServerOptions 
   }
   json::value value = std::move(*parsed);
   const json::object& root = value.get_object();
-  LC_CHECK(reject_unknown_fields(
-      root,
-      {"listen_host", "listen_port", "io_threads", "http", "batch_reservations_max", "csv_rows_max",
-       "ndjson_lines_max", "page_size_max", "stream_subscriptions_max",
-       "requests_per_second_per_key", "engine_queue_commands_max", "expiry_tick_ms",
-       "stream_push_interval_ms", "low_stock_units", "drain_timeout_ms", "snapshot_every_events",
-       "webhooks", "alerts"},
-      ""));
+  LC_CHECK(reject_unknown_fields(root,
+                                 {"listen_host",
+                                  "listen_port",
+                                  "io_threads",
+                                  "http",
+                                  "batch_reservations_max",
+                                  "csv_rows_max",
+                                  "ndjson_lines_max",
+                                  "page_size_max",
+                                  "stream_subscriptions_max",
+                                  "requests_per_second_per_key",
+                                  "engine_queue_commands_max",
+                                  "expiry_tick_ms",
+                                  "stream_push_interval_ms",
+                                  "low_stock_units",
+                                  "drain_timeout_ms",
+                                  "snapshot_every_events",
+                                  "webhooks",
+                                  "alerts",
+                                  "ats_push_interval_ms",
+                                  "channel_check_interval_ms",
+                                  "channel_drift_threshold_pct"},
+                                 ""));
   ServerOptions out = std::move(base);
   LC_TRY(host, optional_string(root, "listen_host", ""));
   if (host) out.listen_host = *host;
@@ -131,6 +146,16 @@ Result<ServerOptions> load_server_config(const std::string& path, ServerOptions 
   LC_CHECK(
       read_number(root, "stream_push_interval_ms", "", 10, 1'000, out.stream_push_interval_ms));
   LC_CHECK(read_number(root, "low_stock_units", "", 0, 1'000'000, out.low_stock_units));
+  LC_CHECK(read_number(root, "ats_push_interval_ms", "", 10, 1'000, out.ats_push_interval_ms));
+  LC_CHECK(read_number(root, "channel_check_interval_ms", "", 100, 86'400'000,
+                       out.channel_check_interval_ms));
+  if (const json::value* pct = root.if_contains("channel_drift_threshold_pct")) {
+    if (!pct->is_number() || pct->to_number<double>() < 0 || pct->to_number<double>() > 1'000) {
+      return fail(ErrorCode::invalid_argument, "channel_drift_threshold_pct",
+                  "must be a number in 0..1000 (percent)");
+    }
+    out.channel_drift_threshold_pct = pct->to_number<double>();
+  }
   LC_CHECK(read_number(root, "drain_timeout_ms", "", 0, 600'000, out.drain_timeout_ms));
   LC_CHECK(read_number(root, "snapshot_every_events", "", 0, INT64_MAX, out.snapshot_every_events));
   if (const json::value* http = root.if_contains("http")) {

@@ -86,6 +86,10 @@ constexpr Route kRoutes[] = {
     {Method::get, "/v1/batches/{id}", batch_get, Permission::stock_read, BodyKind::none},
     {Method::post, "/v1/batches/{id}/units", batch_units, Permission::movements_write,
      BodyKind::json},
+    // Channel consistency checker (issue 10 §6).
+    {Method::post, "/v1/channels/{id}/observed-stock", channel_observed_stock,
+     Permission::signals_write, BodyKind::ndjson},
+    {Method::get, "/v1/channels/{id}/drift", channel_drift, Permission::stock_read, BodyKind::none},
 };
 
 // Splits "/a/b/c" into {"a","b","c"}; a trailing slash gives an empty last segment,

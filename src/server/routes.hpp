@@ -70,6 +70,8 @@ enum class RouteId {
   batch_create,
   batch_get,
   batch_units,
+  channel_observed_stock,
+  channel_drift,
 };
 
 // What a body must be. The server answers 415 when Content-Type disagrees.

@@ -18,6 +18,8 @@
 #include "engine/sequencer.hpp"
 #include "server/alerts_runtime.hpp"
 #include "server/api.hpp"
+#include "server/ats_feed.hpp"
+#include "server/channel_checker.hpp"
 #include "server/http_server.hpp"
 #include "server/routes.hpp"
 #include "server/stream_hub.hpp"
@@ -77,6 +79,9 @@ struct Server::Impl {
   std::unique_ptr<KeyRing> keys;
   Metrics metrics;
   std::unique_ptr<AlertsRuntime> alerts;  // outlives the sequencer that wakes it
+  std::unique_ptr<AtsFeed> ats_feed;      // outlives the engine thread and the worker
+  std::unique_ptr<store::ObservedStockStore> observed;
+  std::unique_ptr<ChannelChecker> checker;  // outlives the engine thread and the worker
   std::unique_ptr<engine::Sequencer> sequencer;
   // One worker for blocking work, so proofs and signal appends stay in order and never
   // occupy an I/O thread.
@@ -141,6 +146,8 @@ Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options) {
   LC_TRY(key_store, store::ApiKeyStore::open(options.db_path));
   LC_TRY(signal_store, store::SignalStore::open(options.db_path));
   s.signal_store = std::move(signal_store);
+  LC_TRY(observed, store::ObservedStockStore::open(options.db_path));
+  s.observed = std::move(observed);
   LC_TRY(openapi, openapi_json());
   s.openapi = std::move(openapi);
   s.keys = std::make_unique<KeyRing>(std::move(key_store));
@@ -199,9 +206,24 @@ Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options) {
                                            double forecast_units, double add_to_cart_peak) {
     return alerts->set_plan(session, gtin, forecast_units, add_to_cart_peak);
   };
+  s.ats_feed = std::make_unique<AtsFeed>(s.alerts->outbox(), dependencies.run_blocking,
+                                         [alerts] { alerts->wake_dispatcher(); });
+  AtsFeed* ats_feed = s.ats_feed.get();
+  dependencies.observed = s.observed.get();
+  dependencies.drift_threshold_pct = options.channel_drift_threshold_pct;
+  s.checker = std::make_unique<ChannelChecker>(*s.sequencer, *s.observed, dependencies.run_blocking,
+                                               options.channel_drift_threshold_pct);
+  ChannelChecker* checker = s.checker.get();
+  dependencies.alert_metrics = [alerts, ats_feed] {
+    return alerts->metrics_text() + ats_feed->metrics_text();
+  };
   s.api = std::make_unique<Api>(std::move(dependencies));
   s.hub = std::make_unique<StreamHub>(
       *s.sequencer, StreamLimits{options.stream_subscriptions_max, options.low_stock_units});
+  s.hub->set_ats_sink([ats_feed](std::vector<AtsRow> rows,
+                                 TimeMs at_ms) { ats_feed->on_changed(std::move(rows), at_ms); },
+                      [ats_feed] { return ats_feed->wanted(); });
+  ats_feed->refresh();
   s.http = std::make_unique<HttpServer>(s.io, *s.api, *s.hub, options.http);
   auto port = s.http->listen(options.listen_host, options.listen_port);
   if (!port) {
@@ -233,8 +255,18 @@ Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options) {
   s.tickers.push_back(
       std::make_unique<Ticker>(s.io, options.stream_push_interval_ms, [hub] { hub->tick(); }));
 
+  s.tickers.push_back(
+      std::make_unique<Ticker>(s.io, options.ats_push_interval_ms, [hub] { hub->tick_ats(); }));
   s.tickers.push_back(std::make_unique<Ticker>(
-      s.io, 1'000, [workers, alerts] { net::post(*workers, [alerts] { alerts->tick(); }); }));
+      s.io, options.channel_check_interval_ms,
+      [workers, checker] { net::post(*workers, [checker] { checker->check(); }); }));
+
+  s.tickers.push_back(std::make_unique<Ticker>(s.io, 1'000, [workers, alerts, ats_feed] {
+    net::post(*workers, [alerts, ats_feed] {
+      alerts->tick();
+      ats_feed->refresh();
+    });
+  }));
 
   s.ready.store(true);
   for (unsigned i = 0; i < options.io_threads; ++i) {

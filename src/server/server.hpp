@@ -51,6 +51,14 @@ struct ServerOptions {
   size_t engine_queue_commands_max = 1 << 20;
   uint32_t expiry_tick_ms = 1'000;  // how often due reservations are expired when idle
   uint32_t stream_push_interval_ms = 250;
+  // How often channel available-to-sell is diffed for /v1/stream "channels" subscribers
+  // and "ats.changed" webhooks (docs/channels.md "Second-level sync").
+  uint32_t ats_push_interval_ms = 50;
+  // Consistency checker (docs/channels.md): how often channels' observed stock is
+  // compared with the truth, and the deviation above which a channel_drift alert is
+  // raised (percent of the truth).
+  uint32_t channel_check_interval_ms = 300'000;
+  double channel_drift_threshold_pct = 3.0;
   int64_t low_stock_units = 10;
   uint32_t drain_timeout_ms = 30'000;
   uint64_t snapshot_every_events = 1'000'000;

@@ -36,7 +36,8 @@ void StreamHub::on_message(const std::shared_ptr<StreamClient>& client, std::str
   }
   std::set<std::string> skus;
   std::set<std::string> locations;
-  for (std::string_view list : {"skus", "locations"}) {
+  std::set<std::string> channels;
+  for (std::string_view list : {"skus", "locations", "channels"}) {
     const json::value* items = body->get_object().if_contains(list);
     if (items == nullptr) continue;
     if (!items->is_array()) {
@@ -56,6 +57,8 @@ void StreamHub::on_message(const std::shared_ptr<StreamClient>& client, std::str
           return;
         }
         skus.insert(*gtin);
+      } else if (list == "channels") {
+        channels.insert(text);
       } else {
         locations.insert(text);
       }
@@ -72,7 +75,11 @@ void StreamHub::on_message(const std::shared_ptr<StreamClient>& client, std::str
     for (const std::string& location : locations) {
       added += subscription.locations.contains(location) ? 0 : 1;
     }
-    if (subscription.skus.size() + subscription.locations.size() + added >
+    for (const std::string& channel : channels) {
+      added += subscription.channels.contains(channel) ? 0 : 1;
+    }
+    if (subscription.skus.size() + subscription.locations.size() + subscription.channels.size() +
+            added >
         limits_.subscriptions_per_client_max) {
       client->send(error_message("at most " + std::to_string(limits_.subscriptions_per_client_max) +
                                  " subscriptions per connection; nothing was changed"));
@@ -86,14 +93,27 @@ void StreamHub::on_message(const std::shared_ptr<StreamClient>& client, std::str
     subscribe ? (void)subscription.locations.insert(location)
               : (void)subscription.locations.erase(location);
   }
-  LC_ASSERT(subscription.skus.size() + subscription.locations.size() <=
+  for (const std::string& channel : channels) {
+    if (subscribe) {
+      subscription.channels.insert(channel);
+    } else {
+      subscription.channels.erase(channel);
+      std::erase_if(subscription.last_ats,
+                    [&](const auto& sent) { return sent.first.first == channel; });
+    }
+  }
+  LC_ASSERT(subscription.skus.size() + subscription.locations.size() +
+                subscription.channels.size() <=
             limits_.subscriptions_per_client_max);
   seen_events_ = UINT64_MAX;  // the next tick sends the new subscription's current rows
+  if (subscribe && !channels.empty()) ats_resend_ = true;  // and the channels' current ATS
   json::array sku_list(subscription.skus.begin(), subscription.skus.end());
   json::array location_list(subscription.locations.begin(), subscription.locations.end());
+  json::array channel_list(subscription.channels.begin(), subscription.channels.end());
   client->send(json::serialize(json::object{{"type", "subscribed"},
                                             {"skus", std::move(sku_list)},
-                                            {"locations", std::move(location_list)}}));
+                                            {"locations", std::move(location_list)},
+                                            {"channels", std::move(channel_list)}}));
 }
 
 void StreamHub::remove(const StreamClient* client) {
@@ -117,7 +137,7 @@ void StreamHub::tick() {
       skus.insert(subscription.skus.begin(), subscription.skus.end());
       locations.insert(subscription.locations.begin(), subscription.locations.end());
     }
-    if (skus.empty() && locations.empty()) return;
+    if (skus.empty() && locations.empty()) return;  // channel-only clients: tick_ats
     read_in_flight_ = true;
     seen_events = seen_events_;
   }

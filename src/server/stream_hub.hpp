@@ -2,14 +2,20 @@
 // hub reads the subscribed balances on the engine thread (skipped when nothing was
 // applied since the last look), diffs them per client and pushes the changes and the
 // stock alerts they raise. Clients are WebSocket sessions behind StreamClient.
+// Channel subscriptions ({"subscribe": {"channels": [...]}}) get {"type": "ats", …}
+// whenever a channel's available-to-sell of a SKU changes (stream_hub_ats.cpp); the
+// same changes feed the "ats.changed" webhooks through AtsSink.
 #pragma once
 
 #include <boost/json.hpp>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <set>
 #include <string>
+#include <unordered_map>
+#include <vector>
 
 #include "engine/sequencer.hpp"
 
@@ -23,6 +29,16 @@ class StreamClient {
   // is gone or too slow (its queue is full): the hub then drops it.
   virtual bool send(std::string message) = 0;
 };
+
+// One channel × SKU available-to-sell (engine::channel_sellable_total), GTIN-14.
+struct AtsRow {
+  std::string channel;
+  std::string sku;
+  int64_t available_units = 0;
+};
+// Receives, on the engine thread, the rows that changed since the last look (all rows
+// of every channel at the first look). Must not block.
+using AtsSink = std::function<void(std::vector<AtsRow> changed, TimeMs observed_at_ms)>;
 
 struct StreamLimits {
   size_t subscriptions_per_client_max = 1'000;
@@ -43,6 +59,18 @@ class StreamHub {
   // Called by the server's timer every push period.
   void tick();
 
+  // Called by the server's timer every ATS period (ats_push_interval_ms): reads the
+  // available-to-sell of the channels clients subscribed to — of every channel while
+  // `all_channels()` says a webhook wants "ats.changed" — and pushes the changes.
+  // O(channels × SKUs) engine work when something was applied since the last look,
+  // nothing otherwise.
+  void tick_ats();
+  // Set once before serving.
+  void set_ats_sink(AtsSink sink, std::function<bool()> all_channels) {
+    ats_sink_ = std::move(sink);
+    ats_all_channels_ = std::move(all_channels);
+  }
+
  private:
   struct Row {
     int64_t on_hand = 0;
@@ -57,8 +85,18 @@ class StreamHub {
     std::set<std::string> skus;
     std::set<std::string> locations;
     std::map<Key, Row> last_sent;
+    std::set<std::string> channels;
+    std::map<Key, int64_t> last_ats;  // (channel, gtin) → available sent
   };
   void publish(std::map<Key, Row> rows, uint64_t applied_events);
+  struct AtsChanges {
+    std::vector<AtsRow> changed;  // since the last look
+    std::vector<AtsRow> all;      // every wanted row, on a resend only
+  };
+  // Engine thread: the wanted (channel, SKU) rows that changed since the last look.
+  AtsChanges read_ats(const engine::LedgerState& state, const std::set<std::string>& ids,
+                      bool all_channels, bool resend);
+  void publish_ats(const std::vector<AtsRow>& rows, TimeMs at_ms, uint64_t applied_events);
 
   engine::Sequencer& sequencer_;
   const StreamLimits limits_;
@@ -66,6 +104,15 @@ class StreamHub {
   std::map<const StreamClient*, Subscription> clients_;  // GUARDED_BY(mutex_)
   uint64_t seen_events_ = UINT64_MAX;                    // GUARDED_BY(mutex_)
   bool read_in_flight_ = false;                          // GUARDED_BY(mutex_)
+  uint64_t ats_seen_events_ = UINT64_MAX;                // GUARDED_BY(mutex_)
+  bool ats_read_in_flight_ = false;                      // GUARDED_BY(mutex_)
+  bool ats_resend_ = false;  // GUARDED_BY(mutex_): a new channel subscription
+  // Engine thread only (one ATS read in flight): the last available-to-sell seen per
+  // (channel index, SKU index), to find what changed.
+  std::unordered_map<uint64_t, int64_t> ats_seen_;  // key: channel << 32 | sku
+  bool ats_all_channels_last_ = false;              // engine thread only
+  AtsSink ats_sink_;
+  std::function<bool()> ats_all_channels_;
 };
 
 }  // namespace livechain::server

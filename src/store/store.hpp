@@ -124,4 +124,50 @@ class SignalStore {
   std::unique_ptr<Impl> impl_;
 };
 
+// ---- channel consistency (issue 10 §6, docs/channels.md) --------------------------
+
+std::string observed_stock_db_path(const std::string& db_path);
+
+// What a channel displayed of a SKU at `at_ms` (its claim, not a ledger fact).
+struct ObservedStock {
+  std::string channel_id;
+  std::string gtin;  // GTIN-14
+  int64_t qty_units = 0;
+  TimeMs at_ms = 0;
+};
+// One comparison of a channel's latest observed stock with the truth
+// (engine::channel_sellable_total at check time).
+struct DriftRecord {
+  std::string channel_id;
+  std::string gtin;
+  int64_t observed_units = 0;
+  int64_t truth_units = 0;
+  double deviation_pct = 0;  // |observed - truth| / max(truth, 1) * 100
+  TimeMs observed_at_ms = 0;
+  TimeMs checked_at_ms = 0;
+  bool alerted = false;  // above the threshold: a channel_drift alert is open
+};
+
+// Observed-stock reports and drift records in PATH.observed, durable
+// (synchronous=FULL) before each call returns.
+class ObservedStockStore {
+ public:
+  static Result<std::unique_ptr<ObservedStockStore>> open(const std::string& db_path);
+  ~ObservedStockStore();
+  // Stores the reports in one transaction. A report repeating (channel, sku, at)
+  // replaces the earlier one, so a retried request changes nothing. Errors: io_error.
+  Result<void> append(std::span<const ObservedStock> reports, TimeMs received_at_ms);
+  // The latest report (greatest at) of every (channel, sku).
+  Result<std::vector<ObservedStock>> latest();
+  // Appends the records of one check in one transaction. Errors: io_error.
+  Result<void> record_drift(std::span<const DriftRecord> records);
+  // The records of the channel's most recent check, by SKU.
+  Result<std::vector<DriftRecord>> last_drift(std::string_view channel_id);
+
+ private:
+  struct Impl;
+  explicit ObservedStockStore(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
 }  // namespace livechain::store
