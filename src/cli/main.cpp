@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   livechain::cli::add_twin_commands(app, options);
   livechain::cli::add_server_commands(app, options);
   livechain::cli::add_alert_commands(app, options);
+  livechain::cli::add_asof_commands(app, options);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& help) {

@@ -108,6 +108,7 @@ class Engine::Handlers {
   Result<Reply> operator()(const AcknowledgeAlert& c);
   Result<Reply> operator()(const ResolveAlert& c);
   Result<Reply> operator()(const KeyGuard&) { return Done{}; }
+  Result<Reply> operator()(const RestoreStock& c);  // handlers_rollback.cpp
 
   std::vector<uint64_t> expired_before;  // expiries emitted before this command
 

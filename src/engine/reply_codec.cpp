@@ -277,6 +277,9 @@ class Fingerprint {
     mix(static_cast<int64_t>(c.alert_id)), mix(c.kind), subject(c.subject), mix(c.note);
   }
   void operator()(const KeyGuard& c) { mix(static_cast<int64_t>(c.request_fingerprint)); }
+  // The request is "restore to T because R": the plan is derived from the ledger, so a
+  // retry after success (whose new plan is empty) is the same request and replays.
+  void operator()(const RestoreStock& c) { mix(c.to_ms), mix(c.actor), mix(c.reason); }
   void operator()(const Keyed& c) {
     if (c.command) std::visit(*this, c.command->command);
   }

@@ -253,6 +253,8 @@ class LedgerState final : public NameTables {
   void return_to_pools(const PendingReservation& reservation, const LineQuantities* committed);
   void rebuild_pool_totals();
   void on(const AlertEvent& e) { alerts_.apply(e); }
+  // The audit record of a rollback: its stock changes are the adjustments before it.
+  void on(const StockRestoredEvent&) {}
   void unreserve(const PendingReservation& reservation);
   PendingReservation take_pending(uint64_t reservation_id, ReservationStatus outcome);
   // Drops idempotency entries past kIdempotencyRetentionMs or beyond

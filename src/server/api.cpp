@@ -292,6 +292,9 @@ void Api::dispatch(const Route& route, const Params& params, ApiRequest& request
     case RouteId::reservation_extend:
       return reservation_change(route.id, params, request, std::move(respond));
     case RouteId::stock_of_sku:
+      if (request.query_value("as_of") != nullptr) {
+        return stock_as_of(params, request, std::move(respond));
+      }
       return stock_of_sku(params, std::move(respond));
     case RouteId::stock_list:
       return stock_list(request, std::move(respond));
@@ -348,6 +351,8 @@ void Api::dispatch(const Route& route, const Params& params, ApiRequest& request
       return session_plan_put(params, request, std::move(respond));
     case RouteId::warehouse_report:
       return warehouse_report(request, std::move(respond));
+    case RouteId::rollback:
+      return rollback(request, caller, std::move(respond));
   }
   respond(problem(500, "internal", "Internal error", "unrouted request"));
 }

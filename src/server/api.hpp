@@ -13,6 +13,7 @@
 #include <variant>
 
 #include "alerts/alerts.hpp"
+#include "engine/as_of.hpp"
 #include "engine/sequencer.hpp"
 #include "server/access.hpp"
 #include "server/api_types.hpp"
@@ -72,6 +73,10 @@ struct ApiDependencies {
   std::function<alerts::WarehouseStatus(const alerts::WarehouseReport&,
                                         std::optional<engine::Command>&)>
       warehouse_report;
+  // Stock as of T and rollback (issue 10 §4–5): the as-of index, touched only inside
+  // run_blocking; the clock that says what "the future" is.
+  engine::AsOfIndex* as_of = nullptr;
+  const Clock* clock = nullptr;
 };
 
 // What the transport learns from a request's head before it reads any body: the route,
@@ -159,6 +164,9 @@ class Api {
   void webhooks(RouteId id, const Params& params, ApiRequest& request, Respond respond);
   void session_plan_put(const Params& params, ApiRequest& request, Respond respond);
   void warehouse_report(ApiRequest& request, Respond respond);
+  // Stock as of T and rollback (api_asof.cpp).
+  void stock_as_of(const Params& params, const ApiRequest& request, Respond respond);
+  void rollback(ApiRequest& request, const Caller& caller, Respond respond);
 
   ApiDependencies deps_;
   RateLimiter rate_limiter_;

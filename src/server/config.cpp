@@ -110,7 +110,7 @@ Result<ServerOptions> load_server_config(const std::string& path, ServerOptions 
        "ndjson_lines_max", "page_size_max", "stream_subscriptions_max",
        "requests_per_second_per_key", "engine_queue_commands_max", "expiry_tick_ms",
        "stream_push_interval_ms", "low_stock_units", "drain_timeout_ms", "snapshot_every_events",
-       "webhooks", "alerts"},
+       "webhooks", "alerts", "as_of_checkpoint_every_events"},
       ""));
   ServerOptions out = std::move(base);
   LC_TRY(host, optional_string(root, "listen_host", ""));
@@ -133,6 +133,8 @@ Result<ServerOptions> load_server_config(const std::string& path, ServerOptions 
   LC_CHECK(read_number(root, "low_stock_units", "", 0, 1'000'000, out.low_stock_units));
   LC_CHECK(read_number(root, "drain_timeout_ms", "", 0, 600'000, out.drain_timeout_ms));
   LC_CHECK(read_number(root, "snapshot_every_events", "", 0, INT64_MAX, out.snapshot_every_events));
+  LC_CHECK(read_number(root, "as_of_checkpoint_every_events", "", engine::kAsOfCheckpointEventsMin,
+                       engine::kAsOfCheckpointEventsMax, out.as_of_checkpoint_every_events));
   if (const json::value* http = root.if_contains("http")) {
     if (!http->is_object()) return fail(ErrorCode::invalid_argument, "http", "must be an object");
     const json::object& limits = http->get_object();

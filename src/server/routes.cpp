@@ -81,6 +81,8 @@ constexpr Route kRoutes[] = {
      BodyKind::json},
     {Method::post, "/v1/warehouse-reports", warehouse_report, Permission::movements_write,
      BodyKind::json},
+    // Rollback: restore stock to T (issue 10 §5, api_asof.cpp). Admin only.
+    {Method::post, "/v1/rollback", rollback, Permission::stock_rollback, BodyKind::json},
 };
 
 // Splits "/a/b/c" into {"a","b","c"}; a trailing slash gives an empty last segment,

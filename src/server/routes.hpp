@@ -66,6 +66,8 @@ enum class RouteId {
   webhook_replay,
   session_plan_put,
   warehouse_report,
+  // Stock as of T and rollback (issue 10 §4–5), handled in api_asof.cpp.
+  rollback,
 };
 
 // What a body must be. The server answers 415 when Content-Type disagrees.
