@@ -82,6 +82,10 @@ bool same(const IdempotencyRecordedEvent& a, const IdempotencyRecordedEvent& b) 
 bool same(const AlertEvent& a, const AlertEvent& b) {
   return a.transition == b.transition && a.record == b.record;
 }
+bool same(const StockRestoredEvent& a, const StockRestoredEvent& b) {
+  return std::tie(a.to_ms, a.actor, a.reason, a.changes) ==
+         std::tie(b.to_ms, b.actor, b.reason, b.changes);
+}
 bool same_event(const Event& a, const Event& b) {
   if (a.time_ms != b.time_ms || a.body.index() != b.body.index()) return false;
   return std::visit(
@@ -174,6 +178,8 @@ class CodecTest : public ::testing::Test {
         Event{1'700'000'000'002, AllocationSetEvent{0, 1, kNetworkLocation, kAllocationRemoved}},
         Event{1'700'000'000'003,
               IdempotencyRecordedEvent{"key-9", 0x0123456789abcdefull, encode_reply(Done{})}},
+        Event{1'700'000'000'004,
+              StockRestoredEvent{1'699'999'000'000, "admin:k1", "bad import", 2}},
     };
   }
 
@@ -240,6 +246,8 @@ TEST_F(CodecTest, KindTagsAreTheDocumentedOnDiskNumbers) {
   EXPECT_EQ(encode(Event{0, AllocationSetEvent{0, 0, 0, 1}})[0], 18);
   EXPECT_EQ(encode(Event{0, IdempotencyRecordedEvent{"k", 1, encode_reply(Done{})}})[0], 19);
   EXPECT_EQ(event_kind_name(EventKind::idempotency_recorded), "idempotency_recorded");
+  EXPECT_EQ(encode(Event{0, StockRestoredEvent{0, "a", "r", 0}})[0], 20);
+  EXPECT_EQ(event_kind_name(EventKind::stock_restored), "stock_restored");
 }
 
 TEST_F(CodecTest, NamesAreWrittenAsGtinsAndIds) {
@@ -274,7 +282,7 @@ TEST_F(CodecTest, TrailingBytesAreCorruption) {
 }
 
 TEST_F(CodecTest, UnknownKindsAreCorruption) {
-  for (uint8_t kind : {0, 20, 29, 34, 100, 255}) {
+  for (uint8_t kind : {0, 21, 29, 34, 100, 255}) {
     Bytes bytes = encode(Event{5, ReleasedEvent{1}});
     bytes[0] = kind;
     auto decoded = decode_event(bytes, names());
