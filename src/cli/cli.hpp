@@ -46,5 +46,10 @@ void add_idempotency_option(CLI::App* command, CliOptions& options);
 void add_alert_commands(CLI::App& root, CliOptions& options);  // alerts list|ack|resolve
 void add_trace_commands(CLI::App& root, CliOptions& options);  // trace gtin|dl
 void add_ats_sync_bench(CLI::App& root, CliOptions& options);  // bench ats-sync (after bench)
+// `stock rollback` and `bench as-of`; call after add_engine_commands and add_bench_commands.
+void add_asof_commands(CLI::App& root, CliOptions& options);
+// `stock show --as-of T`: balances (of one SKU, or all when gtin is empty) at T.
+void print_stock_as_of(const std::string& db, const std::string& gtin, const std::string& as_of,
+                       const CliOptions& options);
 
 }  // namespace livechain::cli

@@ -15,7 +15,7 @@ namespace {
 
 struct CatalogArgs {
   std::string db;
-  std::string gtin, name, id, kind, region, location, reason, from, to;
+  std::string gtin, name, id, kind, region, location, reason, from, to, as_of;
   int64_t qty = 0;
   uint32_t distance_km = 0;
 };
@@ -133,7 +133,9 @@ void add_stock(CLI::App& root, CliOptions& options) {
   auto* show = stock->add_subcommand("show", "Balances by SKU and location");
   show->add_option("--db", args->db)->required();
   show->add_option("--gtin", args->gtin);
+  show->add_option("--as-of", args->as_of, "RFC 3339 instant: balances as they stood then");
   show->callback([args, &options] {
+    if (!args->as_of.empty()) return print_stock_as_of(args->db, args->gtin, args->as_of, options);
     auto ledger = open_reader(args->db);
     std::optional<std::string> gtin;
     if (!args->gtin.empty()) gtin = args->gtin;

@@ -181,11 +181,33 @@ struct IssueUnits {
   int64_t count = 0;
 };
 
-using Command = std::variant<PutSku, PutLocation, PutChannel, PutRegionDistance, ReceiveStock,
-                             AdjustStock, PlanPresale, Reserve, Commit, Release, ExtendReservation,
-                             ExpireDue, ShipTransfer, ReceiveTransfer, ReceiveReturn, GradeReturn,
-                             CompleteRework, SetAllocation, MoveAllocation, Keyed, KeyGuard,
-                             RaiseAlert, AcknowledgeAlert, ResolveAlert, CreateBatch, IssueUnits>;
+// One change of a rollback (issue 10 §5): the field of a balance row, its value when
+// the rollback was planned and the value the rollback sets.
+struct RollbackChange {
+  std::string gtin;
+  std::string location_id;
+  std::string field;  // "on_hand"
+  int64_t from_units = 0;
+  int64_t to_units = 0;
+  int64_t delta_units() const { return to_units - from_units; }
+  bool operator==(const RollbackChange&) const = default;
+};
+// Applies a rollback plan (engine/as_of.hpp plan_rollback) atomically: every change's
+// from_units must still be the row's on_hand (else invalid_state: plan again), then one
+// stock_adjusted per change and a stock_restored audit record.
+struct RestoreStock {
+  TimeMs to_ms = 0;
+  std::string actor;
+  std::string reason;
+  std::vector<RollbackChange> changes;
+};
+
+using Command =
+    std::variant<PutSku, PutLocation, PutChannel, PutRegionDistance, ReceiveStock, AdjustStock,
+                 PlanPresale, Reserve, Commit, Release, ExtendReservation, ExpireDue, ShipTransfer,
+                 ReceiveTransfer, ReceiveReturn, GradeReturn, CompleteRework, SetAllocation,
+                 MoveAllocation, Keyed, KeyGuard, RaiseAlert, AcknowledgeAlert, ResolveAlert,
+                 CreateBatch, IssueUnits, RestoreStock>;
 
 struct CommandBox {
   Command command;

@@ -126,6 +126,12 @@ class Encoder {
     out_.put_string(e.reply);
   }
   void body(const AlertEvent& e) { put_alert_record(out_, e.record); }
+  void body(const StockRestoredEvent& e) {
+    out_.put_varint(static_cast<uint64_t>(e.to_ms));
+    out_.put_string(e.actor);
+    out_.put_string(e.reason);
+    out_.put_varint(e.changes);
+  }
 
  private:
   const NameTables& names_;
@@ -207,6 +213,7 @@ constexpr EventKind kKindByIndex[] = {
     EventKind::alert_raised,  // + the alert's transition (kinds 30–33)
     EventKind::batch_created,
     EventKind::units_issued,
+    EventKind::stock_restored,
 };
 static_assert(std::size(kKindByIndex) == std::variant_size_v<EventBody>);
 
@@ -429,6 +436,14 @@ Result<EventBody> decode_body(EventKind kind, Decoder& d) {
       }
       return e;
     }
+    case EventKind::stock_restored: {
+      StockRestoredEvent e;
+      e.to_ms = static_cast<TimeMs>(in.get_varint());
+      e.actor = d.text();
+      e.reason = d.text();
+      e.changes = static_cast<uint32_t>(in.get_varint());
+      return e;
+    }
   }
   return fail(ErrorCode::corruption, "event", "unknown event kind");
 }
@@ -487,6 +502,8 @@ std::string_view event_kind_name(EventKind kind) {
       return "alert_acknowledged";
     case EventKind::alert_resolved:
       return "alert_resolved";
+    case EventKind::stock_restored:
+      return "stock_restored";
   }
   return "unknown";
 }

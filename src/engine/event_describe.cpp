@@ -151,6 +151,12 @@ class Describer {
     number("updates", r.updates);
     if (!r.note.empty()) text("note", r.note);
   }
+  void operator()(const StockRestoredEvent& e) {
+    number("to_ms", e.to_ms);
+    text("actor", e.actor);
+    text("reason", e.reason);
+    number("changes", e.changes);
+  }
 
  private:
   const NameTables& names_;

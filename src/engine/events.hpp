@@ -60,6 +60,8 @@ enum class EventKind : uint8_t {
   alert_updated = 31,
   alert_acknowledged = 32,
   alert_resolved = 33,
+  // 20–29: stock as of T and rollback (issue 10 §4–5).
+  stock_restored = 20,
   // 40–49: traceability (src/trace, issue 12).
   batch_created = 40,
   units_issued = 41,
@@ -165,6 +167,16 @@ struct IdempotencyRecordedEvent {
   std::string reply;  // encode_reply bytes
 };
 
+// The audit record of a rollback (restore stock to T): who asked, to which instant, why,
+// and how many stock_adjusted events (the compensating changes) it journaled just
+// before this one, in the same command.
+struct StockRestoredEvent {
+  TimeMs to_ms = 0;
+  std::string actor;
+  std::string reason;
+  uint32_t changes = 0;
+};
+
 // An alert's whole record after a transition (kinds 30–33).
 struct AlertEvent {
   AlertTransition transition = AlertTransition::raised;
@@ -193,7 +205,8 @@ using EventBody =
                  CommittedEvent, ReleasedEvent, ExpiredEvent, ReservationExtendedEvent,
                  TransferShippedEvent, TransferReceivedEvent, ReturnReceivedEvent,
                  ReturnGradedEvent, ReworkCompletedEvent, AllocationSetEvent,
-                 IdempotencyRecordedEvent, AlertEvent, BatchCreatedEvent, UnitsIssuedEvent>;
+                 IdempotencyRecordedEvent, AlertEvent, BatchCreatedEvent, UnitsIssuedEvent,
+                 StockRestoredEvent>;
 
 // The kind tag of an event body. Not index + 1 for every alternative: kinds are
 // allotted in ranges (docs/events.md), so the table is explicit; an AlertEvent's kind

@@ -110,6 +110,7 @@ class Engine::Handlers {
   Result<Reply> operator()(const KeyGuard&) { return Done{}; }
   Result<Reply> operator()(const CreateBatch& c);
   Result<Reply> operator()(const IssueUnits& c);
+  Result<Reply> operator()(const RestoreStock& c);  // handlers_rollback.cpp
 
   std::vector<uint64_t> expired_before;  // expiries emitted before this command
 

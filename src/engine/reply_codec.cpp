@@ -313,6 +313,9 @@ class Fingerprint {
   }
   void operator()(const IssueUnits& c) { mix(static_cast<int64_t>(c.batch_id)), mix(c.count); }
   void operator()(const KeyGuard& c) { mix(static_cast<int64_t>(c.request_fingerprint)); }
+  // The request is "restore to T because R": the plan is derived from the ledger, so a
+  // retry after success (whose new plan is empty) is the same request and replays.
+  void operator()(const RestoreStock& c) { mix(c.to_ms), mix(c.actor), mix(c.reason); }
   void operator()(const Keyed& c) {
     if (c.command) std::visit(*this, c.command->command);
   }

@@ -269,6 +269,8 @@ class LedgerState final : public NameTables {
   void on(const AlertEvent& e) { alerts_.apply(e); }
   void on(const BatchCreatedEvent& e);
   void on(const UnitsIssuedEvent& e);
+  // The audit record of a rollback: its stock changes are the adjustments before it.
+  void on(const StockRestoredEvent&) {}
   void unreserve(const PendingReservation& reservation);
   PendingReservation take_pending(uint64_t reservation_id, ReservationStatus outcome);
   // Drops idempotency entries past kIdempotencyRetentionMs or beyond

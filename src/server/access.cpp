@@ -58,6 +58,8 @@ std::string_view permission_name(Permission permission) {
       return "alerts_write";
     case Permission::webhooks_admin:
       return "webhooks_admin";
+    case Permission::stock_rollback:
+      return "stock_rollback";
   }
   return "unknown";
 }
@@ -86,6 +88,8 @@ bool role_allows(Role role, Permission permission) {
       return role == Role::planner || role == Role::live_operator || role == Role::warehouse;
     case Permission::webhooks_admin:
       return false;  // admin only (secrets)
+    case Permission::stock_rollback:
+      return false;  // admin only: it rewrites stock (audited)
   }
   return false;
 }

@@ -36,6 +36,7 @@ enum class Permission : uint8_t {
   alerts_read,         // GET /v1/alerts
   alerts_write,        // raise, acknowledge, resolve alerts
   webhooks_admin,      // webhook endpoints, deliveries, replay
+  stock_rollback,      // restore stock to an earlier instant (admin only)
 };
 std::string_view permission_name(Permission permission);
 bool role_allows(Role role, Permission permission);

@@ -292,6 +292,9 @@ void Api::dispatch(const Route& route, const Params& params, ApiRequest& request
     case RouteId::reservation_extend:
       return reservation_change(route.id, params, request, std::move(respond));
     case RouteId::stock_of_sku:
+      if (request.query_value("as_of") != nullptr) {
+        return stock_as_of(params, request, std::move(respond));
+      }
       return stock_of_sku(params, std::move(respond));
     case RouteId::stock_list:
       return stock_list(request, std::move(respond));
@@ -356,6 +359,8 @@ void Api::dispatch(const Route& route, const Params& params, ApiRequest& request
       return channel_observed_stock(params, request, std::move(respond));
     case RouteId::channel_drift:
       return channel_drift(params, std::move(respond));
+    case RouteId::rollback:
+      return rollback(request, caller, std::move(respond));
   }
   respond(problem(500, "internal", "Internal error", "unrouted request"));
 }

@@ -13,6 +13,7 @@
 #include <variant>
 
 #include "alerts/alerts.hpp"
+#include "engine/as_of.hpp"
 #include "engine/sequencer.hpp"
 #include "server/access.hpp"
 #include "server/api_types.hpp"
@@ -76,6 +77,10 @@ struct ApiDependencies {
   // (touched only inside run_blocking), and the alert threshold GET …/drift shows.
   store::ObservedStockStore* observed = nullptr;
   double drift_threshold_pct = 3.0;
+  // Stock as of T and rollback (issue 10 §4–5): the as-of index, touched only inside
+  // run_blocking; the clock that says what "the future" is.
+  engine::AsOfIndex* as_of = nullptr;
+  const Clock* clock = nullptr;
 };
 
 // What the transport learns from a request's head before it reads any body: the route,
@@ -168,6 +173,9 @@ class Api {
   // Channel consistency checker (api_channel_sync.cpp).
   void channel_observed_stock(const Params& params, ApiRequest& request, Respond respond);
   void channel_drift(const Params& params, Respond respond);
+  // Stock as of T and rollback (api_asof.cpp).
+  void stock_as_of(const Params& params, const ApiRequest& request, Respond respond);
+  void rollback(ApiRequest& request, const Caller& caller, Respond respond);
 
   ApiDependencies deps_;
   RateLimiter rate_limiter_;

@@ -125,7 +125,8 @@ Result<ServerOptions> load_server_config(const std::string& path, ServerOptions 
                                   "alerts",
                                   "ats_push_interval_ms",
                                   "channel_check_interval_ms",
-                                  "channel_drift_threshold_pct"},
+                                  "channel_drift_threshold_pct",
+                                  "as_of_checkpoint_every_events"},
                                  ""));
   ServerOptions out = std::move(base);
   LC_TRY(host, optional_string(root, "listen_host", ""));
@@ -158,6 +159,8 @@ Result<ServerOptions> load_server_config(const std::string& path, ServerOptions 
   }
   LC_CHECK(read_number(root, "drain_timeout_ms", "", 0, 600'000, out.drain_timeout_ms));
   LC_CHECK(read_number(root, "snapshot_every_events", "", 0, INT64_MAX, out.snapshot_every_events));
+  LC_CHECK(read_number(root, "as_of_checkpoint_every_events", "", engine::kAsOfCheckpointEventsMin,
+                       engine::kAsOfCheckpointEventsMax, out.as_of_checkpoint_every_events));
   if (const json::value* http = root.if_contains("http")) {
     if (!http->is_object()) return fail(ErrorCode::invalid_argument, "http", "must be an object");
     const json::object& limits = http->get_object();

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "core/error.hpp"
+#include "core/time.hpp"
 
 namespace livechain::server {
 
@@ -40,5 +41,10 @@ Result<std::string> required_gtin(const boost::json::object& object, std::string
                                   const std::string& path);
 // A GTIN given as text (path segment, CSV cell), errors naming `field`.
 Result<std::string> gtin_from_text(std::string_view field, std::string_view text);
+
+// An RFC 3339 date-time ("2026-12-06T23:40:00Z", "…T23:40:00.250+08:00"; fractions
+// beyond milliseconds are truncated) as milliseconds since the epoch.
+// Errors: invalid_argument naming `field`.
+Result<TimeMs> parse_rfc3339(std::string_view field, std::string_view text);
 
 }  // namespace livechain::server

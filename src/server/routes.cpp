@@ -90,6 +90,8 @@ constexpr Route kRoutes[] = {
     {Method::post, "/v1/channels/{id}/observed-stock", channel_observed_stock,
      Permission::signals_write, BodyKind::ndjson},
     {Method::get, "/v1/channels/{id}/drift", channel_drift, Permission::stock_read, BodyKind::none},
+    // Rollback: restore stock to T (issue 10 §5, api_asof.cpp). Admin only.
+    {Method::post, "/v1/rollback", rollback, Permission::stock_rollback, BodyKind::json},
 };
 
 // Splits "/a/b/c" into {"a","b","c"}; a trailing slash gives an empty last segment,

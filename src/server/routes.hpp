@@ -72,6 +72,8 @@ enum class RouteId {
   batch_units,
   channel_observed_stock,
   channel_drift,
+  // Stock as of T and rollback (issue 10 §4–5), handled in api_asof.cpp.
+  rollback,
 };
 
 // What a body must be. The server answers 415 when Content-Type disagrees.

@@ -87,6 +87,7 @@ struct Server::Impl {
   // occupy an I/O thread.
   net::thread_pool workers{1};
   std::unique_ptr<LedgerViews> ledger_views;
+  std::unique_ptr<engine::AsOfIndex> as_of;  // used on the worker only
   std::atomic<bool> ready{false};
   std::unique_ptr<Api> api;
   std::unique_ptr<StreamHub> hub;
@@ -171,6 +172,9 @@ Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options) {
   s.sequencer->start();
   s.alerts->start(*s.sequencer);
   s.ledger_views = std::make_unique<LedgerViews>(options.db_path);
+  LC_TRY(as_of, engine::AsOfIndex::open(options.db_path, engine::AsOfOptions{
+                                                             options.as_of_checkpoint_every_events}));
+  s.as_of = std::move(as_of);
 
   ApiDependencies dependencies;
   dependencies.sequencer = s.sequencer.get();
@@ -178,6 +182,8 @@ Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options) {
   dependencies.metrics = &s.metrics;
   dependencies.signals = s.signal_store.get();
   dependencies.ledger = s.ledger_views.get();
+  dependencies.as_of = s.as_of.get();
+  dependencies.clock = &clock;
   net::thread_pool* workers = &s.workers;
   dependencies.run_blocking = [workers](std::function<void()> work) {
     net::post(*workers, std::move(work));
@@ -265,6 +271,15 @@ Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options) {
     net::post(*workers, [alerts, ats_feed] {
       alerts->tick();
       ats_feed->refresh();
+    });
+  }));
+  // The as-of index follows the journal every second, so a query replays little.
+  engine::AsOfIndex* as_of_index = s.as_of.get();
+  s.tickers.push_back(std::make_unique<Ticker>(s.io, 1'000, [workers, as_of_index] {
+    net::post(*workers, [as_of_index] {
+      if (auto caught_up = as_of_index->catch_up(); !caught_up) {
+        std::fprintf(stderr, "warning: as-of index: %s\n", caught_up.error().to_string().c_str());
+      }
     });
   }));
 

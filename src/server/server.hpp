@@ -17,6 +17,7 @@
 #include "alerts/alerts.hpp"
 #include "core/error.hpp"
 #include "core/time.hpp"
+#include "engine/as_of.hpp"
 
 namespace livechain::server {
 
@@ -69,6 +70,8 @@ struct ServerOptions {
   alerts::WebhookOptions webhooks;
   // Alert rule thresholds ("alerts": {…}; docs/alerts.md "Rules").
   alerts::RuleOptions rules;
+  // Stock as of T (issue 10 §4): events between two as-of checkpoints (PATH.asof).
+  uint64_t as_of_checkpoint_every_events = engine::kAsOfCheckpointEventsDefault;
 };
 
 // Reads a JSON config file whose keys are ServerOptions' field names (and "http": {…}

@@ -171,3 +171,58 @@ class ObservedStockStore {
 };
 
 }  // namespace livechain::store
+
+// ---- as-of checkpoints (issue 10 §4) ------------------------------------------------
+// PATH.asof: engine states after every N events of the journal and the committed sales
+// seen on the way, so "stock as of T" and rollback conflicts are answered without
+// replaying the whole journal. Derived data: deleting the file only costs a rebuild.
+
+namespace livechain::store {
+
+struct Checkpoint {
+  uint64_t next_seq = 0;  // the state reflects events [0, next_seq)
+  TimeMs time_ms = 0;     // time of event next_seq − 1
+  Bytes state;            // LedgerState::serialize()
+};
+
+// One committed reservation line (a sale), as journaled.
+struct CommittedSale {
+  uint64_t seq = 0;  // the committed event
+  TimeMs committed_at_ms = 0;
+  uint64_t reservation_id = 0;
+  std::string order_id;
+  std::string gtin;
+  std::string location_id;
+  int64_t qty_units = 0;
+};
+
+class CheckpointStore {
+ public:
+  // Opens (creating if needed) PATH.asof for the journal at `db_path`. Errors: io_error.
+  static Result<std::unique_ptr<CheckpointStore>> open(const std::string& db_path);
+  ~CheckpointStore();
+
+  // Stores `sales` and, when non-null, `checkpoint` in one durable transaction.
+  // Errors: io_error.
+  Result<void> put(const Checkpoint* checkpoint, std::span<const CommittedSale> sales);
+  // The checkpoint with the highest next_seq, or nullopt.
+  Result<std::optional<Checkpoint>> last();
+  // The checkpoint with the highest next_seq whose time_ms <= time_ms, or nullopt.
+  Result<std::optional<Checkpoint>> at_or_before(TimeMs time_ms);
+  // Sales committed strictly after `after_ms` with seq < `before_seq`, oldest first, at
+  // most `limit`. Errors: io_error.
+  Result<std::vector<CommittedSale>> sales_after(TimeMs after_ms, uint64_t before_seq,
+                                                 size_t limit);
+  // Drops sales with seq >= `from_seq` (ones recorded beyond the last checkpoint before
+  // a crash: they are found again by replay). Errors: io_error.
+  Result<void> drop_sales_from(uint64_t from_seq);
+
+ private:
+  struct Impl;
+  explicit CheckpointStore(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+std::string checkpoint_db_path(const std::string& db_path);
+
+}  // namespace livechain::store

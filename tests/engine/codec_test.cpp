@@ -90,6 +90,10 @@ bool same(const UnitsIssuedEvent& a, const UnitsIssuedEvent& b) {
   return std::tie(a.batch_id, a.first_serial, a.count) ==
          std::tie(b.batch_id, b.first_serial, b.count);
 }
+bool same(const StockRestoredEvent& a, const StockRestoredEvent& b) {
+  return std::tie(a.to_ms, a.actor, a.reason, a.changes) ==
+         std::tie(b.to_ms, b.actor, b.reason, b.changes);
+}
 bool same_event(const Event& a, const Event& b) {
   if (a.time_ms != b.time_ms || a.body.index() != b.body.index()) return false;
   return std::visit(
@@ -186,6 +190,8 @@ class CodecTest : public ::testing::Test {
               BatchCreatedEvent{1, 1, "L/2026-11", 1'764'460'800'000, "FAC-1", {"QA-1", "QA-2"}}},
         Event{1'700'000'000'005, BatchCreatedEvent{2, 0, "X", 1, "F", {}}},
         Event{1'700'000'000'006, UnitsIssuedEvent{1, 101, 1'000'000}},
+        Event{1'700'000'000'007,
+              StockRestoredEvent{1'699'999'000'000, "admin:k1", "bad import", 2}},
     };
   }
 
@@ -258,6 +264,8 @@ TEST_F(CodecTest, KindTagsAreTheDocumentedOnDiskNumbers) {
   EXPECT_EQ(encode(Event{0, UnitsIssuedEvent{1, 1, 1}})[0], 41);
   EXPECT_EQ(event_kind_name(EventKind::batch_created), "batch_created");
   EXPECT_EQ(event_kind_name(EventKind::units_issued), "units_issued");
+  EXPECT_EQ(encode(Event{0, StockRestoredEvent{0, "a", "r", 0}})[0], 20);
+  EXPECT_EQ(event_kind_name(EventKind::stock_restored), "stock_restored");
 }
 
 TEST_F(CodecTest, NamesAreWrittenAsGtinsAndIds) {
@@ -292,7 +300,7 @@ TEST_F(CodecTest, TrailingBytesAreCorruption) {
 }
 
 TEST_F(CodecTest, UnknownKindsAreCorruption) {
-  for (uint8_t kind : {0, 20, 29, 34, 100, 255}) {
+  for (uint8_t kind : {0, 21, 29, 34, 100, 255}) {
     Bytes bytes = encode(Event{5, ReleasedEvent{1}});
     bytes[0] = kind;
     auto decoded = decode_event(bytes, names());
