@@ -112,6 +112,10 @@ class Encoder {
     out_.put_string(e.reply);
   }
   void body(const AlertEvent& e) { put_alert_record(out_, e.record); }
+  void body(const RuleStateEvent& e) {
+    out_.put_string(e.key);
+    out_.put_string(e.body_json);
+  }
 
  private:
   const NameTables& names_;
@@ -190,7 +194,8 @@ constexpr EventKind kKindByIndex[] = {
     EventKind::rework_completed,
     EventKind::allocation_set,
     EventKind::idempotency_recorded,
-    EventKind::alert_raised,  // + the alert's transition (kinds 30–33)
+    EventKind::alert_raised,      // + the alert's transition (kinds 30–33)
+    EventKind::session_plan_put,  // + the rule state's kind (kinds 60–65)
 };
 static_assert(std::size(kKindByIndex) == std::variant_size_v<EventBody>);
 
@@ -199,12 +204,20 @@ EventKind kind_of(const EventBody& body) {
     return static_cast<EventKind>(static_cast<uint8_t>(EventKind::alert_raised) +
                                   static_cast<uint8_t>(alert->transition));
   }
+  if (const auto* rule = std::get_if<RuleStateEvent>(&body)) {
+    return static_cast<EventKind>(static_cast<uint8_t>(EventKind::session_plan_put) +
+                                  static_cast<uint8_t>(rule->kind));
+  }
   return kKindByIndex[body.index()];
 }
 
 bool known_kind(uint8_t kind) {
   if (kind >= static_cast<uint8_t>(EventKind::alert_raised) &&
       kind <= static_cast<uint8_t>(EventKind::alert_resolved)) {
+    return true;
+  }
+  if (kind >= static_cast<uint8_t>(EventKind::session_plan_put) &&
+      kind <= static_cast<uint8_t>(EventKind::turnover_put)) {
     return true;
   }
   for (EventKind known : kKindByIndex) {
@@ -392,6 +405,19 @@ Result<EventBody> decode_body(EventKind kind, Decoder& d) {
       }
       return e;
     }
+    case EventKind::session_plan_put:
+    case EventKind::warehouse_state_put:
+    case EventKind::lane_state_put:
+    case EventKind::shipment_put:
+    case EventKind::forecast_safety_put:
+    case EventKind::turnover_put: {
+      RuleStateEvent e;
+      e.kind = static_cast<RuleStateKind>(static_cast<uint8_t>(kind) -
+                                          static_cast<uint8_t>(EventKind::session_plan_put));
+      e.key = d.text();
+      e.body_json = in.get_string(journal::kEventLengthMax);
+      return e;
+    }
   }
   return fail(ErrorCode::corruption, "event", "unknown event kind");
 }
@@ -446,6 +472,18 @@ std::string_view event_kind_name(EventKind kind) {
       return "alert_acknowledged";
     case EventKind::alert_resolved:
       return "alert_resolved";
+    case EventKind::session_plan_put:
+      return "session_plan_put";
+    case EventKind::warehouse_state_put:
+      return "warehouse_state_put";
+    case EventKind::lane_state_put:
+      return "lane_state_put";
+    case EventKind::shipment_put:
+      return "shipment_put";
+    case EventKind::forecast_safety_put:
+      return "forecast_safety_put";
+    case EventKind::turnover_put:
+      return "turnover_put";
   }
   return "unknown";
 }

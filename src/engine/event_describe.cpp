@@ -138,6 +138,11 @@ class Describer {
     number("updates", r.updates);
     if (!r.note.empty()) text("note", r.note);
   }
+  // Rule state (plans, warehouse windows, lanes, shipments): operational, internal.
+  void operator()(const RuleStateEvent& e) {
+    text("key", e.key);
+    text("state", e.body_json);
+  }
 
  private:
   const NameTables& names_;

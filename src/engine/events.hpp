@@ -59,6 +59,15 @@ enum class EventKind : uint8_t {
   alert_updated = 31,
   alert_acknowledged = 32,
   alert_resolved = 33,
+  // 60–69: rule state (issue 11: session plans, warehouse levels, lanes, shipments,
+  // forecast safety, turnover).
+  // One body, RuleStateEvent, whose kind picks the event kind (60 + kind).
+  session_plan_put = 60,
+  warehouse_state_put = 61,
+  lane_state_put = 62,
+  shipment_put = 63,
+  forecast_safety_put = 64,
+  turnover_put = 65,
 };
 
 struct SkuPutEvent {
@@ -167,13 +176,22 @@ struct AlertEvent {
   AlertRecord record;
 };
 
+// The alert rules' durable state (src/alerts): one record per (kind, key), its body a
+// JSON object the rules own (docs/alerts.md "Durable rule state"); an empty body
+// removes the record. The engine keeps the records and never interprets the bodies.
+struct RuleStateEvent {
+  RuleStateKind kind = RuleStateKind::session_plan;
+  std::string key;
+  std::string body_json;
+};
+
 using EventBody =
     std::variant<SkuPutEvent, LocationPutEvent, ChannelPutEvent, RegionDistancePutEvent,
                  StockReceivedEvent, StockAdjustedEvent, PresalePlannedEvent, ReservedEvent,
                  CommittedEvent, ReleasedEvent, ExpiredEvent, ReservationExtendedEvent,
                  TransferShippedEvent, TransferReceivedEvent, ReturnReceivedEvent,
                  ReturnGradedEvent, ReworkCompletedEvent, AllocationSetEvent,
-                 IdempotencyRecordedEvent, AlertEvent>;
+                 IdempotencyRecordedEvent, AlertEvent, RuleStateEvent>;
 
 // The kind tag of an event body. Not index + 1 for every alternative: kinds are
 // allotted in ranges (docs/events.md), so the table is explicit; an AlertEvent's kind

@@ -276,6 +276,9 @@ class Fingerprint {
   void operator()(const ResolveAlert& c) {
     mix(static_cast<int64_t>(c.alert_id)), mix(c.kind), subject(c.subject), mix(c.note);
   }
+  void operator()(const PutRuleState& c) {
+    mix(int64_t{static_cast<uint8_t>(c.kind)}), mix(c.key), mix(c.body_json);
+  }
   void operator()(const KeyGuard& c) { mix(static_cast<int64_t>(c.request_fingerprint)); }
   void operator()(const Keyed& c) {
     if (c.command) std::visit(*this, c.command->command);

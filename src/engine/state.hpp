@@ -8,6 +8,7 @@
 
 #include <boost/unordered/unordered_flat_map.hpp>
 #include <deque>
+#include <map>
 #include <memory>
 #include <queue>
 #include <string>
@@ -210,6 +211,9 @@ class LedgerState final : public NameTables {
 
   // Alert records (issue 11).
   const AlertBook& alerts() const { return alerts_; }
+  // Rule state records (issue 11): (kind, key) → JSON body, in key order.
+  using RuleStateMap = std::map<std::pair<RuleStateKind, std::string>, std::string>;
+  const RuleStateMap& rule_states() const { return rule_states_; }
 
   // Canonical serialisation: equal states give equal bytes (tests compare these).
   Bytes serialize() const;
@@ -253,6 +257,7 @@ class LedgerState final : public NameTables {
   void return_to_pools(const PendingReservation& reservation, const LineQuantities* committed);
   void rebuild_pool_totals();
   void on(const AlertEvent& e) { alerts_.apply(e); }
+  void on(const RuleStateEvent& e);
   void unreserve(const PendingReservation& reservation);
   PendingReservation take_pending(uint64_t reservation_id, ReservationStatus outcome);
   // Drops idempotency entries past kIdempotencyRetentionMs or beyond
@@ -307,6 +312,7 @@ class LedgerState final : public NameTables {
   std::vector<int64_t> dedicated_by_sku_;       // location + network allocations
   std::vector<int64_t> spot_available_by_sku_;  // Σ available_units() over locations
   AlertBook alerts_;
+  RuleStateMap rule_states_;
 };
 
 }  // namespace livechain::engine

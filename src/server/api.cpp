@@ -348,6 +348,20 @@ void Api::dispatch(const Route& route, const Params& params, ApiRequest& request
       return session_plan_put(params, request, std::move(respond));
     case RouteId::warehouse_report:
       return warehouse_report(request, std::move(respond));
+    case RouteId::lane_put:
+      return lane_put(params, request, std::move(respond));
+    case RouteId::lane_get:
+      return lane_get(params, std::move(respond));
+    case RouteId::shipment_create:
+      return shipment_create(request, std::move(respond));
+    case RouteId::shipment_get:
+      return shipment_get(params, std::move(respond));
+    case RouteId::shipment_scan:
+      return shipment_scan(params, request, std::move(respond));
+    case RouteId::session_outcome:
+      return session_outcome(params, request, std::move(respond));
+    case RouteId::turnover_review:
+      return turnover_review(request, std::move(respond));
   }
   respond(problem(500, "internal", "Internal error", "unrouted request"));
 }

@@ -66,6 +66,13 @@ enum class RouteId {
   webhook_replay,
   session_plan_put,
   warehouse_report,
+  lane_put,
+  lane_get,
+  shipment_create,
+  shipment_get,
+  shipment_scan,
+  session_outcome,
+  turnover_review,
 };
 
 // What a body must be. The server answers 415 when Content-Type disagrees.
