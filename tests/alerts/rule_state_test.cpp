@@ -72,7 +72,10 @@ TEST(LaneMonitor, OldScansLeaveTheWindow) {
   EXPECT_EQ(r->view.at("lane").at("active_carrier"), "b") << "1 of 3 delayed (33%) switches";
   LaneMonitor later{options};
   ASSERT_TRUE(later.set_carriers("l", {"a", "b"}, 0));
-  for (int i = 0; i < 3; ++i) ASSERT_TRUE(later.create_shipment(std::to_string(i), "l", 5'000, 0));
+  ASSERT_TRUE(later.create_shipment("0", "l", 5'000, 0));
+  for (int i = 1; i < 3; ++i) {
+    ASSERT_TRUE(later.create_shipment(std::to_string(i), "l", std::nullopt, 0));
+  }
   ASSERT_TRUE(later.scan("0", "in_transit", 9'000));
   ASSERT_TRUE(later.scan("1", "picked_up", 20'000));
   r = later.scan("2", "picked_up", 20'001);

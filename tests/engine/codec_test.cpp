@@ -82,6 +82,9 @@ bool same(const IdempotencyRecordedEvent& a, const IdempotencyRecordedEvent& b) 
 bool same(const AlertEvent& a, const AlertEvent& b) {
   return a.transition == b.transition && a.record == b.record;
 }
+bool same(const RuleStateEvent& a, const RuleStateEvent& b) {
+  return a.kind == b.kind && a.key == b.key && a.body_json == b.body_json;
+}
 bool same_event(const Event& a, const Event& b) {
   if (a.time_ms != b.time_ms || a.body.index() != b.body.index()) return false;
   return std::visit(
@@ -174,6 +177,8 @@ class CodecTest : public ::testing::Test {
         Event{1'700'000'000'002, AllocationSetEvent{0, 1, kNetworkLocation, kAllocationRemoved}},
         Event{1'700'000'000'003,
               IdempotencyRecordedEvent{"key-9", 0x0123456789abcdefull, encode_reply(Done{})}},
+        Event{1'700'000'000'004, RuleStateEvent{RuleStateKind::lane, "sh-bj", R"({"active":1})"}},
+        Event{1'700'000'000'005, RuleStateEvent{RuleStateKind::shipment, "p1", ""}},
     };
   }
 
@@ -489,7 +494,8 @@ TEST(Snapshot, PreviousLayoutWithoutSectionsStillLoads) {
 
 TEST(Snapshot, UnknownSectionIsCorruptionNamingItsTag) {
   Bytes bytes = rich_engine().state().serialize();
-  Bytes unknown(bytes.begin(), bytes.end() - 1);                  // drop today's section count ...
+  // Drop today's sections (count + the empty rule state section: tag 3, length 1, count 0) ...
+  Bytes unknown(bytes.begin(), bytes.end() - 4);
   for (uint8_t b : {1, 99, 2, 0xab, 0xcd}) unknown.push_back(b);  // ... one section, tag 99
   auto restored = LedgerState::deserialize(unknown);
   ASSERT_FALSE(restored.has_value());
