@@ -59,6 +59,28 @@ Result<void> validate_rule_options(const RuleOptions& o) {
   if (o.warehouse_operations_min < 1 || o.warehouse_operations_min > 1'000'000'000) {
     return bad("warehouse_operations_min", "in 1..1000000000");
   }
+  if (!(o.lane_delay_rate_max >= 0 && o.lane_delay_rate_max < 1)) {
+    return bad("lane_delay_rate_max", "in [0, 1)");
+  }
+  if (o.lane_window_ms < 1'000 || o.lane_window_ms > 7LL * 86'400'000) {
+    return bad("lane_window_ms", "in 1000..604800000");
+  }
+  // The window keeps at most lane_window_scans_max scans: a larger minimum never fills.
+  if (o.lane_scans_min < 1 || o.lane_scans_min > static_cast<int64_t>(o.lane_window_scans_max)) {
+    return bad("lane_scans_min", "in 1..1000");
+  }
+  if (o.turnover_window_ms < 60'000 || o.turnover_window_ms > 30LL * 86'400'000) {
+    return bad("turnover_window_ms", "in 60000..2592000000");
+  }
+  if (o.turnover_trailing_windows < 1 || o.turnover_trailing_windows > 52) {
+    return bad("turnover_trailing_windows", "in 1..52");
+  }
+  for (const auto& [gtin, benchmark] : o.turnover_benchmarks) {
+    if (!(benchmark > 0 && benchmark <= 1e9)) {
+      return fail(ErrorCode::invalid_argument, "alerts.turnover_benchmarks." + gtin,
+                  "must be a number in (0, 1e9]");
+    }
+  }
   return {};
 }
 
@@ -82,6 +104,13 @@ std::optional<double> SignalRules::nowcast_units(const std::string& session_id,
   auto found = tracks_.find({session_id, gtin});
   if (found == tracks_.end() || found->second.forecast_units <= 0) return std::nullopt;
   return found->second.forecast_units * (1.0 + found->second.uplift);
+}
+
+std::optional<double> SignalRules::forecast_units(const std::string& session_id,
+                                                  const std::string& gtin) const {
+  auto found = tracks_.find({session_id, gtin});
+  if (found == tracks_.end() || found->second.forecast_units <= 0) return std::nullopt;
+  return found->second.forecast_units;
 }
 
 std::vector<engine::RaiseAlert> SignalRules::on_signal(const store::LiveSignal& s) {

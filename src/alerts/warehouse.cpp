@@ -47,7 +47,9 @@ WarehouseStatus WarehouseLevels::on_report(const WarehouseReport& r,
   t.reports.push_back(r);
   t.operations += r.operations;
   t.errors += r.errors;
-  while (!t.reports.empty() && t.reports.front().at_ms <= r.at_ms - window_ms_) {
+  // Past reports_max the oldest leave early: the record stays within its byte bound.
+  while (!t.reports.empty() &&
+         (t.reports.front().at_ms <= r.at_ms - window_ms_ || t.reports.size() > reports_max_)) {
     t.operations -= t.reports.front().operations;
     t.errors -= t.reports.front().errors;
     t.reports.pop_front();

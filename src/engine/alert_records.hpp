@@ -67,4 +67,18 @@ bool parse_alert_state(std::string_view name, AlertState& out);
 // The grouping key: kind and the canonical subject.
 std::string alert_group_key(std::string_view kind, const AlertSubject& subject);
 
+// The alert rules' durable state records (events 60–65, engine/events.hpp).
+enum class RuleStateKind : uint8_t {
+  session_plan = 0,
+  warehouse = 1,
+  lane = 2,
+  shipment = 3,
+  forecast_safety = 4,
+  turnover = 5,
+};
+inline constexpr uint8_t kRuleStateKindLast = 5;
+inline constexpr size_t kRuleStateKeyBytesMax = 256;
+inline constexpr size_t kRuleStateBodyBytesMax = 64 * 1024;
+inline constexpr size_t kRuleStatesMax = 1'000'000;  // records of all kinds
+
 }  // namespace livechain::engine

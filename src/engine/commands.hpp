@@ -202,12 +202,20 @@ struct RestoreStock {
   std::vector<RollbackChange> changes;
 };
 
-using Command =
-    std::variant<PutSku, PutLocation, PutChannel, PutRegionDistance, ReceiveStock, AdjustStock,
-                 PlanPresale, Reserve, Commit, Release, ExtendReservation, ExpireDue, ShipTransfer,
-                 ReceiveTransfer, ReceiveReturn, GradeReturn, CompleteRework, SetAllocation,
-                 MoveAllocation, Keyed, KeyGuard, RaiseAlert, AcknowledgeAlert, ResolveAlert,
-                 CreateBatch, IssueUnits, RestoreStock>;
+// Stores (or, with an empty body, removes) one record of the alert rules' state
+// (events 60–65). Reply: Done. The alerts module owns the body's meaning.
+struct PutRuleState {
+  RuleStateKind kind = RuleStateKind::session_plan;
+  std::string key;
+  std::string body_json;
+};
+
+using Command = std::variant<PutSku, PutLocation, PutChannel, PutRegionDistance, ReceiveStock,
+                             AdjustStock, PlanPresale, Reserve, Commit, Release, ExtendReservation,
+                             ExpireDue, ShipTransfer, ReceiveTransfer, ReceiveReturn, GradeReturn,
+                             CompleteRework, SetAllocation, MoveAllocation, Keyed, KeyGuard,
+                             RaiseAlert, AcknowledgeAlert, ResolveAlert, CreateBatch, IssueUnits,
+                             RestoreStock, PutRuleState>;
 
 struct CommandBox {
   Command command;

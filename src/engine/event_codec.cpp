@@ -132,6 +132,10 @@ class Encoder {
     out_.put_string(e.reason);
     out_.put_varint(e.changes);
   }
+  void body(const RuleStateEvent& e) {
+    out_.put_string(e.key);
+    out_.put_string(e.body_json);
+  }
 
  private:
   const NameTables& names_;
@@ -214,6 +218,7 @@ constexpr EventKind kKindByIndex[] = {
     EventKind::batch_created,
     EventKind::units_issued,
     EventKind::stock_restored,
+    EventKind::session_plan_put,  // + the rule state's kind (kinds 60–65)
 };
 static_assert(std::size(kKindByIndex) == std::variant_size_v<EventBody>);
 
@@ -222,12 +227,20 @@ EventKind kind_of(const EventBody& body) {
     return static_cast<EventKind>(static_cast<uint8_t>(EventKind::alert_raised) +
                                   static_cast<uint8_t>(alert->transition));
   }
+  if (const auto* rule = std::get_if<RuleStateEvent>(&body)) {
+    return static_cast<EventKind>(static_cast<uint8_t>(EventKind::session_plan_put) +
+                                  static_cast<uint8_t>(rule->kind));
+  }
   return kKindByIndex[body.index()];
 }
 
 bool known_kind(uint8_t kind) {
   if (kind >= static_cast<uint8_t>(EventKind::alert_raised) &&
       kind <= static_cast<uint8_t>(EventKind::alert_resolved)) {
+    return true;
+  }
+  if (kind >= static_cast<uint8_t>(EventKind::session_plan_put) &&
+      kind <= static_cast<uint8_t>(EventKind::turnover_put)) {
     return true;
   }
   for (EventKind known : kKindByIndex) {
@@ -444,6 +457,19 @@ Result<EventBody> decode_body(EventKind kind, Decoder& d) {
       e.changes = static_cast<uint32_t>(in.get_varint());
       return e;
     }
+    case EventKind::session_plan_put:
+    case EventKind::warehouse_state_put:
+    case EventKind::lane_state_put:
+    case EventKind::shipment_put:
+    case EventKind::forecast_safety_put:
+    case EventKind::turnover_put: {
+      RuleStateEvent e;
+      e.kind = static_cast<RuleStateKind>(static_cast<uint8_t>(kind) -
+                                          static_cast<uint8_t>(EventKind::session_plan_put));
+      e.key = d.text();
+      e.body_json = in.get_string(journal::kEventLengthMax);
+      return e;
+    }
   }
   return fail(ErrorCode::corruption, "event", "unknown event kind");
 }
@@ -504,6 +530,18 @@ std::string_view event_kind_name(EventKind kind) {
       return "alert_resolved";
     case EventKind::stock_restored:
       return "stock_restored";
+    case EventKind::session_plan_put:
+      return "session_plan_put";
+    case EventKind::warehouse_state_put:
+      return "warehouse_state_put";
+    case EventKind::lane_state_put:
+      return "lane_state_put";
+    case EventKind::shipment_put:
+      return "shipment_put";
+    case EventKind::forecast_safety_put:
+      return "forecast_safety_put";
+    case EventKind::turnover_put:
+      return "turnover_put";
   }
   return "unknown";
 }

@@ -157,6 +157,11 @@ class Describer {
     text("reason", e.reason);
     number("changes", e.changes);
   }
+  // Rule state (plans, warehouse windows, lanes, shipments): operational, internal.
+  void operator()(const RuleStateEvent& e) {
+    text("key", e.key);
+    text("state", e.body_json);
+  }
 
  private:
   const NameTables& names_;

@@ -52,19 +52,28 @@ enum class EventKind : uint8_t {
   return_received = 15,
   return_graded = 16,
   rework_completed = 17,
-  // 18–29: channel pools, idempotency (and rollback, later).
+  // 18–19: channel pools, idempotency.
   allocation_set = 18,
   idempotency_recorded = 19,
+  // 20–29: stock as of T and rollback (issue 10 §4–5).
+  stock_restored = 20,
   // 30–39: alerts. One body, AlertEvent, whose transition picks the kind.
   alert_raised = 30,
   alert_updated = 31,
   alert_acknowledged = 32,
   alert_resolved = 33,
-  // 20–29: stock as of T and rollback (issue 10 §4–5).
-  stock_restored = 20,
   // 40–49: traceability (src/trace, issue 12).
   batch_created = 40,
   units_issued = 41,
+  // 60–69: rule state (issue 11: session plans, warehouse levels, lanes, shipments,
+  // forecast safety, turnover).
+  // One body, RuleStateEvent, whose kind picks the event kind (60 + kind).
+  session_plan_put = 60,
+  warehouse_state_put = 61,
+  lane_state_put = 62,
+  shipment_put = 63,
+  forecast_safety_put = 64,
+  turnover_put = 65,
 };
 
 struct SkuPutEvent {
@@ -198,6 +207,14 @@ struct UnitsIssuedEvent {
   uint64_t first_serial;
   uint64_t count;
 };
+// The alert rules' durable state (src/alerts): one record per (kind, key), its body a
+// JSON object the rules own (docs/alerts.md "Durable rule state"); an empty body
+// removes the record. The engine keeps the records and never interprets the bodies.
+struct RuleStateEvent {
+  RuleStateKind kind = RuleStateKind::session_plan;
+  std::string key;
+  std::string body_json;
+};
 
 using EventBody =
     std::variant<SkuPutEvent, LocationPutEvent, ChannelPutEvent, RegionDistancePutEvent,
@@ -206,7 +223,7 @@ using EventBody =
                  TransferShippedEvent, TransferReceivedEvent, ReturnReceivedEvent,
                  ReturnGradedEvent, ReworkCompletedEvent, AllocationSetEvent,
                  IdempotencyRecordedEvent, AlertEvent, BatchCreatedEvent, UnitsIssuedEvent,
-                 StockRestoredEvent>;
+                 StockRestoredEvent, RuleStateEvent>;
 
 // The kind tag of an event body. Not index + 1 for every alternative: kinds are
 // allotted in ranges (docs/events.md), so the table is explicit; an AlertEvent's kind

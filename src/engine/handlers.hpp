@@ -107,6 +107,7 @@ class Engine::Handlers {
   Result<Reply> operator()(const RaiseAlert& c);
   Result<Reply> operator()(const AcknowledgeAlert& c);
   Result<Reply> operator()(const ResolveAlert& c);
+  Result<Reply> operator()(const PutRuleState& c);
   Result<Reply> operator()(const KeyGuard&) { return Done{}; }
   Result<Reply> operator()(const CreateBatch& c);
   Result<Reply> operator()(const IssueUnits& c);

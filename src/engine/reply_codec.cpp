@@ -312,6 +312,9 @@ class Fingerprint {
     for (const std::string& report : c.inspection_reports) mix(report);
   }
   void operator()(const IssueUnits& c) { mix(static_cast<int64_t>(c.batch_id)), mix(c.count); }
+  void operator()(const PutRuleState& c) {
+    mix(int64_t{static_cast<uint8_t>(c.kind)}), mix(c.key), mix(c.body_json);
+  }
   void operator()(const KeyGuard& c) { mix(static_cast<int64_t>(c.request_fingerprint)); }
   // The request is "restore to T because R": the plan is derived from the ledger, so a
   // retry after success (whose new plan is empty) is the same request and replays.

@@ -97,6 +97,27 @@ const std::vector<SnapshotCodec::Section>& SnapshotCodec::sections() {
   // Lambdas here share SnapshotCodec's access to LedgerState. Add entries below.
   static const std::vector<Section> kSections = {
       {5, &write_batches, &read_batches},  // traceability batches (issue 12)
+      // 3: the alert rules' state records (issue 11): count, then kind, key, body each.
+      {3,
+       [](const LedgerState& s, ByteWriter& out) {
+         out.put_varint(s.rule_states_.size());
+         for (const auto& [key, body] : s.rule_states_) {
+           out.put_u8(static_cast<uint8_t>(key.first));
+           out.put_string(key.second);
+           out.put_string(body);
+         }
+       },
+       [](LedgerState& s, ByteReader& in) {
+         uint64_t count = in.get_varint();
+         for (uint64_t i = 0; i < count && in.ok(); ++i) {
+           uint8_t kind = in.get_u8();
+           std::string key = in.get_string(kRuleStateKeyBytesMax);
+           std::string body = in.get_string(kRuleStateBodyBytesMax);
+           if (!in.ok() || kind > kRuleStateKindLast || key.empty() || body.empty()) return false;
+           s.rule_states_[{static_cast<RuleStateKind>(kind), std::move(key)}] = std::move(body);
+         }
+         return in.ok() && s.rule_states_.size() == count;
+       }},
   };
   return kSections;
 }

@@ -216,6 +216,15 @@ void LedgerState::on(const IdempotencyRecordedEvent& e) {
   keyed_reply_order_.emplace_back(now_ms_, e.idempotency_key);
 }
 
+void LedgerState::on(const RuleStateEvent& e) {
+  LC_ASSERT(!e.key.empty());
+  if (e.body_json.empty()) {
+    rule_states_.erase({e.kind, e.key});
+  } else {
+    rule_states_[{e.kind, e.key}] = e.body_json;
+  }
+}
+
 void LedgerState::on(const SkuPutEvent& e) {
   auto [it, inserted] = sku_by_gtin_.try_emplace(e.gtin, static_cast<SkuIndex>(skus_.size()));
   if (inserted) {

@@ -8,6 +8,7 @@
 
 #include <boost/unordered/unordered_flat_map.hpp>
 #include <deque>
+#include <map>
 #include <memory>
 #include <queue>
 #include <string>
@@ -224,6 +225,9 @@ class LedgerState final : public NameTables {
 
   // Alert records (issue 11).
   const AlertBook& alerts() const { return alerts_; }
+  // Rule state records (issue 11): (kind, key) → JSON body, in key order.
+  using RuleStateMap = std::map<std::pair<RuleStateKind, std::string>, std::string>;
+  const RuleStateMap& rule_states() const { return rule_states_; }
 
   // Canonical serialisation: equal states give equal bytes (tests compare these).
   Bytes serialize() const;
@@ -271,6 +275,7 @@ class LedgerState final : public NameTables {
   void on(const UnitsIssuedEvent& e);
   // The audit record of a rollback: its stock changes are the adjustments before it.
   void on(const StockRestoredEvent&) {}
+  void on(const RuleStateEvent& e);
   void unreserve(const PendingReservation& reservation);
   PendingReservation take_pending(uint64_t reservation_id, ReservationStatus outcome);
   // Drops idempotency entries past kIdempotencyRetentionMs or beyond
@@ -327,6 +332,7 @@ class LedgerState final : public NameTables {
   AlertBook alerts_;
   std::vector<BatchRecord> batches_;  // index = batch_id − 1
   StringMap<uint64_t> batch_by_key_;  // GTIN-14 + '/' + lot → batch_id
+  RuleStateMap rule_states_;
 };
 
 }  // namespace livechain::engine

@@ -16,6 +16,11 @@ Result<std::unique_ptr<AlertsRuntime>> AlertsRuntime::open(const std::string& db
   runtime->rules_ = std::make_unique<alerts::SignalRules>(rules);
   runtime->warehouses_ = std::make_unique<alerts::WarehouseLevels>(rules.warehouse_window_ms,
                                                                    rules.warehouse_operations_min);
+  runtime->warehouses_->set_reports_max(rules.warehouse_reports_max);
+  runtime->lanes_ = std::make_unique<alerts::LaneMonitor>(rules);
+  runtime->safety_ = std::make_unique<alerts::ForecastSafetyRules>();
+  runtime->turnover_ = std::make_unique<alerts::TurnoverRules>(rules);
+  runtime->rule_options_ = rules;
   runtime->clock_ = &clock;
   LC_TRY(outbox, alerts::Outbox::open(db_path, options));
   runtime->outbox_ = std::move(outbox);
@@ -31,8 +36,10 @@ AlertsRuntime::~AlertsRuntime() {
   stop();
 }
 
-void AlertsRuntime::start(engine::Sequencer& sequencer) {
+void AlertsRuntime::start(engine::Sequencer& sequencer,
+                          std::function<void(std::function<void()>)> run_on_worker) {
   sequencer_ = &sequencer;
+  run_on_worker_ = std::move(run_on_worker);
   feed_->start();
   dispatcher_->start();
 }
@@ -69,6 +76,7 @@ void AlertsRuntime::tick() {
     }
   }
   if (sequencer_ == nullptr) return;
+  review_turnover_if_due();
   (void)sequencer_->read_async([this](const engine::Engine& engine) {
     engine::AlertFilter filter;
     filter.limit = engine::kOpenAlertsMax;
@@ -110,20 +118,140 @@ void AlertsRuntime::on_signals(const std::vector<store::LiveSignal>& signals) {
   }
 }
 
-alerts::WarehouseStatus AlertsRuntime::warehouse_report(const alerts::WarehouseReport& report,
-                                                        std::optional<engine::Command>& alert) {
-  return warehouses_->on_report(report, alert);
+Result<void> AlertsRuntime::restore(const engine::LedgerState::RuleStateMap& records) {
+  // The map is in (kind, key) order: lanes come before the shipments that name them.
+  for (const auto& [key, body] : records) {
+    switch (key.first) {
+      case engine::RuleStateKind::session_plan:
+        LC_CHECK(rules_->restore_plan(body));
+        break;
+      case engine::RuleStateKind::warehouse:
+        LC_CHECK(warehouses_->restore(key.second, body));
+        break;
+      case engine::RuleStateKind::lane:
+        LC_CHECK(lanes_->restore_lane(key.second, body));
+        break;
+      case engine::RuleStateKind::shipment:
+        LC_CHECK(lanes_->restore_shipment(key.second, body));
+        break;
+      case engine::RuleStateKind::forecast_safety:
+        LC_CHECK(safety_->restore(key.second, body));
+        break;
+      case engine::RuleStateKind::turnover:
+        LC_CHECK(turnover_->restore(key.second, body));
+        break;
+    }
+  }
+  return {};
 }
 
-json::object AlertsRuntime::set_plan(const std::string& session, const std::string& gtin,
-                                     double forecast_units, double add_to_cart_peak) {
+Result<alerts::RuleChange> AlertsRuntime::warehouse_report(const alerts::WarehouseReport& report) {
+  std::optional<engine::Command> alert;
+  alerts::WarehouseStatus status = warehouses_->on_report(report, alert);
+  alerts::RuleChange change;
+  change.view = json::object{{"warehouse", status.warehouse_id},
+                             {"error_rate", status.error_rate},
+                             {"level", status.level},
+                             {"response", status.response},
+                             {"operations", status.operations},
+                             {"errors", status.errors}};
+  change.commands.emplace_back(warehouses_->record(report.warehouse_id));
+  if (alert) change.commands.push_back(std::move(*alert));
+  return change;
+}
+
+Result<alerts::RuleChange> AlertsRuntime::set_plan(const std::string& session,
+                                                   const std::string& gtin, double forecast_units,
+                                                   double add_to_cart_peak,
+                                                   std::optional<double> baseline_units) {
   rules_->set_plan(session, gtin, forecast_units, add_to_cart_peak);
   auto nowcast = rules_->nowcast_units(session, gtin);
-  return json::object{{"session", session},
-                      {"sku", gtin},
-                      {"forecast_units", forecast_units},
-                      {"add_to_cart_peak", add_to_cart_peak},
-                      {"nowcast_units", nowcast ? json::value(*nowcast) : json::value(nullptr)}};
+  alerts::RuleChange change;
+  change.view =
+      json::object{{"session", session},
+                   {"sku", gtin},
+                   {"forecast_units", forecast_units},
+                   {"add_to_cart_peak", add_to_cart_peak},
+                   {"nowcast_units", nowcast ? json::value(*nowcast) : json::value(nullptr)}};
+  change.commands.emplace_back(rules_->plan_record(session, gtin));
+  if (forecast_units > 0) {
+    if (auto review = safety_->review(session, gtin, forecast_units, baseline_units)) {
+      change.commands.emplace_back(std::move(*review));
+    }
+  }
+  return change;
+}
+
+Result<alerts::RuleChange> AlertsRuntime::session_outcome(const std::string& session,
+                                                          const std::string& gtin,
+                                                          double actual_units,
+                                                          std::optional<double> forecast_units,
+                                                          std::optional<double> shadow_units) {
+  if (!forecast_units) forecast_units = rules_->forecast_units(session, gtin);
+  if (!forecast_units) {
+    return fail(ErrorCode::invalid_argument, "forecast_units",
+                "no plan for this session and SKU: give forecast_units");
+  }
+  return safety_->record_outcome(session, gtin, actual_units, *forecast_units, shadow_units);
+}
+
+alerts::RuleChange AlertsRuntime::turnover_review(
+    const std::vector<alerts::TurnoverSample>& samples, TimeMs now_ms) {
+  return turnover_->review(samples, now_ms);
+}
+
+std::vector<alerts::TurnoverSample> AlertsRuntime::turnover_samples(const engine::Engine& engine) {
+  const engine::LedgerState& state = engine.state();
+  std::vector<alerts::TurnoverSample> out;
+  for (engine::SkuIndex sku = 0; sku < state.skus().size(); ++sku) {
+    for (const engine::SkuBalanceRef& ref : state.balance_refs_of_sku(sku)) {
+      const engine::Balance& b = state.balance_at(ref.balance_index);
+      if (b.on_hand_units == 0 && b.sold_units == 0) continue;
+      out.push_back(alerts::TurnoverSample{state.gtin_of(sku), state.location_id_of(ref.location),
+                                           b.sold_units, b.on_hand_units});
+    }
+  }
+  return out;
+}
+
+void AlertsRuntime::submit_unattended(std::vector<engine::Command> commands) {
+  if (commands.empty() || sequencer_ == nullptr) return;
+  auto submitted = sequencer_->submit(std::move(commands), [](engine::Replies&& replies) {
+    for (const auto& reply : replies) {
+      if (!reply) {
+        std::fprintf(stderr, "alert rules: refused: %s\n", reply.error().to_string().c_str());
+      }
+    }
+  });
+  if (!submitted) {
+    std::fprintf(stderr, "alert rules: %s\n", submitted.error().to_string().c_str());
+  }
+}
+
+void AlertsRuntime::review_turnover_if_due() {
+  TimeMs now_ms = clock_->now_ms();
+  if (sequencer_ == nullptr || turnover_due_pending_ ||
+      (turnover_->last_review_ms() != 0 &&
+       now_ms - turnover_->last_review_ms() < rule_options_.turnover_window_ms)) {
+    return;
+  }
+  if (turnover_->last_review_ms() == 0 && turnover_started_ms_ == 0) {
+    turnover_started_ms_ = now_ms;  // the first window opens one period after start
+  }
+  if (turnover_->last_review_ms() == 0 &&
+      now_ms - turnover_started_ms_ < rule_options_.turnover_window_ms) {
+    return;
+  }
+  turnover_due_pending_ = true;
+  auto run_on_worker = run_on_worker_;
+  auto read = sequencer_->read_async([this, run_on_worker, now_ms](const engine::Engine& engine) {
+    auto samples = std::make_shared<std::vector<alerts::TurnoverSample>>(turnover_samples(engine));
+    run_on_worker([this, samples, now_ms] {
+      turnover_due_pending_ = false;
+      submit_unattended(turnover_->review(*samples, now_ms).commands);
+    });
+  });
+  if (!read) turnover_due_pending_ = false;  // the engine queue was full: next tick
 }
 
 std::string AlertsRuntime::metrics_text() const {

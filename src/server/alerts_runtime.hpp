@@ -5,12 +5,14 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 
 #include "alerts/alerts.hpp"
 #include "engine/sequencer.hpp"
+#include "engine/state.hpp"
 
 namespace livechain::server {
 
@@ -24,7 +26,9 @@ class AlertsRuntime {
   ~AlertsRuntime();  // stop()
 
   // Starts the feed and the dispatcher; `sequencer` raises the outbox-bound alert.
-  void start(engine::Sequencer& sequencer);
+  // `run_on_worker` posts work to the worker thread the rules live on.
+  void start(engine::Sequencer& sequencer,
+             std::function<void(std::function<void()>)> run_on_worker);
   void stop();
   // After every durable batch (journal thread): cheap, never blocks.
   void on_batch_durable() { feed_->wake(); }
@@ -37,11 +41,32 @@ class AlertsRuntime {
   // Worker thread only (the rules are single-threaded): evaluate stored live signals and
   // submit the alerts they raise; set a session plan.
   void on_signals(const std::vector<store::LiveSignal>& signals);
-  // Worker thread only: applies a warehouse report; `alert` set on a level change.
-  alerts::WarehouseStatus warehouse_report(const alerts::WarehouseReport& report,
-                                           std::optional<engine::Command>& alert);
-  boost::json::object set_plan(const std::string& session, const std::string& gtin,
-                               double forecast_units, double add_to_cart_peak);
+  // Before the sequencer starts: the rule state (plans, warehouse windows, lanes,
+  // shipments) from the engine's records. Errors: corruption (a record that does not
+  // decode).
+  Result<void> restore(const engine::LedgerState::RuleStateMap& records);
+  // Worker thread only. Each returns the answer and the commands to journal before
+  // answering (the changed state's records, then the alerts raised); the caller
+  // submits them. Errors: those of the rule objects (field named).
+  Result<alerts::RuleChange> warehouse_report(const alerts::WarehouseReport& report);
+  // A plan also runs the forecast review flag against `baseline_units` (default: the
+  // median of the SKU's last actuals).
+  Result<alerts::RuleChange> set_plan(const std::string& session, const std::string& gtin,
+                                      double forecast_units, double add_to_cart_peak,
+                                      std::optional<double> baseline_units);
+  // A finished session: the circuit breaker and the shadow model. `forecast_units`
+  // defaults to the session plan's. Errors: invalid_argument "forecast_units" (no
+  // plan and none given) and those of ForecastSafetyRules::record_outcome.
+  Result<alerts::RuleChange> session_outcome(const std::string& session, const std::string& gtin,
+                                             double actual_units,
+                                             std::optional<double> forecast_units,
+                                             std::optional<double> shadow_forecast_units);
+  // The red rule over ledger samples (taken on the engine thread by the caller).
+  alerts::RuleChange turnover_review(const std::vector<alerts::TurnoverSample>& samples,
+                                     TimeMs now_ms);
+  // Samples every SKU × location with stock or sales (engine thread only).
+  static std::vector<alerts::TurnoverSample> turnover_samples(const engine::Engine& engine);
+  alerts::LaneMonitor& lanes() { return *lanes_; }
 
  private:
   AlertsRuntime() = default;
@@ -53,6 +78,16 @@ class AlertsRuntime {
   bool near_bound_open_ = false;                         // worker thread only
   std::unique_ptr<alerts::SignalRules> rules_;           // worker thread only
   std::unique_ptr<alerts::WarehouseLevels> warehouses_;  // worker thread only
+  std::unique_ptr<alerts::LaneMonitor> lanes_;           // worker thread only
+  std::unique_ptr<alerts::ForecastSafetyRules> safety_;  // worker thread only
+  std::unique_ptr<alerts::TurnoverRules> turnover_;      // worker thread only
+  alerts::RuleOptions rule_options_;
+  // Submits commands a rule produced on its own (ticks, signals), logging refusals.
+  void submit_unattended(std::vector<engine::Command> commands);
+  void review_turnover_if_due();  // worker thread only
+  std::function<void(std::function<void()>)> run_on_worker_;
+  bool turnover_due_pending_ = false;  // worker thread only
+  TimeMs turnover_started_ms_ = 0;     // worker thread only
   mutable std::mutex mutex_;
   std::string open_alerts_text_;  // GUARDED_BY(mutex_)
   std::atomic<uint64_t> pending_{0};

@@ -361,6 +361,20 @@ void Api::dispatch(const Route& route, const Params& params, ApiRequest& request
       return channel_drift(params, std::move(respond));
     case RouteId::rollback:
       return rollback(request, caller, std::move(respond));
+    case RouteId::lane_put:
+      return lane_put(params, request, std::move(respond));
+    case RouteId::lane_get:
+      return lane_get(params, std::move(respond));
+    case RouteId::shipment_create:
+      return shipment_create(request, std::move(respond));
+    case RouteId::shipment_get:
+      return shipment_get(params, std::move(respond));
+    case RouteId::shipment_scan:
+      return shipment_scan(params, request, std::move(respond));
+    case RouteId::session_outcome:
+      return session_outcome(params, request, std::move(respond));
+    case RouteId::turnover_review:
+      return turnover_review(request, std::move(respond));
   }
   respond(problem(500, "internal", "Internal error", "unrouted request"));
 }

@@ -26,6 +26,8 @@
 
 namespace livechain::server {
 
+class AlertsRuntime;
+
 // Token bucket per API key: `rate_per_second` requests with a burst of one second's
 // worth. 0 turns it off.
 class RateLimiter {
@@ -67,12 +69,6 @@ struct ApiDependencies {
   // Runs on the worker (inside run_blocking) after accepted live signals are stored:
   // the alert rules evaluate them. And the session plans those rules compare against.
   std::function<void(const std::vector<store::LiveSignal>&)> on_signals;
-  std::function<boost::json::object(const std::string& session, const std::string& gtin,
-                                    double forecast_units, double add_to_cart_peak)>
-      set_session_plan;
-  std::function<alerts::WarehouseStatus(const alerts::WarehouseReport&,
-                                        std::optional<engine::Command>&)>
-      warehouse_report;
   // Channel consistency (issue 10 §6): observed-stock reports and drift records
   // (touched only inside run_blocking), and the alert threshold GET …/drift shows.
   store::ObservedStockStore* observed = nullptr;
@@ -81,6 +77,9 @@ struct ApiDependencies {
   // run_blocking; the clock that says what "the future" is.
   engine::AsOfIndex* as_of = nullptr;
   const Clock* clock = nullptr;
+  // The alert rules' state (plans, warehouse levels, lanes, shipments): touched only
+  // inside run_blocking (the worker). Null: those routes answer 503.
+  AlertsRuntime* rules_runtime = nullptr;
 };
 
 // What the transport learns from a request's head before it reads any body: the route,
@@ -176,6 +175,18 @@ class Api {
   // Stock as of T and rollback (api_asof.cpp).
   void stock_as_of(const Params& params, const ApiRequest& request, Respond respond);
   void rollback(ApiRequest& request, const Caller& caller, Respond respond);
+  // api_rules.cpp: rule-state writes (run on the worker, journaled, then answered with
+  // `status`, plus "alert" when one was raised) and reads; lanes and shipments.
+  void rule_change(std::function<Result<alerts::RuleChange>(AlertsRuntime&)> make, unsigned status,
+                   ErrorOrigin origin, Respond respond);
+  void rule_read(std::function<Result<boost::json::object>(AlertsRuntime&)> read, Respond respond);
+  void lane_put(const Params& params, ApiRequest& request, Respond respond);
+  void lane_get(const Params& params, Respond respond);
+  void shipment_create(ApiRequest& request, Respond respond);
+  void shipment_get(const Params& params, Respond respond);
+  void shipment_scan(const Params& params, ApiRequest& request, Respond respond);
+  void session_outcome(const Params& params, ApiRequest& request, Respond respond);
+  void turnover_review(ApiRequest& request, Respond respond);
 
   ApiDependencies deps_;
   RateLimiter rate_limiter_;

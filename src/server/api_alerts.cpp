@@ -11,6 +11,7 @@
 
 #include "alerts/alerts.hpp"
 #include "core/identifier.hpp"
+#include "server/alerts_runtime.hpp"
 #include "server/api.hpp"
 #include "server/json_fields.hpp"
 #include "server/problem.hpp"
@@ -224,7 +225,8 @@ void Api::session_plan_put(const Params& params, ApiRequest& request, Respond re
   if (!gtin) return respond(unprocessable("sku", gtin.error().detail));
   auto body = parse_json_object(request.body, deps_.limits);
   if (!body) return respond(malformed_body(body.error()));
-  if (auto known = reject_unknown_fields(*body, {"forecast_units", "add_to_cart_peak"}, "");
+  if (auto known = reject_unknown_fields(
+          *body, {"forecast_units", "add_to_cart_peak", "baseline_units"}, "");
       !known) {
     return respond(unprocessable(known.error().field, known.error().detail));
   }
@@ -244,13 +246,16 @@ void Api::session_plan_put(const Params& params, ApiRequest& request, Respond re
   if (!forecast) return respond(unprocessable(forecast.error().field, forecast.error().detail));
   auto peak = number("add_to_cart_peak", false);
   if (!peak) return respond(unprocessable(peak.error().field, peak.error().detail));
-  if (!deps_.set_session_plan) {
-    return respond(problem(503, "unavailable", "Unavailable", "alert rules are not running"));
+  std::optional<double> baseline;
+  if (body->contains("baseline_units")) {
+    auto given = number("baseline_units", true);
+    if (!given) return respond(unprocessable(given.error().field, given.error().detail));
+    baseline = *given;
   }
-  auto set_plan = deps_.set_session_plan;
-  deps_.run_blocking(
-      [set_plan, session = params.at(0), gtin = *gtin, forecast = *forecast, peak = *peak,
-       respond] { respond(json_response(200, set_plan(session, gtin, forecast, peak))); });
+  rule_change(
+      [session = params.at(0), gtin = *gtin, forecast = *forecast, peak = *peak, baseline](
+          AlertsRuntime& rules) { return rules.set_plan(session, gtin, forecast, peak, baseline); },
+      200, ErrorOrigin::body, std::move(respond));
 }
 
 }  // namespace livechain::server

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "core/identifier.hpp"
+#include "server/alerts_runtime.hpp"
 #include "server/api.hpp"
 #include "server/json_fields.hpp"
 #include "server/problem.hpp"
@@ -57,41 +58,17 @@ void Api::warehouse_report(ApiRequest& request, Respond respond) {
     return respond(problem(422, "invalid_argument", "Invalid argument", report.error().detail,
                            report.error().field));
   }
-  if (!deps_.warehouse_report) {
+  if (deps_.rules_runtime == nullptr) {
     return respond(problem(503, "unavailable", "Unavailable", "alert rules are not running"));
   }
-  auto evaluate = deps_.warehouse_report;
-  auto run_blocking = deps_.run_blocking;
-  engine::Sequencer* sequencer = deps_.sequencer;
-  auto run_on_io = deps_.run_on_io;
   // The warehouse must be a known location: checked on the engine thread.
-  auto read = sequencer->read_async([report = *report, evaluate, run_blocking, sequencer, run_on_io,
-                                     respond](const Engine& engine) {
+  auto read = deps_.sequencer->read_async([this, report = *report, respond](const Engine& engine) {
     if (!engine.state().find_location(report.warehouse_id)) {
       return respond(problem(422, "not_found", "Not found",
                              "unknown location '" + report.warehouse_id + "'", "warehouse"));
     }
-    run_blocking([report, evaluate, sequencer, run_on_io, respond] {
-      std::optional<engine::Command> alert;
-      alerts::WarehouseStatus status = evaluate(report, alert);
-      json::object out{{"warehouse", status.warehouse_id},
-                       {"error_rate", status.error_rate},
-                       {"level", status.level},
-                       {"response", status.response},
-                       {"operations", status.operations},
-                       {"errors", status.errors}};
-      if (!alert) return respond(json_response(200, out));
-      auto submitted = sequencer->submit(
-          {std::move(*alert)}, [out, run_on_io, respond](engine::Replies&& replies) mutable {
-            if (replies.front()) {
-              if (const auto* view = std::get_if<AlertView>(&*replies.front())) {
-                out["alert"] = alerts::alert_json(view->record);
-              }
-            }
-            run_on_io([out, respond] { respond(json_response(200, out)); });
-          });
-      if (!submitted) respond(problem_from_error(submitted.error()));
-    });
+    rule_change([report](AlertsRuntime& rules) { return rules.warehouse_report(report); }, 200,
+                ErrorOrigin::body, respond);
   });
   if (!read) respond(problem_from_error(read.error()));
 }

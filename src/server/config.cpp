@@ -68,14 +68,16 @@ Result<void> read_rule_options(const json::value& value, alerts::RuleOptions& ou
       a,
       {"add_to_cart_peak_ratio", "sales_over_forecast_ratio", "turnover_below_benchmark",
        "rate_window_ms", "limited_stock_uplift", "keyword_uplift", "uplift_max",
-       "warehouse_window_ms", "warehouse_operations_min"},
+       "warehouse_window_ms", "warehouse_operations_min", "lane_delay_rate_max", "lane_window_ms",
+       "lane_scans_min", "turnover_window_ms", "turnover_trailing_windows", "turnover_benchmarks"},
       "alerts."));
   for (auto [name, target] : {std::pair{"add_to_cart_peak_ratio", &out.add_to_cart_peak_ratio},
                               {"sales_over_forecast_ratio", &out.sales_over_forecast_ratio},
                               {"turnover_below_benchmark", &out.turnover_below_benchmark},
                               {"limited_stock_uplift", &out.limited_stock_uplift},
                               {"keyword_uplift", &out.keyword_uplift},
-                              {"uplift_max", &out.uplift_max}}) {
+                              {"uplift_max", &out.uplift_max},
+                              {"lane_delay_rate_max", &out.lane_delay_rate_max}}) {
     if (const json::value* number = a.if_contains(name)) {
       if (!number->is_number()) {
         return fail(ErrorCode::invalid_argument, std::string("alerts.") + name, "must be a number");
@@ -88,6 +90,31 @@ Result<void> read_rule_options(const json::value& value, alerts::RuleOptions& ou
                        out.warehouse_window_ms));
   LC_CHECK(read_number(a, "warehouse_operations_min", "alerts.", 1, 1'000'000'000,
                        out.warehouse_operations_min));
+  LC_CHECK(
+      read_number(a, "lane_window_ms", "alerts.", 1'000, 7LL * 86'400'000, out.lane_window_ms));
+  LC_CHECK(read_number(a, "lane_scans_min", "alerts.", 1, 1'000, out.lane_scans_min));
+  LC_CHECK(read_number(a, "turnover_window_ms", "alerts.", 60'000, 30LL * 86'400'000,
+                       out.turnover_window_ms));
+  LC_CHECK(
+      read_number(a, "turnover_trailing_windows", "alerts.", 1, 52, out.turnover_trailing_windows));
+  if (const json::value* benchmarks = a.if_contains("turnover_benchmarks")) {
+    if (!benchmarks->is_object()) {
+      return fail(ErrorCode::invalid_argument, "alerts.turnover_benchmarks",
+                  "must be an object of SKU → turnover per window");
+    }
+    for (const json::key_value_pair& entry : benchmarks->get_object()) {
+      std::string_view sku = entry.key();
+      const json::value& value = entry.value();
+      std::string field = "alerts.turnover_benchmarks." + std::string(sku);
+      auto gtin = gtin_from_text(field, sku);
+      if (!gtin) return std::unexpected(gtin.error());
+      if (!value.is_number() || !(value.to_number<double>() > 0) ||
+          value.to_number<double>() > 1e9) {
+        return fail(ErrorCode::invalid_argument, field, "must be a number in (0, 1e9]");
+      }
+      out.turnover_benchmarks[*gtin] = value.to_number<double>();
+    }
+  }
   return alerts::validate_rule_options(out);
 }
 }  // namespace

@@ -92,6 +92,18 @@ constexpr Route kRoutes[] = {
     {Method::get, "/v1/channels/{id}/drift", channel_drift, Permission::stock_read, BodyKind::none},
     // Rollback: restore stock to T (issue 10 §5, api_asof.cpp). Admin only.
     {Method::post, "/v1/rollback", rollback, Permission::stock_rollback, BodyKind::json},
+    // Carrier failover (issue 11 §3).
+    {Method::put, "/v1/lanes/{id}", lane_put, Permission::movements_write, BodyKind::json},
+    {Method::get, "/v1/lanes/{id}", lane_get, Permission::stock_read, BodyKind::none},
+    {Method::post, "/v1/shipments", shipment_create, Permission::movements_write, BodyKind::json},
+    {Method::get, "/v1/shipments/{id}", shipment_get, Permission::stock_read, BodyKind::none},
+    {Method::post, "/v1/shipments/{id}/scans", shipment_scan, Permission::movements_write,
+     BodyKind::json},
+    // Forecast safety and turnover (issue 11 §2).
+    {Method::post, "/v1/sessions/{id}/outcomes/{sku}", session_outcome, Permission::planning_write,
+     BodyKind::json},
+    {Method::post, "/v1/turnover-reviews", turnover_review, Permission::planning_write,
+     BodyKind::json},
 };
 
 // Splits "/a/b/c" into {"a","b","c"}; a trailing slash gives an empty last segment,

@@ -74,6 +74,13 @@ enum class RouteId {
   channel_drift,
   // Stock as of T and rollback (issue 10 §4–5), handled in api_asof.cpp.
   rollback,
+  lane_put,
+  lane_get,
+  shipment_create,
+  shipment_get,
+  shipment_scan,
+  session_outcome,
+  turnover_review,
 };
 
 // What a body must be. The server answers 415 when Content-Type disagrees.

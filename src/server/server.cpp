@@ -163,6 +163,8 @@ Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options) {
          AlertsRuntime::open(options.db_path, options.webhooks, options.rules, clock));
   s.alerts = std::move(alerts_runtime);
   AlertsRuntime* alerts = s.alerts.get();
+  // The rules' durable state (plans, warehouse windows, lanes) as the journal left it.
+  LC_CHECK(alerts->restore(s.ledger->engine_for_sequencer().state().rule_states()));
   s.sequencer = std::make_unique<engine::Sequencer>(
       s.ledger->engine_for_sequencer(), &s.ledger->journal(), clock, sequencer_options,
       [metrics, alerts](const engine::BatchReport& report) {
@@ -170,7 +172,10 @@ Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options) {
         alerts->on_batch_durable();
       });
   s.sequencer->start();
-  s.alerts->start(*s.sequencer);
+  net::thread_pool* rule_worker = &s.workers;
+  s.alerts->start(*s.sequencer, [rule_worker](std::function<void()> work) {
+    net::post(*rule_worker, std::move(work));
+  });
   s.ledger_views = std::make_unique<LedgerViews>(options.db_path);
   LC_TRY(as_of, engine::AsOfIndex::open(options.db_path, engine::AsOfOptions{
                                                              options.as_of_checkpoint_every_events}));
@@ -204,14 +209,6 @@ Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options) {
   dependencies.on_signals = [alerts](const std::vector<store::LiveSignal>& signals) {
     alerts->on_signals(signals);
   };
-  dependencies.warehouse_report = [alerts](const alerts::WarehouseReport& report,
-                                           std::optional<engine::Command>& alert) {
-    return alerts->warehouse_report(report, alert);
-  };
-  dependencies.set_session_plan = [alerts](const std::string& session, const std::string& gtin,
-                                           double forecast_units, double add_to_cart_peak) {
-    return alerts->set_plan(session, gtin, forecast_units, add_to_cart_peak);
-  };
   s.ats_feed = std::make_unique<AtsFeed>(s.alerts->outbox(), dependencies.run_blocking,
                                          [alerts] { alerts->wake_dispatcher(); });
   AtsFeed* ats_feed = s.ats_feed.get();
@@ -223,6 +220,7 @@ Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options) {
   dependencies.alert_metrics = [alerts, ats_feed] {
     return alerts->metrics_text() + ats_feed->metrics_text();
   };
+  dependencies.rules_runtime = alerts;
   s.api = std::make_unique<Api>(std::move(dependencies));
   s.hub = std::make_unique<StreamHub>(
       *s.sequencer, StreamLimits{options.stream_subscriptions_max, options.low_stock_units});

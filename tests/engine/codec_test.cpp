@@ -94,6 +94,9 @@ bool same(const StockRestoredEvent& a, const StockRestoredEvent& b) {
   return std::tie(a.to_ms, a.actor, a.reason, a.changes) ==
          std::tie(b.to_ms, b.actor, b.reason, b.changes);
 }
+bool same(const RuleStateEvent& a, const RuleStateEvent& b) {
+  return a.kind == b.kind && a.key == b.key && a.body_json == b.body_json;
+}
 bool same_event(const Event& a, const Event& b) {
   if (a.time_ms != b.time_ms || a.body.index() != b.body.index()) return false;
   return std::visit(
@@ -192,6 +195,8 @@ class CodecTest : public ::testing::Test {
         Event{1'700'000'000'006, UnitsIssuedEvent{1, 101, 1'000'000}},
         Event{1'700'000'000'007,
               StockRestoredEvent{1'699'999'000'000, "admin:k1", "bad import", 2}},
+        Event{1'700'000'000'008, RuleStateEvent{RuleStateKind::lane, "sh-bj", R"({"active":1})"}},
+        Event{1'700'000'000'009, RuleStateEvent{RuleStateKind::shipment, "p1", ""}},
     };
   }
 
@@ -216,6 +221,8 @@ TEST_F(CodecTest, EveryKindRoundTripsFieldForField) {
     EXPECT_TRUE(kinds_seen[kind]) << "no round trip for kind " << static_cast<int>(kind);
   }
   EXPECT_TRUE(kinds_seen[40] && kinds_seen[41]) << "traceability kinds";
+  EXPECT_TRUE(kinds_seen[20]) << "rollback audit kind";
+  EXPECT_TRUE(kinds_seen[62] && kinds_seen[63]) << "rule state kinds";
 }
 
 TEST_F(CodecTest, EveryKindDescribesOnItsOwnWithNamesNotIndexes) {

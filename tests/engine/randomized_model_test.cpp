@@ -667,6 +667,9 @@ class Model {
   Result<Reply> on(const ResolveAlert&, Outcome&) {
     return err(ErrorCode::invalid_state, "alerts");
   }
+  Result<Reply> on(const PutRuleState&, Outcome&) {
+    return err(ErrorCode::invalid_state, "rule_state");
+  }
   Result<Reply> on(const CompleteRework& c, Outcome& out) {
     if (c.return_id == 0 || c.return_id > returns_.size()) {
       return err(ErrorCode::not_found, "return_id");
