@@ -99,6 +99,8 @@ class Engine {
   }
   // Errors: not_found (field "alert_id").
   Result<AlertRecord> alert(uint64_t alert_id) const;
+  // Silences kept (not deleted; ended ones until the next creation drops them), by id.
+  std::vector<SilenceRecord> silences() const { return state_.silences().list(); }
 
  private:
   class Handlers;

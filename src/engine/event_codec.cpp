@@ -13,6 +13,9 @@ namespace livechain::engine {
 // alert_book.cpp: one layout for an alert record in events and snapshots.
 void put_alert_record(ByteWriter& out, const AlertRecord& record);
 bool get_alert_record(ByteReader& in, AlertRecord& record);
+// silence_book.cpp: one layout for a silence in events and snapshots.
+void put_silence_record(ByteWriter& out, const SilenceRecord& record);
+bool get_silence_record(ByteReader& in, SilenceRecord& record);
 
 namespace {
 
@@ -112,6 +115,8 @@ class Encoder {
     out_.put_string(e.reply);
   }
   void body(const AlertEvent& e) { put_alert_record(out_, e.record); }
+  void body(const SilenceCreatedEvent& e) { put_silence_record(out_, e.silence); }
+  void body(const SilenceDeletedEvent& e) { out_.put_varint(e.silence_id); }
 
  private:
   const NameTables& names_;
@@ -191,6 +196,8 @@ constexpr EventKind kKindByIndex[] = {
     EventKind::allocation_set,
     EventKind::idempotency_recorded,
     EventKind::alert_raised,  // + the alert's transition (kinds 30–33)
+    EventKind::silence_created,
+    EventKind::silence_deleted,
 };
 static_assert(std::size(kKindByIndex) == std::variant_size_v<EventBody>);
 
@@ -392,6 +399,15 @@ Result<EventBody> decode_body(EventKind kind, Decoder& d) {
       }
       return e;
     }
+    case EventKind::silence_created: {
+      SilenceCreatedEvent e;
+      if (!get_silence_record(in, e.silence) && in.ok()) {
+        return fail(ErrorCode::corruption, "event", "silence out of range");
+      }
+      return e;
+    }
+    case EventKind::silence_deleted:
+      return SilenceDeletedEvent{in.get_varint()};
   }
   return fail(ErrorCode::corruption, "event", "unknown event kind");
 }
@@ -446,6 +462,10 @@ std::string_view event_kind_name(EventKind kind) {
       return "alert_acknowledged";
     case EventKind::alert_resolved:
       return "alert_resolved";
+    case EventKind::silence_created:
+      return "silence_created";
+    case EventKind::silence_deleted:
+      return "silence_deleted";
   }
   return "unknown";
 }

@@ -59,6 +59,9 @@ enum class EventKind : uint8_t {
   alert_updated = 31,
   alert_acknowledged = 32,
   alert_resolved = 33,
+  // 70–79: notification silences.
+  silence_created = 70,
+  silence_deleted = 71,
 };
 
 struct SkuPutEvent {
@@ -167,13 +170,21 @@ struct AlertEvent {
   AlertRecord record;
 };
 
+// A silence created (kind 70) or deleted (kind 71) through /v1/silences.
+struct SilenceCreatedEvent {
+  SilenceRecord silence;
+};
+struct SilenceDeletedEvent {
+  uint64_t silence_id = 0;
+};
+
 using EventBody =
     std::variant<SkuPutEvent, LocationPutEvent, ChannelPutEvent, RegionDistancePutEvent,
                  StockReceivedEvent, StockAdjustedEvent, PresalePlannedEvent, ReservedEvent,
                  CommittedEvent, ReleasedEvent, ExpiredEvent, ReservationExtendedEvent,
                  TransferShippedEvent, TransferReceivedEvent, ReturnReceivedEvent,
                  ReturnGradedEvent, ReworkCompletedEvent, AllocationSetEvent,
-                 IdempotencyRecordedEvent, AlertEvent>;
+                 IdempotencyRecordedEvent, AlertEvent, SilenceCreatedEvent, SilenceDeletedEvent>;
 
 // The kind tag of an event body. Not index + 1 for every alternative: kinds are
 // allotted in ranges (docs/events.md), so the table is explicit; an AlertEvent's kind

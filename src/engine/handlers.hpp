@@ -107,6 +107,8 @@ class Engine::Handlers {
   Result<Reply> operator()(const RaiseAlert& c);
   Result<Reply> operator()(const AcknowledgeAlert& c);
   Result<Reply> operator()(const ResolveAlert& c);
+  Result<Reply> operator()(const CreateSilence& c);
+  Result<Reply> operator()(const DeleteSilence& c);
   Result<Reply> operator()(const KeyGuard&) { return Done{}; }
 
   std::vector<uint64_t> expired_before;  // expiries emitted before this command

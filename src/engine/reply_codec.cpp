@@ -14,6 +14,8 @@ namespace livechain::engine {
 // alert_book.cpp: one layout for an alert record in events, snapshots and replies.
 void put_alert_record(ByteWriter& out, const AlertRecord& record);
 bool get_alert_record(ByteReader& in, AlertRecord& record);
+void put_silence_record(ByteWriter& out, const SilenceRecord& record);
+bool get_silence_record(ByteReader& in, SilenceRecord& record);
 
 namespace {
 constexpr size_t kReplyStringMax = 4096;
@@ -85,6 +87,7 @@ class ReplyWriter {
     put_alert_record(out_, v.record);
     out_.put_u8(v.changed ? 1 : 0);
   }
+  void operator()(const SilenceView& v) { put_silence_record(out_, v.record); }
 
  private:
   ByteWriter& out_;
@@ -176,6 +179,11 @@ Reply read_alternative(size_t tag, ByteReader& in) {
       AlertView v;
       if (!get_alert_record(in, v.record)) return Done{};  // caught by the caller's check
       v.changed = in.get_u8() != 0;
+      return v;
+    }
+    case 8: {
+      SilenceView v;
+      if (!get_silence_record(in, v.record)) return Done{};
       return v;
     }
     default:
@@ -276,6 +284,12 @@ class Fingerprint {
   void operator()(const ResolveAlert& c) {
     mix(static_cast<int64_t>(c.alert_id)), mix(c.kind), subject(c.subject), mix(c.note);
   }
+  void operator()(const CreateSilence& c) {
+    mix(static_cast<int64_t>(c.matchers.size()));
+    for (const SilenceMatcher& m : c.matchers) mix(m.name), mix(m.value), mix(int64_t{m.is_equal});
+    mix(c.starts_at_ms), mix(c.ends_at_ms), mix(c.comment);
+  }
+  void operator()(const DeleteSilence& c) { mix(static_cast<int64_t>(c.silence_id)); }
   void operator()(const KeyGuard& c) { mix(static_cast<int64_t>(c.request_fingerprint)); }
   void operator()(const Keyed& c) {
     if (c.command) std::visit(*this, c.command->command);

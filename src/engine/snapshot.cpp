@@ -91,7 +91,11 @@ class SnapshotCodec {
 
 const std::vector<SnapshotCodec::Section>& SnapshotCodec::sections() {
   // Lambdas here share SnapshotCodec's access to LedgerState. Add entries below.
-  static const std::vector<Section> kSections = {};
+  static const std::vector<Section> kSections = {
+      // 4: notification silences (issue 11 §4, kinds 70–71).
+      {4, [](const LedgerState& s, ByteWriter& out) { s.silences_.serialize(out); },
+       [](LedgerState& s, ByteReader& in) { return s.silences_.deserialize(in).has_value(); }},
+  };
   return kSections;
 }
 

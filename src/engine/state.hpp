@@ -15,6 +15,7 @@
 
 #include "engine/alert_book.hpp"
 #include "engine/events.hpp"
+#include "engine/silence_book.hpp"
 
 namespace livechain::engine {
 
@@ -210,6 +211,8 @@ class LedgerState final : public NameTables {
 
   // Alert records (issue 11).
   const AlertBook& alerts() const { return alerts_; }
+  // Notification silences (issue 11 §4).
+  const SilenceBook& silences() const { return silences_; }
 
   // Canonical serialisation: equal states give equal bytes (tests compare these).
   Bytes serialize() const;
@@ -253,6 +256,8 @@ class LedgerState final : public NameTables {
   void return_to_pools(const PendingReservation& reservation, const LineQuantities* committed);
   void rebuild_pool_totals();
   void on(const AlertEvent& e) { alerts_.apply(e); }
+  void on(const SilenceCreatedEvent& e) { silences_.apply(e, now_ms_); }
+  void on(const SilenceDeletedEvent& e) { silences_.apply(e); }
   void unreserve(const PendingReservation& reservation);
   PendingReservation take_pending(uint64_t reservation_id, ReservationStatus outcome);
   // Drops idempotency entries past kIdempotencyRetentionMs or beyond
@@ -307,6 +312,7 @@ class LedgerState final : public NameTables {
   std::vector<int64_t> dedicated_by_sku_;       // location + network allocations
   std::vector<int64_t> spot_available_by_sku_;  // Σ available_units() over locations
   AlertBook alerts_;
+  SilenceBook silences_;
 };
 
 }  // namespace livechain::engine

@@ -159,6 +159,8 @@ class Api {
   void webhooks(RouteId id, const Params& params, ApiRequest& request, Respond respond);
   void session_plan_put(const Params& params, ApiRequest& request, Respond respond);
   void warehouse_report(ApiRequest& request, Respond respond);
+  // api_silences.cpp
+  void silences(RouteId id, const Params& params, ApiRequest& request, Respond respond);
 
   ApiDependencies deps_;
   RateLimiter rate_limiter_;

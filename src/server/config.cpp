@@ -110,7 +110,7 @@ Result<ServerOptions> load_server_config(const std::string& path, ServerOptions 
        "ndjson_lines_max", "page_size_max", "stream_subscriptions_max",
        "requests_per_second_per_key", "engine_queue_commands_max", "expiry_tick_ms",
        "stream_push_interval_ms", "low_stock_units", "drain_timeout_ms", "snapshot_every_events",
-       "webhooks", "alerts"},
+       "webhooks", "alerts", "notify"},
       ""));
   ServerOptions out = std::move(base);
   LC_TRY(host, optional_string(root, "listen_host", ""));
@@ -170,6 +170,10 @@ Result<ServerOptions> load_server_config(const std::string& path, ServerOptions 
   }
   if (const json::value* webhooks = root.if_contains("webhooks")) {
     LC_CHECK(read_webhook_options(*webhooks, out.webhooks));
+  }
+  if (const json::value* notify = root.if_contains("notify")) {
+    LC_TRY(config, alerts::parse_notify_config(*notify));
+    out.webhooks.notify = std::move(config);
   }
   return out;
 }

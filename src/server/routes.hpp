@@ -66,6 +66,9 @@ enum class RouteId {
   webhook_replay,
   session_plan_put,
   warehouse_report,
+  silence_create,
+  silence_list,
+  silence_delete,
 };
 
 // What a body must be. The server answers 415 when Content-Type disagrees.
