@@ -85,12 +85,14 @@ struct AlertFeed::Impl {
           if (const auto* created = std::get_if<engine::SilenceCreatedEvent>(&event.body)) {
             Outbox::PendingMessage change;
             change.silence_created = created->silence;
+            change.seq = seq;
             messages.push_back(std::move(change));
             return {};
           }
           if (const auto* deleted = std::get_if<engine::SilenceDeletedEvent>(&event.body)) {
             Outbox::PendingMessage change;
             change.silence_deleted = deleted->silence_id;
+            change.seq = seq;
             messages.push_back(std::move(change));
             return {};
           }
@@ -101,15 +103,19 @@ struct AlertFeed::Impl {
                                          alert.record,
                                          alert.transition,
                                          std::nullopt,
-                                         0};
+                                         0,
+                                         seq};
           messages.push_back(std::move(message));
           return {};
         });
     if (!replayed && replayed.error().detail != stop.detail) {
       return std::unexpected(replayed.error());
     }
-    LC_CHECK(outbox.enqueue_with_cursor(messages, next_seq, clock.now_ms()));
-    if (!messages.empty() && on_enqueued) on_enqueued();
+    LC_TRY(taken, outbox.enqueue_with_cursor(messages, next_seq, clock.now_ms()));
+    if (taken > 0 && on_enqueued) on_enqueued();
+    if (taken < messages.size()) {
+      return fail(ErrorCode::busy, "outbox", "at its bound: the rest waits in the journal");
+    }
     return messages.size();
   }
 

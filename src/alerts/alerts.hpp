@@ -174,9 +174,14 @@ class Outbox {
     engine::AlertTransition transition = engine::AlertTransition::raised;
     std::optional<engine::SilenceRecord> silence_created;
     uint64_t silence_deleted = 0;
+    uint64_t seq = 0;  // its journal position
   };
-  Result<void> enqueue_with_cursor(const std::vector<PendingMessage>& messages, uint64_t next_seq,
-                                   TimeMs now_ms);
+  // Enqueues messages in order while their deliveries fit under the bound — when the
+  // outbox is empty one message always goes in (its fan-out may pass the bound), so the
+  // feed never stalls — and moves the cursor past the last one taken
+  // (to `next_seq` when all were). Returns how many were taken; busy when none could be.
+  Result<size_t> enqueue_with_cursor(const std::vector<PendingMessage>& messages, uint64_t next_seq,
+                                     TimeMs now_ms);
 
   // For WebhookDispatcher (one thread): claims due deliveries, records outcomes.
   struct Attempt {

@@ -453,21 +453,22 @@ Result<uint64_t> Outbox::journal_cursor() {
   return static_cast<uint64_t>(std::stoull(text_at(select.get(), 0)));
 }
 
-Result<void> Outbox::enqueue_with_cursor(const std::vector<PendingMessage>& messages,
-                                         uint64_t next_seq, TimeMs now_ms) {
+Result<size_t> Outbox::enqueue_with_cursor(const std::vector<PendingMessage>& messages,
+                                           uint64_t next_seq, TimeMs now_ms) {
   std::lock_guard lock(impl_->mutex);
-  if (impl_->pending + messages.size() * (impl_->endpoints.size() + impl_->receivers().size()) >
-      impl_->options.pending_deliveries_max) {
-    return fail(ErrorCode::busy, "outbox", "the outbox is full; the feed waits");
-  }
+  const uint64_t bound = impl_->options.pending_deliveries_max;
   LC_CHECK(impl_->exec("BEGIN IMMEDIATE"));
   uint64_t added = 0;
+  size_t taken = 0;
   auto work = [&]() -> Result<void> {
     for (const auto& message : messages) {
       if (message.type.empty()) {
         LC_CHECK(impl_->apply_silence(message));
+        ++taken;
         continue;
       }
+      uint64_t held = impl_->pending + added;
+      LC_CHECK(impl_->exec("SAVEPOINT one"));
       std::vector<std::string> receivers;
       if (message.alert) {
         LC_TRY(routed, impl_->route(*message.alert, message.transition));
@@ -475,21 +476,34 @@ Result<void> Outbox::enqueue_with_cursor(const std::vector<PendingMessage>& mess
       }
       LC_TRY(count, impl_->insert_message(message.message_id, message.type, message.data, now_ms,
                                           receivers));
+      if (held > 0 && held + count > bound) {
+        // Over the bound: undo this message (its routing state too); it waits.
+        LC_CHECK(impl_->exec("ROLLBACK TO one"));
+        LC_CHECK(impl_->exec("RELEASE one"));
+        LC_CHECK(impl_->load_routing_state());
+        break;
+      }
+      LC_CHECK(impl_->exec("RELEASE one"));
       added += count;
+      ++taken;
     }
-    LC_TRY(cursor, impl_->prepare("INSERT OR REPLACE INTO meta VALUES('journal_next_seq', ?)"));
-    put(cursor.get(), 1, std::to_string(next_seq));
-    return impl_->step_done(cursor.get());
+    uint64_t cursor = taken == messages.size() ? next_seq : messages[taken].seq;
+    LC_TRY(statement, impl_->prepare("INSERT OR REPLACE INTO meta VALUES('journal_next_seq', ?)"));
+    put(statement.get(), 1, std::to_string(cursor));
+    return impl_->step_done(statement.get());
   };
   if (auto done = work(); !done) {
     (void)impl_->exec("ROLLBACK");
     (void)impl_->load_routing_state();  // the memory view ran ahead of the rollback
-    return done;
+    return std::unexpected(done.error());
   }
   LC_CHECK(impl_->exec("COMMIT"));
   impl_->pending += added;
   impl_->counters.enqueued += added;
-  return {};
+  if (taken == 0 && !messages.empty()) {
+    return fail(ErrorCode::busy, "outbox", "the outbox is at its bound; the feed waits");
+  }
+  return taken;
 }
 
 Result<std::vector<DeliveryView>> Outbox::deliveries(std::string_view endpoint_id,

@@ -510,3 +510,45 @@ sys.stdout.write("valid" if ok else "invalid")
 }
 
 }  // namespace
+
+namespace {
+// The outbox bound (webhooks.outbox_pending_max, here its minimum 10): while the
+// receiver fails, undelivered deliveries stop at the bound (the alerts wait in the
+// journal, every API call still answered), outbox_near_bound is raised at 80%, and
+// once the receiver recovers every alert arrives, the held-back ones too.
+TEST_F(NotifyServer, OutboxBoundHoldsBackAndRaisesNearBoundAlert) {
+  WebhookReceiver receiver;
+  receiver.set_status(500);
+  config_ = dir_.file("server.json");
+  std::string base = "http://127.0.0.1:" + std::to_string(receiver.port());
+  std::ofstream(config_) << R"({"webhooks": {"allow_private_targets": true,
+      "outbox_pending_max": 10, "retry_schedule_ms": [300, 300, 300, 300, 300, 300, 300, 300,
+      300, 300, 300, 300, 300, 300, 300, 300, 300, 300, 300, 300, 300, 300, 300, 300, 300]},
+    "notify": {"receivers": [{"name": "ops", "type": "slack", "url": ")"
+                         << base << R"(/slack"}], "route": {"receiver": "ops"}}})";
+  start_server();
+  std::vector<std::string> skus;
+  for (int i = 0; i < 14; ++i) {
+    skus.push_back("0690123456" + std::to_string(8000 + i));
+    raise("add_to_cart_surge", "yellow", skus.back());
+  }
+  std::this_thread::sleep_for(2500ms);  // the feed ran, the tick sampled the backlog
+  std::string text = metrics();
+  EXPECT_NE(text.find("livechain_outbox_pending 10\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("livechain_outbox_pending_max 10\n"), std::string::npos);
+  HttpResponse near = call("GET", "/v1/alerts?kind=outbox_near_bound");
+  ASSERT_EQ(near.status, 200u);
+  json::array found = parse_object(near.body).at("alerts").as_array();
+  ASSERT_EQ(found.size(), 1u) << near.body;
+  EXPECT_EQ(found[0].at("severity"), "orange");
+  EXPECT_EQ(found[0].at("evidence").at("bound"), 10);
+
+  receiver.set_status(200);
+  auto arrived = wait_for(receiver, "/slack", skus.size(), 30s);
+  for (const std::string& sku : skus) {
+    EXPECT_TRUE(std::any_of(arrived.begin(), arrived.end(), [&](const auto& r) {
+      return r.body.find(sku) != std::string::npos;
+    })) << sku;
+  }
+}
+}  // namespace
