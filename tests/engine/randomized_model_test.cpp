@@ -661,6 +661,13 @@ class Model {
   Result<Reply> on(const ResolveAlert&, Outcome&) {
     return err(ErrorCode::invalid_state, "alerts");
   }
+  // Silences neither (tests/engine/silence_test.cpp).
+  Result<Reply> on(const CreateSilence&, Outcome&) {
+    return err(ErrorCode::invalid_state, "silences");
+  }
+  Result<Reply> on(const DeleteSilence&, Outcome&) {
+    return err(ErrorCode::invalid_state, "silences");
+  }
   Result<Reply> on(const CompleteRework& c, Outcome& out) {
     if (c.return_id == 0 || c.return_id > returns_.size()) {
       return err(ErrorCode::not_found, "return_id");
