@@ -76,22 +76,46 @@ struct AlertFeed::Impl {
           if (messages.size() >= kMessagesPerPassMax) return std::unexpected(stop);
           next_seq = seq + 1;
           uint8_t kind = data.empty() ? 0 : data[0];
-          if (kind < static_cast<uint8_t>(engine::EventKind::alert_raised) ||
-              kind > static_cast<uint8_t>(engine::EventKind::alert_resolved)) {
+          bool alert_kind = kind >= static_cast<uint8_t>(engine::EventKind::alert_raised) &&
+                            kind <= static_cast<uint8_t>(engine::EventKind::alert_resolved);
+          bool silence_kind = kind == static_cast<uint8_t>(engine::EventKind::silence_created) ||
+                              kind == static_cast<uint8_t>(engine::EventKind::silence_deleted);
+          if (!alert_kind && !silence_kind) return {};
+          LC_TRY(event, engine::decode_event(data, names));
+          if (const auto* created = std::get_if<engine::SilenceCreatedEvent>(&event.body)) {
+            Outbox::PendingMessage change;
+            change.silence_created = created->silence;
+            change.seq = seq;
+            messages.push_back(std::move(change));
             return {};
           }
-          LC_TRY(event, engine::decode_event(data, names));
+          if (const auto* deleted = std::get_if<engine::SilenceDeletedEvent>(&event.body)) {
+            Outbox::PendingMessage change;
+            change.silence_deleted = deleted->silence_id;
+            change.seq = seq;
+            messages.push_back(std::move(change));
+            return {};
+          }
           const auto& alert = std::get<engine::AlertEvent>(event.body);
-          messages.push_back(Outbox::PendingMessage{"msg_" + std::to_string(seq),
-                                                    std::string(message_type(alert.transition)),
-                                                    alert_json(alert.record)});
+          Outbox::PendingMessage message{"msg_" + std::to_string(seq),
+                                         std::string(message_type(alert.transition)),
+                                         alert_json(alert.record),
+                                         alert.record,
+                                         alert.transition,
+                                         std::nullopt,
+                                         0,
+                                         seq};
+          messages.push_back(std::move(message));
           return {};
         });
     if (!replayed && replayed.error().detail != stop.detail) {
       return std::unexpected(replayed.error());
     }
-    LC_CHECK(outbox.enqueue_with_cursor(messages, next_seq, clock.now_ms()));
-    if (!messages.empty() && on_enqueued) on_enqueued();
+    LC_TRY(taken, outbox.enqueue_with_cursor(messages, next_seq, clock.now_ms()));
+    if (taken > 0 && on_enqueued) on_enqueued();
+    if (taken < messages.size()) {
+      return fail(ErrorCode::busy, "outbox", "at its bound: the rest waits in the journal");
+    }
     return messages.size();
   }
 

@@ -15,6 +15,7 @@
 //     cursor and enqueueing them, so an alert journaled before a kill -9 is still sent.
 #pragma once
 
+#include <array>
 #include <boost/json.hpp>
 #include <cstdint>
 #include <functional>
@@ -24,6 +25,7 @@
 #include <string_view>
 #include <vector>
 
+#include "alerts/notify.hpp"
 #include "alerts/rules.hpp"
 #include "core/error.hpp"
 #include "core/time.hpp"
@@ -78,6 +80,8 @@ struct WebhookOptions {
   size_t in_flight_per_endpoint_max = 4;      // a slow receiver holds at most this many
   size_t pending_deliveries_max = 1'000'000;  // the outbox bound (undelivered, not dead)
   double near_bound_ratio = 0.8;              // raise outbox_near_bound beyond this share
+  // Receivers, routing tree, inhibition ("notify" in the serve config).
+  NotifyConfig notify = default_notify_config();
 };
 
 struct WebhookEndpoint {
@@ -160,17 +164,28 @@ class Outbox {
   // For AlertFeed: the journal position up to which alert events are enqueued, and
   // enqueueing a batch of messages with the new position in one transaction.
   Result<uint64_t> journal_cursor();
+  // One journal event the feed passes on, in journal order: a message (an alert event
+  // sets `alert`, which routes it to the notify receivers), or a silence change.
   struct PendingMessage {
     std::string message_id;
-    std::string type;
+    std::string type;  // empty for a silence change
     boost::json::object data;
+    std::optional<engine::AlertRecord> alert;
+    engine::AlertTransition transition = engine::AlertTransition::raised;
+    std::optional<engine::SilenceRecord> silence_created;
+    uint64_t silence_deleted = 0;
+    uint64_t seq = 0;  // its journal position
   };
-  Result<void> enqueue_with_cursor(const std::vector<PendingMessage>& messages, uint64_t next_seq,
-                                   TimeMs now_ms);
+  // Enqueues messages in order while their deliveries fit under the bound — when the
+  // outbox is empty one message always goes in (its fan-out may pass the bound), so the
+  // feed never stalls — and moves the cursor past the last one taken
+  // (to `next_seq` when all were). Returns how many were taken; busy when none could be.
+  Result<size_t> enqueue_with_cursor(const std::vector<PendingMessage>& messages, uint64_t next_seq,
+                                     TimeMs now_ms);
   // For high-rate producers ("ats.changed"): the messages in one transaction (one
-  // fsync). Errors: busy when they would exceed pending_deliveries_max (nothing
-  // enqueued); io_error.
-  Result<void> enqueue_many(const std::vector<PendingMessage>& messages, TimeMs now_ms);
+  // fsync), taken in order while they fit under the bound like enqueue_with_cursor, the
+  // journal cursor left alone. Returns how many were taken; busy when none; io_error.
+  Result<size_t> enqueue_many(const std::vector<PendingMessage>& messages, TimeMs now_ms);
   // Whether some endpoint subscribes to `type` (in memory; never waits on the disk
   // longer than one transaction holding the outbox lock).
   bool has_subscribers(std::string_view type) const;
@@ -183,7 +198,8 @@ class Outbox {
     std::string secret;
     std::string message_id;
     std::string body;
-    uint32_t attempts = 0;  // before this one
+    uint32_t attempts = 0;               // before this one
+    const Receiver* receiver = nullptr;  // a notify receiver; null: an API endpoint
   };
   // Claims up to `limit` due deliveries, at most slots(endpoint_id) per endpoint, and
   // leases them until record_attempt (a crash mid-attempt: due again at the next open).
@@ -203,6 +219,10 @@ class Outbox {
     uint64_t failed_attempts = 0;
     uint64_t dead = 0;
     uint64_t enqueued = 0;
+    // By receiver type (index: 0 API webhook endpoints, 1 + ReceiverType).
+    std::array<std::array<uint64_t, 3>, 7> by_channel{};  // delivered, failed, dead
+    uint64_t muted_silenced = 0;                          // alert notifications a silence muted
+    uint64_t muted_inhibited = 0;                         // … an inhibition rule muted
   };
   Counters counters() const;
 

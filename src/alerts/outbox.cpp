@@ -6,7 +6,10 @@
 #include <sqlite3.h>
 
 #include <cmath>
+#include <map>
 #include <mutex>
+
+#include "core/bytes.hpp"
 
 #include "alerts/alerts.hpp"
 #include "alerts/webhook_internal.hpp"
@@ -31,7 +34,15 @@ CREATE TABLE IF NOT EXISTS deliveries(delivery_id INTEGER PRIMARY KEY,
   leased INTEGER NOT NULL DEFAULT 0,
   UNIQUE(endpoint_id, message_id));
 CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries(endpoint_id, state, next_at_ms);
+CREATE TABLE IF NOT EXISTS silences(silence_id INTEGER PRIMARY KEY, body BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS open_alerts(alert_id INTEGER PRIMARY KEY, severity INTEGER NOT NULL,
+  labels TEXT NOT NULL);
 )sql";
+
+// Deliveries to a notify receiver use this endpoint id.
+std::string receiver_endpoint_id(std::string_view name) {
+  return "rcv:" + std::string(name);
+}
 
 struct CloseDb {
   void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
@@ -81,6 +92,14 @@ std::vector<std::string> split(std::string_view text) {
 }
 }  // namespace
 
+// silence_book.cpp (engine): one layout for a silence record.
+}  // namespace livechain::alerts
+namespace livechain::engine {
+void put_silence_record(ByteWriter& out, const SilenceRecord& record);
+bool get_silence_record(ByteReader& in, SilenceRecord& record);
+}  // namespace livechain::engine
+namespace livechain::alerts {
+
 std::string_view delivery_state_name(DeliveryState state) {
   switch (state) {
     case DeliveryState::pending:
@@ -105,6 +124,16 @@ struct Outbox::Impl {
   std::vector<std::string> types{std::begin(kAlertMessageTypes), std::end(kAlertMessageTypes)};
   uint64_t pending = 0;  // GUARDED_BY(mutex)
   Counters counters;     // GUARDED_BY(mutex)
+  // The feed's view for routing, kept in the outbox so it survives restarts: silences
+  // and open alerts as of the journal cursor (both GUARDED_BY(mutex)).
+  std::map<uint64_t, engine::SilenceRecord> silences;
+  struct OpenAlert {
+    engine::AlertSeverity severity;
+    Labels labels;
+  };
+  std::map<uint64_t, OpenAlert> open_alerts;
+
+  const std::vector<Receiver>& receivers() const { return options.notify.receivers; }
 
   Result<void> exec(std::string_view sql) {
     char* message = nullptr;
@@ -135,16 +164,18 @@ struct Outbox::Impl {
   }
   // Inserts the message and one delivery per subscribed endpoint. Inside a transaction.
   Result<uint64_t> insert_message(const std::string& id, std::string_view type,
-                                  const json::object& data, TimeMs now_ms) {
-    std::vector<const WebhookEndpoint*> targets;
+                                  const json::object& data, TimeMs now_ms,
+                                  const std::vector<std::string>& receiver_names = {}) {
+    std::vector<std::string> targets;
     for (const auto& endpoint : endpoints) {
       for (const auto& pattern : endpoint.event_types) {
         if (type_matches(pattern, type)) {
-          targets.push_back(&endpoint);
+          targets.push_back(endpoint.endpoint_id);
           break;
         }
       }
     }
+    for (const auto& name : receiver_names) targets.push_back(receiver_endpoint_id(name));
     if (targets.empty()) return 0;  // nobody listens: nothing to keep
     json::object body{{"type", type}, {"timestamp", rfc3339_ms(now_ms)}, {"data", data}};
     LC_TRY(message, prepare("INSERT OR IGNORE INTO messages VALUES(?,?,?,?)"));
@@ -154,14 +185,117 @@ struct Outbox::Impl {
     if (sqlite3_changes(db.get()) == 0) return 0;  // enqueued before (a replaying producer)
     LC_TRY(delivery, prepare("INSERT INTO deliveries(endpoint_id, message_id, state, attempts, "
                              "next_at_ms, created_at_ms) VALUES(?,?,0,0,?,?)"));
-    for (const WebhookEndpoint* endpoint : targets) {
+    for (const std::string& endpoint_id : targets) {
       sqlite3_reset(delivery.get());
-      put(delivery.get(), 1, endpoint->endpoint_id), put(delivery.get(), 2, id);
+      put(delivery.get(), 1, endpoint_id), put(delivery.get(), 2, id);
       put(delivery.get(), 3, now_ms), put(delivery.get(), 4, now_ms);
       LC_CHECK(step_done(delivery.get()));
     }
     return targets.size();
   }
+  Result<void> load_routing_state() {
+    silences.clear(), open_alerts.clear();
+    LC_TRY(select, prepare("SELECT body FROM silences"));
+    while (sqlite3_step(select.get()) == SQLITE_ROW) {
+      auto* bytes = static_cast<const uint8_t*>(sqlite3_column_blob(select.get(), 0));
+      ByteReader in(std::span<const uint8_t>(
+          bytes, static_cast<size_t>(sqlite3_column_bytes(select.get(), 0))));
+      engine::SilenceRecord record;
+      if (!engine::get_silence_record(in, record) || !in.ok()) {
+        return fail(ErrorCode::corruption, "outbox", "bad silence row");
+      }
+      silences.emplace(record.silence_id, std::move(record));
+    }
+    LC_TRY(alerts, prepare("SELECT alert_id, severity, labels FROM open_alerts"));
+    while (sqlite3_step(alerts.get()) == SQLITE_ROW) {
+      OpenAlert open{static_cast<engine::AlertSeverity>(sqlite3_column_int(alerts.get(), 1)), {}};
+      json::value labels = json::parse(text_at(alerts.get(), 2));
+      for (const auto& entry : labels.as_object()) {
+        open.labels[std::string(entry.key())] = std::string(entry.value().as_string());
+      }
+      open_alerts.emplace(static_cast<uint64_t>(sqlite3_column_int64(alerts.get(), 0)),
+                          std::move(open));
+    }
+    return {};
+  }
+
+  // Applies one silence change (inside the feed's transaction).
+  Result<void> apply_silence(const Outbox::PendingMessage& m) {
+    if (m.silence_created) {
+      Bytes bytes;
+      ByteWriter out(bytes);
+      engine::put_silence_record(out, *m.silence_created);
+      LC_TRY(insert, prepare("INSERT OR REPLACE INTO silences VALUES(?,?)"));
+      put(insert.get(), 1, static_cast<int64_t>(m.silence_created->silence_id));
+      sqlite3_bind_blob(insert.get(), 2, bytes.data(), static_cast<int>(bytes.size()),
+                        SQLITE_TRANSIENT);
+      LC_CHECK(step_done(insert.get()));
+      silences[m.silence_created->silence_id] = *m.silence_created;
+      // Ended silences are of no more use.
+      for (auto it = silences.begin(); it != silences.end();) {
+        if (it->second.ends_at_ms <= m.silence_created->created_at_ms) {
+          LC_TRY(remove, prepare("DELETE FROM silences WHERE silence_id=?"));
+          put(remove.get(), 1, static_cast<int64_t>(it->first));
+          LC_CHECK(step_done(remove.get()));
+          it = silences.erase(it);
+        } else {
+          ++it;
+        }
+      }
+    } else {
+      LC_TRY(remove, prepare("DELETE FROM silences WHERE silence_id=?"));
+      put(remove.get(), 1, static_cast<int64_t>(m.silence_deleted));
+      LC_CHECK(step_done(remove.get()));
+      silences.erase(m.silence_deleted);
+    }
+    return {};
+  }
+
+  // The business rule of who hears about an alert event (docs/alerts.md "Routing"):
+  // raised, resolved, and updates that change the severity notify; acknowledgements
+  // and evidence-only updates do not. A silence in force at the event's time or an
+  // inhibiting open alert mutes it; else the routing tree picks the receivers. Keeps
+  // the open-alert table in step (inside the feed's transaction).
+  Result<std::vector<std::string>> route(const engine::AlertRecord& alert,
+                                         engine::AlertTransition transition) {
+    auto previous = open_alerts.find(alert.alert_id);
+    bool notify = transition == engine::AlertTransition::raised ||
+                  transition == engine::AlertTransition::resolved ||
+                  (transition == engine::AlertTransition::updated &&
+                   (previous == open_alerts.end() || previous->second.severity != alert.severity));
+    Labels labels = alert_labels(alert);
+    std::vector<std::string> out;
+    if (notify && options.notify.route) {
+      std::vector<engine::SilenceRecord> in_force;
+      for (const auto& [id, silence] : silences) in_force.push_back(silence);
+      std::vector<OpenAlertLabels> open;
+      for (const auto& [id, o] : open_alerts) open.push_back(OpenAlertLabels{id, o.labels});
+      if (silenced(in_force, labels, alert.updated_at_ms)) {
+        ++counters.muted_silenced;
+      } else if (inhibited(options.notify.inhibit_rules, open, alert.alert_id, labels)) {
+        ++counters.muted_inhibited;
+      } else {
+        out = route_alert(*options.notify.route, labels);
+      }
+    }
+    if (alert.state == engine::AlertState::resolved) {
+      LC_TRY(remove, prepare("DELETE FROM open_alerts WHERE alert_id=?"));
+      put(remove.get(), 1, static_cast<int64_t>(alert.alert_id));
+      LC_CHECK(step_done(remove.get()));
+      open_alerts.erase(alert.alert_id);
+    } else {
+      json::object label_json;
+      for (const auto& [name, value] : labels) label_json[name] = value;
+      LC_TRY(upsert, prepare("INSERT OR REPLACE INTO open_alerts VALUES(?,?,?)"));
+      put(upsert.get(), 1, static_cast<int64_t>(alert.alert_id));
+      put(upsert.get(), 2, static_cast<int64_t>(alert.severity));
+      put(upsert.get(), 3, json::serialize(label_json));
+      LC_CHECK(step_done(upsert.get()));
+      open_alerts[alert.alert_id] = OpenAlert{alert.severity, std::move(labels)};
+    }
+    return out;
+  }
+
   Result<void> load() {
     // One process owns the outbox (the journal's writer lock): nothing is in flight at
     // open, so attempts a crash cut short are due again at once.
@@ -173,6 +307,21 @@ struct Outbox::Impl {
                                           split(text_at(select.get(), 2)), text_at(select.get(), 3),
                                           sqlite3_column_int64(select.get(), 4)});
     }
+    // Deliveries to a receiver the config no longer names can never be sent: dead.
+    LC_TRY(orphans, prepare("SELECT DISTINCT endpoint_id FROM deliveries WHERE state=0 AND "
+                            "endpoint_id LIKE 'rcv:%'"));
+    std::vector<std::string> gone;
+    while (sqlite3_step(orphans.get()) == SQLITE_ROW) {
+      std::string id = text_at(orphans.get(), 0);
+      if (options.notify.find_receiver(id.substr(4)) == nullptr) gone.push_back(id);
+    }
+    for (const std::string& id : gone) {
+      LC_TRY(kill, prepare("UPDATE deliveries SET state=2, last_error='receiver removed from "
+                           "the config' WHERE endpoint_id=? AND state=0"));
+      put(kill.get(), 1, id);
+      LC_CHECK(step_done(kill.get()));
+    }
+    LC_CHECK(load_routing_state());
     LC_TRY(count, prepare("SELECT count(*) FROM deliveries WHERE state = 0"));
     if (sqlite3_step(count.get()) == SQLITE_ROW) {
       pending = static_cast<uint64_t>(sqlite3_column_int64(count.get(), 0));
@@ -304,7 +453,7 @@ Result<uint64_t> Outbox::journal_cursor() {
   return static_cast<uint64_t>(std::stoull(text_at(select.get(), 0)));
 }
 
-Result<void> Outbox::enqueue_many(const std::vector<PendingMessage>& messages, TimeMs now_ms) {
+Result<size_t> Outbox::enqueue_many(const std::vector<PendingMessage>& messages, TimeMs now_ms) {
   return enqueue_with_cursor(messages, UINT64_MAX, now_ms);
 }
 
@@ -319,33 +468,58 @@ bool Outbox::has_subscribers(std::string_view type) const {
 }
 
 // next_seq UINT64_MAX (enqueue_many): the journal cursor is left alone.
-Result<void> Outbox::enqueue_with_cursor(const std::vector<PendingMessage>& messages,
-                                         uint64_t next_seq, TimeMs now_ms) {
+Result<size_t> Outbox::enqueue_with_cursor(const std::vector<PendingMessage>& messages,
+                                           uint64_t next_seq, TimeMs now_ms) {
   std::lock_guard lock(impl_->mutex);
-  if (impl_->pending + messages.size() * impl_->endpoints.size() >
-      impl_->options.pending_deliveries_max) {
-    return fail(ErrorCode::busy, "outbox", "the outbox is full; the feed waits");
-  }
+  const uint64_t bound = impl_->options.pending_deliveries_max;
   LC_CHECK(impl_->exec("BEGIN IMMEDIATE"));
   uint64_t added = 0;
+  size_t taken = 0;
   auto work = [&]() -> Result<void> {
     for (const auto& message : messages) {
-      LC_TRY(count, impl_->insert_message(message.message_id, message.type, message.data, now_ms));
+      if (message.type.empty()) {
+        LC_CHECK(impl_->apply_silence(message));
+        ++taken;
+        continue;
+      }
+      uint64_t held = impl_->pending + added;
+      LC_CHECK(impl_->exec("SAVEPOINT one"));
+      std::vector<std::string> receivers;
+      if (message.alert) {
+        LC_TRY(routed, impl_->route(*message.alert, message.transition));
+        receivers = std::move(routed);
+      }
+      LC_TRY(count, impl_->insert_message(message.message_id, message.type, message.data, now_ms,
+                                          receivers));
+      if (held > 0 && held + count > bound) {
+        // Over the bound: undo this message (its routing state too); it waits.
+        LC_CHECK(impl_->exec("ROLLBACK TO one"));
+        LC_CHECK(impl_->exec("RELEASE one"));
+        LC_CHECK(impl_->load_routing_state());
+        break;
+      }
+      LC_CHECK(impl_->exec("RELEASE one"));
       added += count;
+      ++taken;
     }
     if (next_seq == UINT64_MAX) return Result<void>{};
-    LC_TRY(cursor, impl_->prepare("INSERT OR REPLACE INTO meta VALUES('journal_next_seq', ?)"));
-    put(cursor.get(), 1, std::to_string(next_seq));
-    return impl_->step_done(cursor.get());
+    uint64_t cursor = taken == messages.size() ? next_seq : messages[taken].seq;
+    LC_TRY(statement, impl_->prepare("INSERT OR REPLACE INTO meta VALUES('journal_next_seq', ?)"));
+    put(statement.get(), 1, std::to_string(cursor));
+    return impl_->step_done(statement.get());
   };
   if (auto done = work(); !done) {
     (void)impl_->exec("ROLLBACK");
-    return done;
+    (void)impl_->load_routing_state();  // the memory view ran ahead of the rollback
+    return std::unexpected(done.error());
   }
   LC_CHECK(impl_->exec("COMMIT"));
   impl_->pending += added;
   impl_->counters.enqueued += added;
-  return {};
+  if (taken == 0 && !messages.empty()) {
+    return fail(ErrorCode::busy, "outbox", "the outbox is at its bound; the feed waits");
+  }
+  return taken;
 }
 
 Result<std::vector<DeliveryView>> Outbox::deliveries(std::string_view endpoint_id,
@@ -436,6 +610,26 @@ Result<std::vector<Outbox::Attempt>> Outbox::due(
     }
     if (out.size() >= limit) break;
   }
+  for (const Receiver& receiver : impl_->receivers()) {
+    if (out.size() >= limit) break;
+    std::string endpoint_id = receiver_endpoint_id(receiver.name);
+    size_t room = std::min(slots(endpoint_id), limit - out.size());
+    if (room == 0) continue;
+    sqlite3_reset(select.get());
+    put(select.get(), 1, endpoint_id), put(select.get(), 2, now_ms);
+    put(select.get(), 3, static_cast<int64_t>(room));
+    while (sqlite3_step(select.get()) == SQLITE_ROW) {
+      Attempt attempt{sqlite3_column_int64(select.get(), 0),
+                      endpoint_id,
+                      receiver.url,
+                      receiver.secret,
+                      text_at(select.get(), 1),
+                      text_at(select.get(), 3),
+                      static_cast<uint32_t>(sqlite3_column_int(select.get(), 2)),
+                      &receiver};
+      out.push_back(std::move(attempt));
+    }
+  }
   if (out.empty()) return out;
   LC_CHECK(impl_->exec("BEGIN IMMEDIATE"));
   for (const Attempt& attempt : out) {
@@ -477,6 +671,10 @@ Result<DeliveryState> Outbox::record_attempt(const Attempt& attempt, int status,
   if (state == DeliveryState::delivered) ++impl_->counters.delivered;
   if (state != DeliveryState::delivered) ++impl_->counters.failed_attempts;
   if (state == DeliveryState::dead) ++impl_->counters.dead;
+  size_t channel = attempt.receiver ? 1 + static_cast<size_t>(attempt.receiver->type) : 0;
+  auto& by_channel = impl_->counters.by_channel[channel];
+  ++by_channel[state == DeliveryState::delivered ? 0 : 1];
+  if (state == DeliveryState::dead) ++by_channel[2];
   if (changed && state != DeliveryState::pending && impl_->pending > 0) --impl_->pending;
   return state;
 }

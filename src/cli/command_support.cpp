@@ -95,6 +95,9 @@ struct TextVisitor {
                        alert_severity_name(v.record.severity), alert_state_name(v.record.state),
                        v.changed ? "" : " (unchanged)");
   }
+  std::string operator()(const SilenceView& v) const {
+    return fmt::format("silence {}", v.record.silence_id);
+  }
   std::string operator()(const ExpiredView& v) const {
     if (v.reservation_ids.empty()) return "no reservation was due to expire";
     std::string out = fmt::format("expired {} reservation(s):", v.reservation_ids.size());

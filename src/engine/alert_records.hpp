@@ -58,6 +58,33 @@ struct AlertRecord {
 };
 
 std::string_view alert_severity_name(AlertSeverity severity);
+
+// ---- silences (issue 11 §4: notifications muted by matchers for a time) ----------
+// A silence mutes the notifications (e-mail, chat, routed webhooks) of alerts whose
+// labels (kind, severity, subject fields) match every matcher, while starts_at <=
+// the alert's time < ends_at. Silences are journaled (kinds 70–71) and kept by the
+// engine (snapshot section 4); the alerts module applies them.
+struct SilenceMatcher {
+  std::string name;  // "kind", "severity" or a subject field ("sku", "location" …)
+  std::string value;
+  bool is_equal = true;  // false: the label must differ from value
+  bool operator==(const SilenceMatcher&) const = default;
+};
+struct SilenceRecord {
+  uint64_t silence_id = 0;
+  std::vector<SilenceMatcher> matchers;
+  TimeMs starts_at_ms = 0;
+  TimeMs ends_at_ms = 0;
+  TimeMs created_at_ms = 0;
+  std::string comment;
+  bool operator==(const SilenceRecord&) const = default;
+};
+inline constexpr size_t kSilencesMax = 1'000;  // not yet ended
+inline constexpr size_t kSilenceMatchersMax = 16;
+inline constexpr size_t kSilenceValueLengthMax = 200;
+inline constexpr size_t kSilenceCommentBytesMax = 500;
+inline constexpr TimeMs kSilenceDurationMaxMs = 366LL * 86'400'000;
+
 std::string_view alert_state_name(AlertState state);
 std::string_view alert_transition_name(AlertTransition transition);
 // "red" → red … ; nullopt for an unknown name.

@@ -210,12 +210,23 @@ struct PutRuleState {
   std::string body_json;
 };
 
-using Command = std::variant<PutSku, PutLocation, PutChannel, PutRegionDistance, ReceiveStock,
-                             AdjustStock, PlanPresale, Reserve, Commit, Release, ExtendReservation,
-                             ExpireDue, ShipTransfer, ReceiveTransfer, ReceiveReturn, GradeReturn,
-                             CompleteRework, SetAllocation, MoveAllocation, Keyed, KeyGuard,
-                             RaiseAlert, AcknowledgeAlert, ResolveAlert, CreateBatch, IssueUnits,
-                             RestoreStock, PutRuleState>;
+// Creates a silence (id assigned by the engine). Validation names the API's fields.
+struct CreateSilence {
+  std::vector<SilenceMatcher> matchers;
+  TimeMs starts_at_ms = 0;
+  TimeMs ends_at_ms = 0;
+  std::string comment;
+};
+struct DeleteSilence {
+  uint64_t silence_id = 0;
+};
+
+using Command =
+    std::variant<PutSku, PutLocation, PutChannel, PutRegionDistance, ReceiveStock, AdjustStock,
+                 PlanPresale, Reserve, Commit, Release, ExtendReservation, ExpireDue, ShipTransfer,
+                 ReceiveTransfer, ReceiveReturn, GradeReturn, CompleteRework, SetAllocation,
+                 MoveAllocation, Keyed, KeyGuard, RaiseAlert, AcknowledgeAlert, ResolveAlert,
+                 CreateBatch, IssueUnits, RestoreStock, PutRuleState, CreateSilence, DeleteSilence>;
 
 struct CommandBox {
   Command command;
@@ -298,7 +309,12 @@ struct AlertView {
   bool changed = false;
 };
 
+// A silence after CreateSilence (or the one DeleteSilence removed).
+struct SilenceView {
+  SilenceRecord record;
+};
+
 using Reply = std::variant<Done, ReservationView, TransferView, ReturnView, BalanceView,
-                           ExpiredView, AllocationsView, AlertView, BatchView>;
+                           ExpiredView, AllocationsView, AlertView, BatchView, SilenceView>;
 
 }  // namespace livechain::engine

@@ -13,6 +13,9 @@ namespace livechain::engine {
 // alert_book.cpp: one layout for an alert record in events and snapshots.
 void put_alert_record(ByteWriter& out, const AlertRecord& record);
 bool get_alert_record(ByteReader& in, AlertRecord& record);
+// silence_book.cpp: one layout for a silence in events and snapshots.
+void put_silence_record(ByteWriter& out, const SilenceRecord& record);
+bool get_silence_record(ByteReader& in, SilenceRecord& record);
 
 namespace {
 
@@ -136,6 +139,8 @@ class Encoder {
     out_.put_string(e.key);
     out_.put_string(e.body_json);
   }
+  void body(const SilenceCreatedEvent& e) { put_silence_record(out_, e.silence); }
+  void body(const SilenceDeletedEvent& e) { out_.put_varint(e.silence_id); }
 
  private:
   const NameTables& names_;
@@ -219,6 +224,8 @@ constexpr EventKind kKindByIndex[] = {
     EventKind::units_issued,
     EventKind::stock_restored,
     EventKind::session_plan_put,  // + the rule state's kind (kinds 60–65)
+    EventKind::silence_created,
+    EventKind::silence_deleted,
 };
 static_assert(std::size(kKindByIndex) == std::variant_size_v<EventBody>);
 
@@ -470,6 +477,15 @@ Result<EventBody> decode_body(EventKind kind, Decoder& d) {
       e.body_json = in.get_string(journal::kEventLengthMax);
       return e;
     }
+    case EventKind::silence_created: {
+      SilenceCreatedEvent e;
+      if (!get_silence_record(in, e.silence) && in.ok()) {
+        return fail(ErrorCode::corruption, "event", "silence out of range");
+      }
+      return e;
+    }
+    case EventKind::silence_deleted:
+      return SilenceDeletedEvent{in.get_varint()};
   }
   return fail(ErrorCode::corruption, "event", "unknown event kind");
 }
@@ -542,6 +558,10 @@ std::string_view event_kind_name(EventKind kind) {
       return "forecast_safety_put";
     case EventKind::turnover_put:
       return "turnover_put";
+    case EventKind::silence_created:
+      return "silence_created";
+    case EventKind::silence_deleted:
+      return "silence_deleted";
   }
   return "unknown";
 }

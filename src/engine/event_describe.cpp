@@ -162,6 +162,19 @@ class Describer {
     text("key", e.key);
     text("state", e.body_json);
   }
+  void operator()(const SilenceCreatedEvent& e) {
+    const SilenceRecord& r = e.silence;
+    number("silence_id", static_cast<int64_t>(r.silence_id));
+    for (size_t i = 0; i < r.matchers.size(); ++i) {
+      const SilenceMatcher& m = r.matchers[i];
+      text(fmt::format("matchers[{}]", i).c_str(), m.name + (m.is_equal ? "=" : "!=") + m.value);
+    }
+    number("starts_at_ms", r.starts_at_ms), number("ends_at_ms", r.ends_at_ms);
+    if (!r.comment.empty()) text("comment", r.comment);
+  }
+  void operator()(const SilenceDeletedEvent& e) {
+    number("silence_id", static_cast<int64_t>(e.silence_id));
+  }
 
  private:
   const NameTables& names_;

@@ -74,6 +74,9 @@ enum class EventKind : uint8_t {
   shipment_put = 63,
   forecast_safety_put = 64,
   turnover_put = 65,
+  // 70–79: notification silences.
+  silence_created = 70,
+  silence_deleted = 71,
 };
 
 struct SkuPutEvent {
@@ -215,6 +218,13 @@ struct RuleStateEvent {
   std::string key;
   std::string body_json;
 };
+// A silence created (kind 70) or deleted (kind 71) through /v1/silences.
+struct SilenceCreatedEvent {
+  SilenceRecord silence;
+};
+struct SilenceDeletedEvent {
+  uint64_t silence_id = 0;
+};
 
 using EventBody =
     std::variant<SkuPutEvent, LocationPutEvent, ChannelPutEvent, RegionDistancePutEvent,
@@ -223,7 +233,7 @@ using EventBody =
                  TransferShippedEvent, TransferReceivedEvent, ReturnReceivedEvent,
                  ReturnGradedEvent, ReworkCompletedEvent, AllocationSetEvent,
                  IdempotencyRecordedEvent, AlertEvent, BatchCreatedEvent, UnitsIssuedEvent,
-                 StockRestoredEvent, RuleStateEvent>;
+                 StockRestoredEvent, RuleStateEvent, SilenceCreatedEvent, SilenceDeletedEvent>;
 
 // The kind tag of an event body. Not index + 1 for every alternative: kinds are
 // allotted in ranges (docs/events.md), so the table is explicit; an AlertEvent's kind

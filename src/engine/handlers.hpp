@@ -108,6 +108,8 @@ class Engine::Handlers {
   Result<Reply> operator()(const AcknowledgeAlert& c);
   Result<Reply> operator()(const ResolveAlert& c);
   Result<Reply> operator()(const PutRuleState& c);
+  Result<Reply> operator()(const CreateSilence& c);
+  Result<Reply> operator()(const DeleteSilence& c);
   Result<Reply> operator()(const KeyGuard&) { return Done{}; }
   Result<Reply> operator()(const CreateBatch& c);
   Result<Reply> operator()(const IssueUnits& c);

@@ -14,6 +14,8 @@ namespace livechain::engine {
 // alert_book.cpp: one layout for an alert record in events, snapshots and replies.
 void put_alert_record(ByteWriter& out, const AlertRecord& record);
 bool get_alert_record(ByteReader& in, AlertRecord& record);
+void put_silence_record(ByteWriter& out, const SilenceRecord& record);
+bool get_silence_record(ByteReader& in, SilenceRecord& record);
 
 namespace {
 constexpr size_t kReplyStringMax = 4096;
@@ -98,6 +100,7 @@ class ReplyWriter {
     out_.put_varint(v.issued_first_serial.value_or(0));
     out_.put_varint(v.issued_last_serial.value_or(0));
   }
+  void operator()(const SilenceView& v) { put_silence_record(out_, v.record); }
 
  private:
   ByteWriter& out_;
@@ -208,6 +211,11 @@ Reply read_alternative(size_t tag, ByteReader& in) {
       if (issued) v.issued_first_serial = first, v.issued_last_serial = last;
       return v;
     }
+    case 9: {
+      SilenceView v;
+      if (!get_silence_record(in, v.record)) return Done{};
+      return v;
+    }
     default:
       return Done{};
   }
@@ -315,6 +323,12 @@ class Fingerprint {
   void operator()(const PutRuleState& c) {
     mix(int64_t{static_cast<uint8_t>(c.kind)}), mix(c.key), mix(c.body_json);
   }
+  void operator()(const CreateSilence& c) {
+    mix(static_cast<int64_t>(c.matchers.size()));
+    for (const SilenceMatcher& m : c.matchers) mix(m.name), mix(m.value), mix(int64_t{m.is_equal});
+    mix(c.starts_at_ms), mix(c.ends_at_ms), mix(c.comment);
+  }
+  void operator()(const DeleteSilence& c) { mix(static_cast<int64_t>(c.silence_id)); }
   void operator()(const KeyGuard& c) { mix(static_cast<int64_t>(c.request_fingerprint)); }
   // The request is "restore to T because R": the plan is derived from the ledger, so a
   // retry after success (whose new plan is empty) is the same request and replays.

@@ -118,6 +118,9 @@ const std::vector<SnapshotCodec::Section>& SnapshotCodec::sections() {
          }
          return in.ok() && s.rule_states_.size() == count;
        }},
+      // 4: notification silences (issue 11 §4, kinds 70–71).
+      {4, [](const LedgerState& s, ByteWriter& out) { s.silences_.serialize(out); },
+       [](LedgerState& s, ByteReader& in) { return s.silences_.deserialize(in).has_value(); }},
   };
   return kSections;
 }

@@ -16,6 +16,7 @@
 
 #include "engine/alert_book.hpp"
 #include "engine/events.hpp"
+#include "engine/silence_book.hpp"
 
 namespace livechain::engine {
 
@@ -228,6 +229,8 @@ class LedgerState final : public NameTables {
   // Rule state records (issue 11): (kind, key) → JSON body, in key order.
   using RuleStateMap = std::map<std::pair<RuleStateKind, std::string>, std::string>;
   const RuleStateMap& rule_states() const { return rule_states_; }
+  // Notification silences (issue 11 §4).
+  const SilenceBook& silences() const { return silences_; }
 
   // Canonical serialisation: equal states give equal bytes (tests compare these).
   Bytes serialize() const;
@@ -276,6 +279,8 @@ class LedgerState final : public NameTables {
   // The audit record of a rollback: its stock changes are the adjustments before it.
   void on(const StockRestoredEvent&) {}
   void on(const RuleStateEvent& e);
+  void on(const SilenceCreatedEvent& e) { silences_.apply(e, now_ms_); }
+  void on(const SilenceDeletedEvent& e) { silences_.apply(e); }
   void unreserve(const PendingReservation& reservation);
   PendingReservation take_pending(uint64_t reservation_id, ReservationStatus outcome);
   // Drops idempotency entries past kIdempotencyRetentionMs or beyond
@@ -333,6 +338,7 @@ class LedgerState final : public NameTables {
   std::vector<BatchRecord> batches_;  // index = batch_id − 1
   StringMap<uint64_t> batch_by_key_;  // GTIN-14 + '/' + lot → batch_id
   RuleStateMap rule_states_;
+  SilenceBook silences_;
 };
 
 }  // namespace livechain::engine

@@ -278,6 +278,30 @@ std::string AlertsRuntime::metrics_text() const {
       "livechain_outbox_oldest_age_seconds {:.3f}\n",
       c.delivered, c.failed_attempts, c.dead, c.enqueued, pending_.load(),
       static_cast<double>(oldest_age_ms_.load()) / 1000.0);
+  out +=
+      "# HELP livechain_notification_attempts_total Delivery attempts by receiver type and "
+      "outcome (failed: retried later; dead: retries exhausted).\n"
+      "# TYPE livechain_notification_attempts_total counter\n";
+  for (size_t channel = 0; channel < c.by_channel.size(); ++channel) {
+    std::string_view type =
+        channel == 0 ? "api_webhook"
+                     : alerts::receiver_type_name(static_cast<alerts::ReceiverType>(channel - 1));
+    const char* outcomes[] = {"delivered", "failed", "dead"};
+    for (size_t o = 0; o < 3; ++o) {
+      out += fmt::format(
+          "livechain_notification_attempts_total{{receiver_type=\"{}\",outcome=\"{}\"}} {}\n", type,
+          outcomes[o], c.by_channel[channel][o]);
+    }
+  }
+  out += fmt::format(
+      "# HELP livechain_notifications_muted_total Alert notifications muted.\n"
+      "# TYPE livechain_notifications_muted_total counter\n"
+      "livechain_notifications_muted_total{{reason=\"silenced\"}} {}\n"
+      "livechain_notifications_muted_total{{reason=\"inhibited\"}} {}\n"
+      "# HELP livechain_outbox_pending_max The outbox bound (undelivered deliveries).\n"
+      "# TYPE livechain_outbox_pending_max gauge\n"
+      "livechain_outbox_pending_max {}\n",
+      c.muted_silenced, c.muted_inhibited, outbox_->options().pending_deliveries_max);
   return out;
 }
 

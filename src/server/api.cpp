@@ -375,6 +375,10 @@ void Api::dispatch(const Route& route, const Params& params, ApiRequest& request
       return session_outcome(params, request, std::move(respond));
     case RouteId::turnover_review:
       return turnover_review(request, std::move(respond));
+    case RouteId::silence_create:
+    case RouteId::silence_list:
+    case RouteId::silence_delete:
+      return silences(route.id, params, request, std::move(respond));
   }
   respond(problem(500, "internal", "Internal error", "unrouted request"));
 }

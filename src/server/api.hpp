@@ -187,6 +187,8 @@ class Api {
   void shipment_scan(const Params& params, ApiRequest& request, Respond respond);
   void session_outcome(const Params& params, ApiRequest& request, Respond respond);
   void turnover_review(ApiRequest& request, Respond respond);
+  // api_silences.cpp
+  void silences(RouteId id, const Params& params, ApiRequest& request, Respond respond);
 
   ApiDependencies deps_;
   RateLimiter rate_limiter_;

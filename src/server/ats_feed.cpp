@@ -39,7 +39,7 @@ void AtsFeed::drain() {
   }
   if (batch.empty()) return;
   std::vector<alerts::Outbox::PendingMessage> messages;
-  messages.reserve(batch.size());
+  messages.reserve(batch.size());  // in the batch's (map) order
   for (const auto& [key, value] : batch) {
     messages.push_back(alerts::Outbox::PendingMessage{
         fmt::format("ats_{}_{}_{}", value.observed_at_ms, key.first, key.second),
@@ -52,15 +52,18 @@ void AtsFeed::drain() {
   auto enqueued = outbox_.enqueue_many(messages, SystemClock().now_ms());
   const TimeMs done_ms = SystemClock().now_ms();
   std::lock_guard lock(mutex_);
-  if (!enqueued) {
-    // Put the values back unless a newer change arrived meanwhile; the next change (or
-    // the next drain) retries.
+  // Values the outbox did not take (all on an error, the tail at its bound) go back
+  // unless a newer change arrived meanwhile; the next change (or drain) retries.
+  const size_t taken = enqueued ? *enqueued : 0;
+  if (taken < messages.size()) {
     ++refused_;
-    for (auto& [key, value] : batch) pending_.try_emplace(key, value);
-    std::fprintf(stderr, "ats feed: %s\n", enqueued.error().to_string().c_str());
-    return;
+    auto rest = batch.begin();
+    std::advance(rest, static_cast<ptrdiff_t>(taken));
+    for (auto it = rest; it != batch.end(); ++it) pending_.try_emplace(it->first, it->second);
+    batch.erase(rest, batch.end());
+    if (!enqueued) std::fprintf(stderr, "ats feed: %s\n", enqueued.error().to_string().c_str());
   }
-  enqueued_ += messages.size();
+  enqueued_ += taken;
   for (const auto& [key, value] : batch) {
     double lag_s = static_cast<double>(done_ms - value.observed_at_ms) / 1000.0;
     lag_sum_s_ += lag_s;

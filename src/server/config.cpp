@@ -153,7 +153,8 @@ Result<ServerOptions> load_server_config(const std::string& path, ServerOptions 
                                   "ats_push_interval_ms",
                                   "channel_check_interval_ms",
                                   "channel_drift_threshold_pct",
-                                  "as_of_checkpoint_every_events"},
+                                  "as_of_checkpoint_every_events",
+                                  "notify"},
                                  ""));
   ServerOptions out = std::move(base);
   LC_TRY(host, optional_string(root, "listen_host", ""));
@@ -225,6 +226,10 @@ Result<ServerOptions> load_server_config(const std::string& path, ServerOptions 
   }
   if (const json::value* webhooks = root.if_contains("webhooks")) {
     LC_CHECK(read_webhook_options(*webhooks, out.webhooks));
+  }
+  if (const json::value* notify = root.if_contains("notify")) {
+    LC_TRY(config, alerts::parse_notify_config(*notify));
+    out.webhooks.notify = std::move(config);
   }
   return out;
 }

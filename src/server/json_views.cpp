@@ -108,6 +108,9 @@ struct JsonVisitor {
                         {"state", std::string(alert_state_name(v.record.state))},
                         {"changed", v.changed}};
   }
+  json::value operator()(const SilenceView& v) const {
+    return json::object{{"silence_id", v.record.silence_id}, {"ends_at_ms", v.record.ends_at_ms}};
+  }
   json::value operator()(const ExpiredView& v) const {
     json::array ids;
     for (uint64_t id : v.reservation_ids) ids.push_back(id);

@@ -104,6 +104,11 @@ constexpr Route kRoutes[] = {
      BodyKind::json},
     {Method::post, "/v1/turnover-reviews", turnover_review, Permission::planning_write,
      BodyKind::json},
+    // Notification silences (issue 11 §4, api_silences.cpp).
+    {Method::post, "/v1/silences", silence_create, Permission::alerts_write, BodyKind::json},
+    {Method::get, "/v1/silences", silence_list, Permission::alerts_read, BodyKind::none},
+    {Method::delete_, "/v1/silences/{id}", silence_delete, Permission::alerts_write,
+     BodyKind::none},
 };
 
 // Splits "/a/b/c" into {"a","b","c"}; a trailing slash gives an empty last segment,

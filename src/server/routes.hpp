@@ -81,6 +81,9 @@ enum class RouteId {
   shipment_scan,
   session_outcome,
   turnover_review,
+  silence_create,
+  silence_list,
+  silence_delete,
 };
 
 // What a body must be. The server answers 415 when Content-Type disagrees.

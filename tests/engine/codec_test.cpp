@@ -96,6 +96,11 @@ bool same(const StockRestoredEvent& a, const StockRestoredEvent& b) {
 }
 bool same(const RuleStateEvent& a, const RuleStateEvent& b) {
   return a.kind == b.kind && a.key == b.key && a.body_json == b.body_json;
+bool same(const SilenceCreatedEvent& a, const SilenceCreatedEvent& b) {
+  return a.silence == b.silence;
+}
+bool same(const SilenceDeletedEvent& a, const SilenceDeletedEvent& b) {
+  return a.silence_id == b.silence_id;
 }
 bool same_event(const Event& a, const Event& b) {
   if (a.time_ms != b.time_ms || a.body.index() != b.body.index()) return false;

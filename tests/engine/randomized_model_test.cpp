@@ -669,6 +669,12 @@ class Model {
   }
   Result<Reply> on(const PutRuleState&, Outcome&) {
     return err(ErrorCode::invalid_state, "rule_state");
+  // Silences neither (tests/engine/silence_test.cpp).
+  Result<Reply> on(const CreateSilence&, Outcome&) {
+    return err(ErrorCode::invalid_state, "silences");
+  }
+  Result<Reply> on(const DeleteSilence&, Outcome&) {
+    return err(ErrorCode::invalid_state, "silences");
   }
   Result<Reply> on(const CompleteRework& c, Outcome& out) {
     if (c.return_id == 0 || c.return_id > returns_.size()) {
