@@ -41,13 +41,14 @@ void AtsFeed::drain() {
   std::vector<alerts::Outbox::PendingMessage> messages;
   messages.reserve(batch.size());  // in the batch's (map) order
   for (const auto& [key, value] : batch) {
-    messages.push_back(alerts::Outbox::PendingMessage{
-        fmt::format("ats_{}_{}_{}", value.observed_at_ms, key.first, key.second),
-        std::string(kAtsMessageType),
-        json::object{{"channel", key.first},
-                     {"sku", key.second},
-                     {"available", value.available_units},
-                     {"at", format_time(value.observed_at_ms)}}});
+    alerts::Outbox::PendingMessage message;
+    message.message_id = fmt::format("ats_{}_{}_{}", value.observed_at_ms, key.first, key.second);
+    message.type = std::string(kAtsMessageType);
+    message.data = json::object{{"channel", key.first},
+                                {"sku", key.second},
+                                {"available", value.available_units},
+                                {"at", format_time(value.observed_at_ms)}};
+    messages.push_back(std::move(message));
   }
   auto enqueued = outbox_.enqueue_many(messages, SystemClock().now_ms());
   const TimeMs done_ms = SystemClock().now_ms();

@@ -96,6 +96,7 @@ bool same(const StockRestoredEvent& a, const StockRestoredEvent& b) {
 }
 bool same(const RuleStateEvent& a, const RuleStateEvent& b) {
   return a.kind == b.kind && a.key == b.key && a.body_json == b.body_json;
+}
 bool same(const SilenceCreatedEvent& a, const SilenceCreatedEvent& b) {
   return a.silence == b.silence;
 }

@@ -669,6 +669,7 @@ class Model {
   }
   Result<Reply> on(const PutRuleState&, Outcome&) {
     return err(ErrorCode::invalid_state, "rule_state");
+  }
   // Silences neither (tests/engine/silence_test.cpp).
   Result<Reply> on(const CreateSilence&, Outcome&) {
     return err(ErrorCode::invalid_state, "silences");
