@@ -177,8 +177,8 @@ Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options) {
     net::post(*rule_worker, std::move(work));
   });
   s.ledger_views = std::make_unique<LedgerViews>(options.db_path);
-  LC_TRY(as_of, engine::AsOfIndex::open(options.db_path, engine::AsOfOptions{
-                                                             options.as_of_checkpoint_every_events}));
+  LC_TRY(as_of, engine::AsOfIndex::open(
+                    options.db_path, engine::AsOfOptions{options.as_of_checkpoint_every_events}));
   s.as_of = std::move(as_of);
 
   ApiDependencies dependencies;
