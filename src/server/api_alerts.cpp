@@ -92,26 +92,14 @@ Result<std::string> parse_note(const json::object& body) {
   return note.value_or("");
 }
 
-// "since": epoch milliseconds, or RFC 3339 UTC ("2026-12-06T20:00:00Z", fraction
-// optional).
+// "since": epoch milliseconds, or an RFC 3339 date-time ("2026-12-06T20:00:00Z").
 std::optional<TimeMs> parse_since(std::string_view text) {
   int64_t number = 0;
   auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), number);
   if (error == std::errc() && end == text.data() + text.size()) return number;
-  std::tm utc{};
-  std::string copy(text);
-  const char* rest = strptime(copy.c_str(), "%Y-%m-%dT%H:%M:%S", &utc);
-  if (rest == nullptr) return std::nullopt;
-  int64_t millis = 0;
-  if (*rest == '.') {
-    int digits = 0;
-    for (++rest; *rest >= '0' && *rest <= '9'; ++rest, ++digits) {
-      if (digits < 3) millis = millis * 10 + (*rest - '0');
-    }
-    for (; digits < 3; ++digits) millis *= 10;
-  }
-  if (std::string_view(rest) != "Z") return std::nullopt;
-  return static_cast<TimeMs>(timegm(&utc)) * 1000 + millis;
+  auto parsed = parse_rfc3339("since", text);
+  if (!parsed) return std::nullopt;
+  return *parsed;
 }
 
 Result<AlertFilter> parse_alert_filter(const ApiRequest& request) {

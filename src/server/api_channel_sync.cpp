@@ -25,38 +25,6 @@ namespace {
 // Observed times may run ahead of ours by at most this (clock skew), never more.
 constexpr int64_t kObservedFutureSkewMs = 5 * 60'000;
 
-// RFC 3339 date-time with "Z" or a ±hh:mm offset, fraction optional (ms kept).
-std::optional<TimeMs> parse_rfc3339(std::string_view text) {
-  std::tm utc{};
-  std::string copy(text);
-  const char* rest = strptime(copy.c_str(), "%Y-%m-%dT%H:%M:%S", &utc);
-  if (rest == nullptr) return std::nullopt;
-  int64_t millis = 0;
-  if (*rest == '.') {
-    int digits = 0;
-    for (++rest; *rest >= '0' && *rest <= '9'; ++rest, ++digits) {
-      if (digits < 3) millis = millis * 10 + (*rest - '0');
-    }
-    if (digits == 0) return std::nullopt;
-    for (; digits < 3; ++digits) millis *= 10;
-  }
-  int64_t offset_ms = 0;
-  std::string_view zone(rest);
-  if (zone == "Z" || zone == "z") {
-  } else if (zone.size() == 6 && (zone[0] == '+' || zone[0] == '-') && zone[3] == ':') {
-    int hours = 0, minutes = 0;
-    if (std::from_chars(zone.data() + 1, zone.data() + 3, hours).ec != std::errc() ||
-        std::from_chars(zone.data() + 4, zone.data() + 6, minutes).ec != std::errc() ||
-        hours > 23 || minutes > 59) {
-      return std::nullopt;
-    }
-    offset_ms = (hours * 60 + minutes) * 60'000LL * (zone[0] == '+' ? 1 : -1);
-  } else {
-    return std::nullopt;
-  }
-  return static_cast<TimeMs>(timegm(&utc)) * 1000 + millis - offset_ms;
-}
-
 // One NDJSON line: {"sku", "qty", "at"}. Errors name the field.
 Result<store::ObservedStock> parse_observed_line(std::string_view line, const ParseLimits& limits,
                                                  TimeMs now_ms) {
@@ -66,15 +34,11 @@ Result<store::ObservedStock> parse_observed_line(std::string_view line, const Pa
   LC_TRY(gtin, gtin_from_text("sku", sku));
   LC_TRY(qty, required_integer(object, "qty", "", 0, kBalanceUnitsMax));
   LC_TRY(at_text, required_string(object, "at", ""));
-  auto at_ms = parse_rfc3339(at_text);
-  if (!at_ms) {
-    return fail(ErrorCode::invalid_argument, "at",
-                "must be an RFC 3339 date-time such as 2026-12-06T20:00:00Z");
-  }
-  if (*at_ms > now_ms + kObservedFutureSkewMs) {
+  LC_TRY(at_ms, parse_rfc3339("at", at_text));
+  if (at_ms > now_ms + kObservedFutureSkewMs) {
     return fail(ErrorCode::invalid_argument, "at", "lies more than 5 minutes in the future");
   }
-  return store::ObservedStock{"", std::move(gtin), qty, *at_ms};
+  return store::ObservedStock{"", std::move(gtin), qty, at_ms};
 }
 
 json::object drift_json(const store::DriftRecord& record) {

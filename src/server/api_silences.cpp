@@ -23,7 +23,7 @@ ApiResponse unprocessable(const Error& error) {
   return problem(422, "invalid_argument", "Invalid argument", error.detail, error.field);
 }
 
-// RFC 3339 UTC ("2026-12-06T20:00:00Z", fraction optional) or epoch milliseconds.
+// An RFC 3339 date-time ("2026-12-06T20:00:00Z") or epoch milliseconds.
 Result<TimeMs> parse_time(const json::object& body, std::string_view name, TimeMs absent) {
   const json::value* value = body.if_contains(name);
   if (value == nullptr) {
@@ -36,20 +36,9 @@ Result<TimeMs> parse_time(const json::object& body, std::string_view name, TimeM
                 "must be RFC 3339 UTC (2026-12-06T20:00:00Z) or epoch milliseconds");
   };
   if (!value->is_string()) return invalid();
-  std::string text(value->get_string());
-  std::tm utc{};
-  const char* rest = strptime(text.c_str(), "%Y-%m-%dT%H:%M:%S", &utc);
-  if (rest == nullptr) return invalid();
-  int64_t millis = 0;
-  if (*rest == '.') {
-    int digits = 0;
-    for (++rest; *rest >= '0' && *rest <= '9'; ++rest, ++digits) {
-      if (digits < 3) millis = millis * 10 + (*rest - '0');
-    }
-    for (; digits < 3; ++digits) millis *= 10;
-  }
-  if (std::string_view(rest) != "Z") return invalid();
-  return static_cast<TimeMs>(timegm(&utc)) * 1000 + millis;
+  auto parsed = parse_rfc3339(name, value->get_string());
+  if (!parsed) return invalid();
+  return *parsed;
 }
 
 Result<CreateSilence> parse_silence(const json::object& body, TimeMs now_ms) {
