@@ -157,9 +157,7 @@ engine::PutRuleState ForecastSafetyRules::record(const std::string& gtin, const 
 }
 
 Result<void> ForecastSafetyRules::restore(const std::string& gtin, const std::string& body_json) {
-  auto bad = [&] {
-    return fail(ErrorCode::corruption, "state", "rule state record: forecast safety " + gtin);
-  };
+  auto bad = [&] { return std::unexpected(bad_state("forecast safety " + gtin)); };
   boost::system::error_code ec;
   json::value v = json::parse(body_json, ec);
   if (ec || !v.is_object()) return bad();

@@ -12,12 +12,6 @@ namespace livechain::alerts {
 
 namespace json = boost::json;
 
-namespace {
-Error bad_state(const std::string& what) {
-  return Error{ErrorCode::corruption, "state", "rule state record: " + what};
-}
-}  // namespace
-
 void LaneMonitor::prune(Lane& lane, TimeMs now_ms) const {
   while (!lane.scans.empty() && (lane.scans.front().first <= now_ms - options_.lane_window_ms ||
                                  lane.scans.size() > options_.lane_window_scans_max)) {

@@ -8,11 +8,9 @@ namespace livechain::alerts {
 
 namespace json = boost::json;
 
-namespace {
 Error bad_state(const std::string& what) {
   return Error{ErrorCode::corruption, "state", "rule state record: " + what};
 }
-}  // namespace
 
 engine::PutRuleState SignalRules::plan_record(const std::string& session_id,
                                               const std::string& gtin) const {

@@ -344,6 +344,10 @@ class LaneMonitor {
   std::map<std::string, Shipment> shipments_;
 };
 
+// A rule state record that does not decode: corruption, field "state", naming `what`
+// (rule_state.cpp; shared by every rule that restores records).
+Error bad_state(const std::string& what);
+
 // Statuses a delivery scan may carry.
 inline constexpr std::string_view kScanStatuses[] = {"picked_up", "in_transit", "out_for_delivery",
                                                      "delivered", "exception"};

@@ -104,9 +104,7 @@ RuleChange TurnoverRules::review(const std::vector<TurnoverSample>& samples, Tim
 }
 
 Result<void> TurnoverRules::restore(const std::string& key, const std::string& body_json) {
-  auto bad = [&] {
-    return fail(ErrorCode::corruption, "state", "rule state record: turnover " + key);
-  };
+  auto bad = [&] { return std::unexpected(bad_state("turnover " + key)); };
   boost::system::error_code ec;
   json::value v = json::parse(body_json, ec);
   if (ec || !v.is_object()) return bad();

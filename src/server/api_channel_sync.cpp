@@ -54,26 +54,15 @@ json::object drift_json(const store::DriftRecord& record) {
 void Api::channel_observed_stock(const Params& params, ApiRequest& request, Respond respond) {
   const TimeMs now_ms = SystemClock().now_ms();
   auto reports = std::make_shared<std::vector<store::ObservedStock>>();
-  size_t at = 0, line_number = 0;
-  const std::string_view body = request.body;
-  while (at < body.size()) {
-    size_t end = body.find('\n', at);
-    if (end == std::string_view::npos) end = body.size();
-    std::string_view line = body.substr(at, end - at);
-    at = end + 1;
-    ++line_number;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
-    if (reports->size() == deps_.limits.ndjson_lines_max) {
-      return respond(
-          problem(413, "too_many_lines", "Too many lines",
-                  fmt::format("at most {} NDJSON lines per request", deps_.limits.ndjson_lines_max),
-                  "body"));
-    }
-    auto report = parse_observed_line(line, deps_.limits, now_ms);
+  auto lines = split_ndjson_lines(request.body, deps_.limits);
+  if (!lines) {
+    return respond(problem(413, "too_many_lines", "Too many lines", lines.error().detail, "body"));
+  }
+  for (const NdjsonLine& line : *lines) {
+    auto report = parse_observed_line(line.text, deps_.limits, now_ms);
     if (!report) {
       Error error = report.error();
-      error.detail = fmt::format("line {}: {}; nothing was stored", line_number, error.detail);
+      error.detail = fmt::format("line {}: {}; nothing was stored", line.number, error.detail);
       return respond(problem_from_error(error, ErrorOrigin::body));
     }
     report->channel_id = params.at(0);

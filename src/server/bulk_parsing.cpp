@@ -280,9 +280,9 @@ Result<store::LiveSignal> parse_signal(const json::object& object, const ParseLi
   return signal;
 }
 
-Result<std::vector<SignalLine>> parse_signal_lines(std::string_view body,
+Result<std::vector<NdjsonLine>> split_ndjson_lines(std::string_view body,
                                                    const ParseLimits& limits) {
-  std::vector<SignalLine> out;
+  std::vector<NdjsonLine> out;
   size_t line_number = 0;
   size_t at = 0;
   while (at < body.size()) {
@@ -297,12 +297,23 @@ Result<std::vector<SignalLine>> parse_signal_lines(std::string_view body,
       return fail(ErrorCode::limit_exceeded, "body",
                   fmt::format("at most {} NDJSON lines per request", limits.ndjson_lines_max));
     }
-    auto object = parse_json_object(line, limits);
+    out.push_back(NdjsonLine{line_number, line});
+  }
+  return out;
+}
+
+Result<std::vector<SignalLine>> parse_signal_lines(std::string_view body,
+                                                   const ParseLimits& limits) {
+  LC_TRY(lines, split_ndjson_lines(body, limits));
+  std::vector<SignalLine> out;
+  out.reserve(lines.size());
+  for (const NdjsonLine& line : lines) {
+    auto object = parse_json_object(line.text, limits);
     if (!object) {
-      out.push_back(SignalLine{line_number, std::unexpected(object.error())});
+      out.push_back(SignalLine{line.number, std::unexpected(object.error())});
       continue;
     }
-    out.push_back(SignalLine{line_number, parse_signal(*object, limits)});
+    out.push_back(SignalLine{line.number, parse_signal(*object, limits)});
   }
   return out;
 }

@@ -89,6 +89,16 @@ struct ImportRow {
 Result<std::vector<ImportRow>> parse_csv_import(ImportKind kind, std::string_view body,
                                                 const ParseLimits& limits);
 
+// One non-blank line of an NDJSON body and its 1-based number in the body.
+struct NdjsonLine {
+  size_t number = 0;
+  std::string_view text;  // a view into the body; CR of a CRLF ending removed
+};
+// Splits an NDJSON body into its non-blank lines. Errors: limit_exceeded (field "body")
+// beyond limits.ndjson_lines_max.
+Result<std::vector<NdjsonLine>> split_ndjson_lines(std::string_view body,
+                                                   const ParseLimits& limits);
+
 // One NDJSON line of POST /v1/events.
 struct SignalLine {
   size_t line = 0;
