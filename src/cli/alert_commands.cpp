@@ -82,6 +82,7 @@ void add_alert_commands(CLI::App& root, CliOptions& options) {
     change->add_option("--db", a->db)->required();
     change->add_option("--id", a->id)->required();
     change->add_option("--note", a->note, "Who or why (kept with the alert)");
+    add_idempotency_option(change, options);
     change->callback([a, ack, &options] {
       Command command = ack ? Command{AcknowledgeAlert{a->id, a->note}}
                             : Command{ResolveAlert{a->id, "", {}, a->note}};

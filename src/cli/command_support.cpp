@@ -95,6 +95,9 @@ struct TextVisitor {
                        alert_severity_name(v.record.severity), alert_state_name(v.record.state),
                        v.changed ? "" : " (unchanged)");
   }
+  std::string operator()(const StoredAnswer& v) const {
+    return fmt::format("stored answer {} ({} bytes)", v.status, v.body.size());
+  }
   std::string operator()(const SilenceView& v) const {
     return fmt::format("silence {}", v.record.silence_id);
   }

@@ -18,8 +18,12 @@ inline constexpr size_t kIdempotencyKeyLengthMax = 128;  // as a client sends it
 // As the engine stores it: the server scopes every client key by its API key
 // ("<key id>/<client key>"), so one partner's key never answers another's request.
 inline constexpr size_t kIdempotencyScopePrefixLengthMax = 64;
-inline constexpr size_t kScopedIdempotencyKeyLengthMax =
-    kIdempotencyScopePrefixLengthMax + kIdempotencyKeyLengthMax;
+// The server derives per-part keys from a request's key ("KEY/17" for row 17 of an
+// import, "KEY/answer" for a stored answer): room for that suffix.
+inline constexpr size_t kIdempotencyDerivedSuffixLengthMax = 24;
+inline constexpr size_t kScopedIdempotencyKeyLengthMax = kIdempotencyScopePrefixLengthMax +
+                                                         kIdempotencyKeyLengthMax +
+                                                         kIdempotencyDerivedSuffixLengthMax;
 inline constexpr size_t kNameLengthMax = 200;    // SKU names
 inline constexpr size_t kReasonLengthMax = 200;  // adjustment / return reasons
 

@@ -220,13 +220,24 @@ struct CreateSilence {
 struct DeleteSilence {
   uint64_t silence_id = 0;
 };
+// The answer the server sent for a write computed outside the engine (the alert rules'
+// lanes, shipments, scans …). Wrapped in Keyed it is stored under the request's key, so
+// a retry gets that answer again instead of applying the change twice. No other event.
+struct RecordAnswer {
+  uint16_t status = 200;     // HTTP status, 200..599
+  std::string content_type;  // at most kStoredAnswerContentTypeLengthMax bytes; empty: no body
+  std::string body;          // at most kStoredAnswerBytesMax bytes
+};
+inline constexpr size_t kStoredAnswerBytesMax = 60 * 1024;  // under one journal event
+inline constexpr size_t kStoredAnswerContentTypeLengthMax = 100;
 
 using Command =
     std::variant<PutSku, PutLocation, PutChannel, PutRegionDistance, ReceiveStock, AdjustStock,
                  PlanPresale, Reserve, Commit, Release, ExtendReservation, ExpireDue, ShipTransfer,
                  ReceiveTransfer, ReceiveReturn, GradeReturn, CompleteRework, SetAllocation,
                  MoveAllocation, Keyed, KeyGuard, RaiseAlert, AcknowledgeAlert, ResolveAlert,
-                 CreateBatch, IssueUnits, RestoreStock, PutRuleState, CreateSilence, DeleteSilence>;
+                 CreateBatch, IssueUnits, RestoreStock, PutRuleState, CreateSilence, DeleteSilence,
+                 RecordAnswer>;
 
 struct CommandBox {
   Command command;
@@ -313,8 +324,15 @@ struct AlertView {
 struct SilenceView {
   SilenceRecord record;
 };
+// What RecordAnswer stored: replayed verbatim to a retry.
+struct StoredAnswer {
+  uint16_t status = 200;
+  std::string content_type;
+  std::string body;
+};
 
-using Reply = std::variant<Done, ReservationView, TransferView, ReturnView, BalanceView,
-                           ExpiredView, AllocationsView, AlertView, BatchView, SilenceView>;
+using Reply =
+    std::variant<Done, ReservationView, TransferView, ReturnView, BalanceView, ExpiredView,
+                 AllocationsView, AlertView, BatchView, SilenceView, StoredAnswer>;
 
 }  // namespace livechain::engine

@@ -111,6 +111,7 @@ class Engine::Handlers {
   Result<Reply> operator()(const CreateSilence& c);
   Result<Reply> operator()(const DeleteSilence& c);
   Result<Reply> operator()(const KeyGuard&) { return Done{}; }
+  Result<Reply> operator()(const RecordAnswer& c);
   Result<Reply> operator()(const CreateBatch& c);
   Result<Reply> operator()(const IssueUnits& c);
   Result<Reply> operator()(const RestoreStock& c);  // handlers_rollback.cpp

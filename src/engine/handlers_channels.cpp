@@ -180,4 +180,21 @@ Result<Reply> Engine::Handlers::operator()(const Keyed& c) {
   return reply;
 }
 
+Result<Reply> Engine::Handlers::operator()(const RecordAnswer& c) {
+  if (c.status < 200 || c.status > 599) {
+    return fail(ErrorCode::invalid_argument, "status", "must be an HTTP status in 200..599");
+  }
+  if (c.content_type.size() > kStoredAnswerContentTypeLengthMax) {
+    return fail(ErrorCode::invalid_argument, "content_type",
+                fmt::format("must be at most {} bytes (empty: no body)",
+                            kStoredAnswerContentTypeLengthMax));
+  }
+  if (c.body.size() > kStoredAnswerBytesMax) {
+    return fail(
+        ErrorCode::limit_exceeded, "body",
+        fmt::format("{} bytes exceed the limit of {}", c.body.size(), kStoredAnswerBytesMax));
+  }
+  return StoredAnswer{c.status, c.content_type, c.body};
+}
+
 }  // namespace livechain::engine

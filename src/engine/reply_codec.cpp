@@ -101,6 +101,11 @@ class ReplyWriter {
     out_.put_varint(v.issued_last_serial.value_or(0));
   }
   void operator()(const SilenceView& v) { put_silence_record(out_, v.record); }
+  void operator()(const StoredAnswer& v) {
+    out_.put_varint(v.status);
+    out_.put_string(v.content_type);
+    out_.put_string(v.body);
+  }
 
  private:
   ByteWriter& out_;
@@ -216,6 +221,13 @@ Reply read_alternative(size_t tag, ByteReader& in) {
       if (!get_silence_record(in, v.record)) return Done{};
       return v;
     }
+    case 10: {
+      StoredAnswer v;
+      v.status = static_cast<uint16_t>(in.get_varint());
+      v.content_type = text();
+      v.body = in.get_string(kStoredAnswerBytesMax);
+      return v;
+    }
     default:
       return Done{};
   }
@@ -329,6 +341,9 @@ class Fingerprint {
     mix(c.starts_at_ms), mix(c.ends_at_ms), mix(c.comment);
   }
   void operator()(const DeleteSilence& c) { mix(static_cast<int64_t>(c.silence_id)); }
+  void operator()(const RecordAnswer& c) {
+    mix(int64_t{c.status}), mix(c.content_type), mix(c.body);
+  }
   void operator()(const KeyGuard& c) { mix(static_cast<int64_t>(c.request_fingerprint)); }
   // The request is "restore to T because R": the plan is derived from the ledger, so a
   // retry after success (whose new plan is empty) is the same request and replays.

@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <variant>
 
 #include "alerts/alerts.hpp"
@@ -156,6 +157,23 @@ class Api {
   // key for this body, then runs `then` (on an I/O thread); a key already used with
   // another body answers 422 and `then` never runs. No key: runs `then` at once.
   void claim_key(const ApiRequest& request, Respond respond, std::function<void()> then);
+  // Writes whose answer is computed outside the engine (rule state, signals, observed
+  // stock, webhooks) under the request's Idempotency-Key (api_keys.cpp). No key: runs
+  // `run({}, respond)`. With a key: a retry of the same request (route and raw body)
+  // gets the first 2xx answer again (`Idempotent-Replayed: true`) and runs nothing;
+  // another request with the key is 422; a retry while the first still runs is 409.
+  // Otherwise `run` gets the claim command (submit it in the same batch as the write's
+  // own engine commands, if any, so the key is durable exactly when they are) and a
+  // Respond that journals the claim and a 2xx answer before sending it.
+  // `stored` turns an answer into what is kept (e.g. without a secret) and `replayed`
+  // turns the kept answer back into what a retry gets; both default to identity.
+  struct AnswerOnce {
+    std::function<ApiResponse(const ApiResponse&)> stored;
+    std::function<void(ApiResponse&&, Respond)> replayed;
+  };
+  void answer_once(const ApiRequest& request, Respond respond,
+                   std::function<void(std::vector<engine::Command> claim, Respond)> run,
+                   AnswerOnce hooks = {});
   // Channel pools (api_channels.cpp).
   void channel_allocation(RouteId id, const Params& params, ApiRequest& request, Respond respond);
   void channel_available(const Params& params, const ApiRequest& request, Respond respond);
@@ -177,8 +195,13 @@ class Api {
   void rollback(ApiRequest& request, const Caller& caller, Respond respond);
   // api_rules.cpp: rule-state writes (run on the worker, journaled, then answered with
   // `status`, plus "alert" when one was raised) and reads; lanes and shipments.
+  // Takes the request's Idempotency-Key (answer_once).
   void rule_change(std::function<Result<alerts::RuleChange>(AlertsRuntime&)> make, unsigned status,
-                   ErrorOrigin origin, Respond respond);
+                   ErrorOrigin origin, const ApiRequest& request, Respond respond);
+  // The rule change itself, once answer_once let it run: `claim` goes first in the batch.
+  void apply_rule_change(std::function<Result<alerts::RuleChange>(AlertsRuntime&)> make,
+                         unsigned status, ErrorOrigin origin, std::vector<engine::Command> claim,
+                         Respond respond);
   void rule_read(std::function<Result<boost::json::object>(AlertsRuntime&)> read, Respond respond);
   void lane_put(const Params& params, ApiRequest& request, Respond respond);
   void lane_get(const Params& params, Respond respond);
@@ -192,6 +215,9 @@ class Api {
 
   ApiDependencies deps_;
   RateLimiter rate_limiter_;
+  // Idempotency keys of answer_once requests still running (scoped keys).
+  std::mutex keys_in_flight_mutex_;
+  std::unordered_set<std::string> keys_in_flight_;  // GUARDED_BY(keys_in_flight_mutex_)
 };
 
 // The key the engine stores for a client's Idempotency-Key: "<API key id>/<key>".

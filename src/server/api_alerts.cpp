@@ -175,14 +175,18 @@ void Api::alert_raise(ApiRequest& request, Respond respond) {
   if (!body) return respond(malformed_body(body.error()));
   auto command = parse_raise_alert(*body);
   if (!command) return respond(unprocessable(command.error().field, command.error().detail));
-  submit(std::move(*command), respond, [](Reply&& reply) {
-    const auto& view = std::get<AlertView>(reply);
-    bool created = view.changed && view.record.updates == 0 &&
-                   view.record.raised_at_ms == view.record.updated_at_ms;
-    ApiResponse response = json_response(created ? 201 : 200, alert_answer(view.record));
-    response.headers.emplace_back("Location", "/v1/alerts/" + std::to_string(view.record.alert_id));
-    return response;
-  });
+  submit(
+      std::move(*command), respond,
+      [](Reply&& reply) {
+        const auto& view = std::get<AlertView>(reply);
+        bool created = view.changed && view.record.updates == 0 &&
+                       view.record.raised_at_ms == view.record.updated_at_ms;
+        ApiResponse response = json_response(created ? 201 : 200, alert_answer(view.record));
+        response.headers.emplace_back("Location",
+                                      "/v1/alerts/" + std::to_string(view.record.alert_id));
+        return response;
+      },
+      ErrorOrigin::body, request.idempotency_key);
 }
 
 void Api::alert_change(RouteId route, const Params& params, ApiRequest& request, Respond respond) {
@@ -199,7 +203,7 @@ void Api::alert_change(RouteId route, const Params& params, ApiRequest& request,
       [](Reply&& reply) {
         return json_response(200, alert_answer(std::get<AlertView>(reply).record));
       },
-      ErrorOrigin::path);
+      ErrorOrigin::path, request.idempotency_key);
 }
 
 // PUT /v1/sessions/{id}/plans/{sku} {"forecast_units", "add_to_cart_peak"?}: what the
@@ -243,7 +247,7 @@ void Api::session_plan_put(const Params& params, ApiRequest& request, Respond re
   rule_change(
       [session = params.at(0), gtin = *gtin, forecast = *forecast, peak = *peak, baseline](
           AlertsRuntime& rules) { return rules.set_plan(session, gtin, forecast, peak, baseline); },
-      200, ErrorOrigin::body, std::move(respond));
+      200, ErrorOrigin::body, request, std::move(respond));
 }
 
 }  // namespace livechain::server

@@ -75,7 +75,7 @@ void Api::channel_observed_stock(const Params& params, ApiRequest& request, Resp
   store::ObservedStockStore* observed = deps_.observed;
   auto run_blocking = deps_.run_blocking;
   auto sequencer = deps_.sequencer;
-  claim_key(request, respond, [=] {
+  answer_once(request, std::move(respond), [=](std::vector<Command>, Respond respond) {
     auto read = sequencer->read_async([=](const Engine& engine) {
       const LedgerState& state = engine.state();
       if (!state.find_channel(reports->front().channel_id)) {

@@ -13,6 +13,7 @@
 // file parses.
 #include <fmt/format.h>
 
+#include "core/assert.hpp"
 #include "core/identifier.hpp"
 #include "server/alerts_runtime.hpp"
 #include "server/api.hpp"
@@ -33,18 +34,34 @@ ApiResponse field_problem(const Error& error) {
 }  // namespace
 
 void Api::rule_change(std::function<Result<alerts::RuleChange>(AlertsRuntime&)> make,
-                      unsigned status, ErrorOrigin origin, Respond respond) {
+                      unsigned status, ErrorOrigin origin, const ApiRequest& request,
+                      Respond respond) {
   if (deps_.rules_runtime == nullptr) {
     return respond(problem(503, "unavailable", "Unavailable", "alert rules are not running"));
   }
+  answer_once(request, std::move(respond),
+              [this, make = std::move(make), status, origin](std::vector<engine::Command> claim,
+                                                             Respond respond) {
+                apply_rule_change(make, status, origin, std::move(claim), std::move(respond));
+              });
+}
+
+void Api::apply_rule_change(std::function<Result<alerts::RuleChange>(AlertsRuntime&)> make,
+                            unsigned status, ErrorOrigin origin, std::vector<engine::Command> claim,
+                            Respond respond) {
   AlertsRuntime* runtime = deps_.rules_runtime;
-  deps_.run_blocking([this, runtime, make = std::move(make), status, origin, respond] {
+  LC_ASSERT(runtime != nullptr);
+  deps_.run_blocking([this, runtime, make = std::move(make), status, origin,
+                      claim = std::move(claim), respond]() mutable {
     auto change = make(*runtime);
     if (!change) return respond(problem_from_error(change.error(), origin));
-    if (change->commands.empty()) return respond(json_response(200, change->view));
+    // The key's claim goes in the same batch as the change: durable together.
+    std::vector<engine::Command> commands = std::move(claim);
+    for (auto& command : change->commands) commands.push_back(std::move(command));
+    if (commands.empty()) return respond(json_response(200, change->view));
     auto view = std::make_shared<json::object>(std::move(change->view));
-    auto submitted = submit_commands(
-        std::move(change->commands), [view, status, respond](engine::Replies&& replies) {
+    auto submitted =
+        submit_commands(std::move(commands), [view, status, respond](engine::Replies&& replies) {
           for (auto& reply : replies) {
             if (!reply) return respond(problem_from_error(reply.error()));
             if (const auto* alert = std::get_if<engine::AlertView>(&*reply)) {
@@ -102,7 +119,7 @@ void Api::lane_put(const Params& params, ApiRequest& request, Respond respond) {
       [lane, ranked](AlertsRuntime& rules) {
         return rules.lanes().set_carriers(lane, ranked, SystemClock().now_ms());
       },
-      200, ErrorOrigin::body, std::move(respond));
+      200, ErrorOrigin::body, request, std::move(respond));
 }
 
 void Api::lane_get(const Params& params, Respond respond) {
@@ -135,7 +152,7 @@ void Api::shipment_create(ApiRequest& request, Respond respond) {
       [id = *id, lane = *lane, promised = *promised](AlertsRuntime& rules) {
         return rules.lanes().create_shipment(id, lane, promised, SystemClock().now_ms());
       },
-      201, ErrorOrigin::body, std::move(respond));
+      201, ErrorOrigin::body, request, std::move(respond));
 }
 
 void Api::shipment_get(const Params& params, Respond respond) {
@@ -166,7 +183,7 @@ void Api::shipment_scan(const Params& params, ApiRequest& request, Respond respo
   TimeMs at_ms = at->value_or(SystemClock().now_ms());
   rule_change([id, status = *status,
                at_ms](AlertsRuntime& rules) { return rules.lanes().scan(id, status, at_ms); },
-              200, ErrorOrigin::path, std::move(respond));
+              200, ErrorOrigin::path, request, std::move(respond));
 }
 
 void Api::session_outcome(const Params& params, ApiRequest& request, Respond respond) {
@@ -207,7 +224,7 @@ void Api::session_outcome(const Params& params, ApiRequest& request, Respond res
        shadow = *shadow](AlertsRuntime& rules) {
         return rules.session_outcome(session, gtin, actual, forecast, shadow);
       },
-      200, ErrorOrigin::body, std::move(respond));
+      200, ErrorOrigin::body, request, std::move(respond));
 }
 
 void Api::turnover_review(ApiRequest& request, Respond respond) {
@@ -218,17 +235,24 @@ void Api::turnover_review(ApiRequest& request, Respond respond) {
       return respond(field_problem(known.error()));
     }
   }
+  if (deps_.rules_runtime == nullptr) {
+    return respond(problem(503, "unavailable", "Unavailable", "alert rules are not running"));
+  }
   // Samples are taken on the engine thread, then reviewed on the worker.
-  auto read = deps_.sequencer->read_async([this, respond](const engine::Engine& engine) {
-    auto samples = std::make_shared<std::vector<alerts::TurnoverSample>>(
-        AlertsRuntime::turnover_samples(engine));
-    rule_change(
-        [samples](AlertsRuntime& rules) -> Result<alerts::RuleChange> {
-          return rules.turnover_review(*samples, SystemClock().now_ms());
-        },
-        200, ErrorOrigin::body, respond);
-  });
-  if (!read) respond(problem_from_error(read.error()));
+  answer_once(request, std::move(respond),
+              [this](std::vector<engine::Command> claim, Respond respond) {
+                auto read = deps_.sequencer->read_async(
+                    [this, claim = std::move(claim), respond](const engine::Engine& engine) {
+                      auto samples = std::make_shared<std::vector<alerts::TurnoverSample>>(
+                          AlertsRuntime::turnover_samples(engine));
+                      apply_rule_change(
+                          [samples](AlertsRuntime& rules) -> Result<alerts::RuleChange> {
+                            return rules.turnover_review(*samples, SystemClock().now_ms());
+                          },
+                          200, ErrorOrigin::body, claim, respond);
+                    });
+                if (!read) respond(problem_from_error(read.error()));
+              });
 }
 
 }  // namespace livechain::server

@@ -44,44 +44,48 @@ void Api::signals_ingest(ApiRequest& request, Respond respond) {
   store::SignalStore* signals = deps_.signals;
   auto run_blocking = deps_.run_blocking;
   auto on_signals = deps_.on_signals;
-  // SKUs must be known to the ledger: checked on the engine thread, stored off it.
-  auto read = deps_.sequencer->read_async(
-      [parsed, metrics, signals, run_blocking, respond, on_signals](const Engine& engine) {
-        for (SignalLine& line : *parsed) {
-          if (line.signal && !line.signal->gtin.empty() &&
-              !engine.state().find_sku(line.signal->gtin)) {
-            line.signal = fail(ErrorCode::not_found, "sku", "unknown sku " + line.signal->gtin);
-          }
-        }
-        run_blocking([parsed, metrics, signals, respond, on_signals] {
-          std::vector<store::LiveSignal> accepted;
-          json::array results;
-          for (const SignalLine& line : *parsed) {
-            if (line.signal) {
-              accepted.push_back(*line.signal);
-              results.push_back(json::object{{"line", line.line}, {"status", "accepted"}});
-            } else {
-              const Error& error = line.signal.error();
-              results.push_back(json::object{{"line", line.line},
-                                             {"status", "rejected"},
-                                             {"field", api_field_name(error.field)},
-                                             {"detail", error.detail}});
+  auto sequencer = deps_.sequencer;
+  // SKUs must be known to the ledger: checked on the engine thread, stored off it. The
+  // claim of an Idempotency-Key is journaled with the answer (answer_once).
+  answer_once(request, std::move(respond), [=](std::vector<Command>, Respond respond) {
+    auto read = sequencer->read_async(
+        [parsed, metrics, signals, run_blocking, respond, on_signals](const Engine& engine) {
+          for (SignalLine& line : *parsed) {
+            if (line.signal && !line.signal->gtin.empty() &&
+                !engine.state().find_sku(line.signal->gtin)) {
+              line.signal = fail(ErrorCode::not_found, "sku", "unknown sku " + line.signal->gtin);
             }
           }
-          if (!accepted.empty()) {
-            auto appended = signals->append(accepted, wall_clock_ms());
-            if (!appended) return respond(problem_from_error(appended.error()));
-          }
-          // Alert rules (issue 11) see the signals once they are stored.
-          if (!accepted.empty() && on_signals) on_signals(accepted);
-          size_t rejected = parsed->size() - accepted.size();
-          metrics->count_signals(accepted.size(), rejected);
-          respond(json_response(200, json::object{{"accepted", accepted.size()},
-                                                  {"rejected", rejected},
-                                                  {"results", std::move(results)}}));
+          run_blocking([parsed, metrics, signals, respond, on_signals] {
+            std::vector<store::LiveSignal> accepted;
+            json::array results;
+            for (const SignalLine& line : *parsed) {
+              if (line.signal) {
+                accepted.push_back(*line.signal);
+                results.push_back(json::object{{"line", line.line}, {"status", "accepted"}});
+              } else {
+                const Error& error = line.signal.error();
+                results.push_back(json::object{{"line", line.line},
+                                               {"status", "rejected"},
+                                               {"field", api_field_name(error.field)},
+                                               {"detail", error.detail}});
+              }
+            }
+            if (!accepted.empty()) {
+              auto appended = signals->append(accepted, wall_clock_ms());
+              if (!appended) return respond(problem_from_error(appended.error()));
+            }
+            // Alert rules (issue 11) see the signals once they are stored.
+            if (!accepted.empty() && on_signals) on_signals(accepted);
+            size_t rejected = parsed->size() - accepted.size();
+            metrics->count_signals(accepted.size(), rejected);
+            respond(json_response(200, json::object{{"accepted", accepted.size()},
+                                                    {"rejected", rejected},
+                                                    {"results", std::move(results)}}));
+          });
         });
-      });
-  if (!read) respond(problem_from_error(read.error()));
+    if (!read) respond(problem_from_error(read.error()));
+  });
 }
 
 void Api::ledger(RouteId route, const Params& params, const ApiRequest& request,

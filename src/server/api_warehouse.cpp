@@ -62,15 +62,21 @@ void Api::warehouse_report(ApiRequest& request, Respond respond) {
     return respond(problem(503, "unavailable", "Unavailable", "alert rules are not running"));
   }
   // The warehouse must be a known location: checked on the engine thread.
-  auto read = deps_.sequencer->read_async([this, report = *report, respond](const Engine& engine) {
-    if (!engine.state().find_location(report.warehouse_id)) {
-      return respond(problem(422, "not_found", "Not found",
-                             "unknown location '" + report.warehouse_id + "'", "warehouse"));
-    }
-    rule_change([report](AlertsRuntime& rules) { return rules.warehouse_report(report); }, 200,
-                ErrorOrigin::body, respond);
-  });
-  if (!read) respond(problem_from_error(read.error()));
+  answer_once(
+      request, std::move(respond),
+      [this, report = *report](std::vector<engine::Command> claim, Respond respond) {
+        auto read = deps_.sequencer->read_async([this, report, claim = std::move(claim),
+                                                 respond](const Engine& engine) {
+          if (!engine.state().find_location(report.warehouse_id)) {
+            return respond(problem(422, "not_found", "Not found",
+                                   "unknown location '" + report.warehouse_id + "'", "warehouse"));
+          }
+          apply_rule_change(
+              [report](AlertsRuntime& rules) { return rules.warehouse_report(report); }, 200,
+              ErrorOrigin::body, claim, respond);
+        });
+        if (!read) respond(problem_from_error(read.error()));
+      });
 }
 
 }  // namespace livechain::server

@@ -92,13 +92,52 @@ void Api::webhooks(RouteId route, const Params& params, ApiRequest& request, Res
       if (!body) return respond(malformed_body(body.error()));
       auto parsed = parse_endpoint(*body);
       if (!parsed) return respond(unprocessable(parsed.error()));
-      return deps_.run_blocking([outbox, parsed = std::move(*parsed), respond] {
-        auto endpoint = outbox->add_endpoint(parsed.first, parsed.second, wall_ms());
-        if (!endpoint) return respond(problem_from_error(endpoint.error()));
-        ApiResponse response = json_response(201, endpoint_json(*endpoint, true));
-        response.headers.emplace_back("Location", "/v1/webhooks/" + endpoint->endpoint_id);
-        respond(std::move(response));
-      });
+      // A retry with the same Idempotency-Key gets the same endpoint and secret. The
+      // secret is never journaled: the kept answer drops it and a replay reads it back
+      // from the outbox.
+      Api::AnswerOnce hooks;
+      hooks.stored = [](const ApiResponse& response) {
+        ApiResponse kept = response;
+        auto parsed_body = json::parse(response.body);
+        parsed_body.as_object().erase("secret");
+        kept.body = json::serialize(parsed_body);
+        return kept;
+      };
+      auto run_blocking = deps_.run_blocking;
+      hooks.replayed = [outbox, run_blocking](ApiResponse&& kept, Respond respond) {
+        auto shared = std::make_shared<ApiResponse>(std::move(kept));
+        run_blocking([outbox, shared, respond] {
+          auto body = json::parse(shared->body).as_object();
+          std::string id(body.at("id").as_string());
+          auto endpoints = outbox->endpoints();
+          if (!endpoints) return respond(problem_from_error(endpoints.error()));
+          for (const auto& endpoint : *endpoints) {
+            if (endpoint.endpoint_id != id) continue;
+            ApiResponse response = json_response(shared->status, endpoint_json(endpoint, true));
+            response.headers = shared->headers;
+            response.headers.emplace_back("Location", "/v1/webhooks/" + id);
+            return respond(std::move(response));
+          }
+          respond(problem(404, "not_found", "Not found",
+                          "webhook " + id +
+                              ", created by this key's first request, has since "
+                              "been deleted",
+                          "Idempotency-Key"));
+        });
+      };
+      return answer_once(
+          request, std::move(respond),
+          [this, outbox, parsed = std::move(*parsed)](std::vector<engine::Command>,
+                                                      Respond respond) {
+            deps_.run_blocking([outbox, parsed, respond] {
+              auto endpoint = outbox->add_endpoint(parsed.first, parsed.second, wall_ms());
+              if (!endpoint) return respond(problem_from_error(endpoint.error()));
+              ApiResponse response = json_response(201, endpoint_json(*endpoint, true));
+              response.headers.emplace_back("Location", "/v1/webhooks/" + endpoint->endpoint_id);
+              respond(std::move(response));
+            });
+          },
+          std::move(hooks));
     }
     case RouteId::webhook_list:
       return deps_.run_blocking([outbox, respond] {
@@ -109,11 +148,17 @@ void Api::webhooks(RouteId route, const Params& params, ApiRequest& request, Res
         respond(json_response(200, json::object{{"webhooks", std::move(out)}}));
       });
     case RouteId::webhook_delete:
-      return deps_.run_blocking([outbox, id = params.at(0), respond] {
-        auto removed = outbox->remove_endpoint(id);
-        if (!removed) return respond(problem_from_error(removed.error(), ErrorOrigin::path));
-        respond(ApiResponse{204, "", "", {}});
-      });
+      return answer_once(
+          request, std::move(respond),
+          [this, outbox, id = params.at(0)](std::vector<engine::Command>, Respond respond) {
+            deps_.run_blocking([outbox, id, respond] {
+              auto removed = outbox->remove_endpoint(id);
+              if (!removed) {
+                return respond(problem_from_error(removed.error(), ErrorOrigin::path));
+              }
+              respond(ApiResponse{204, "", "", {}});
+            });
+          });
     case RouteId::webhook_deliveries: {
       std::optional<alerts::DeliveryState> state;
       size_t limit = 100;
@@ -159,16 +204,20 @@ void Api::webhooks(RouteId route, const Params& params, ApiRequest& request, Res
       auto delivery = optional_integer(*body, "delivery_id", "", 1, INT64_MAX);
       if (!delivery) return respond(unprocessable(delivery.error()));
       auto* wake = &deps_.wake_webhooks;
-      return deps_.run_blocking([outbox, id = params.at(0), delivery = *delivery, respond, wake] {
-        auto replayed = outbox->replay(id, delivery, wall_ms());
-        if (!replayed) {
-          bool path = replayed.error().field == "id";
-          return respond(
-              problem_from_error(replayed.error(), path ? ErrorOrigin::path : ErrorOrigin::body));
-        }
-        if (*wake) (*wake)();
-        respond(json_response(200, json::object{{"replayed", *replayed}}));
-      });
+      return answer_once(request, std::move(respond),
+                         [this, outbox, id = params.at(0), delivery = *delivery, wake](
+                             std::vector<engine::Command>, Respond respond) {
+                           deps_.run_blocking([outbox, id, delivery, respond, wake] {
+                             auto replayed = outbox->replay(id, delivery, wall_ms());
+                             if (!replayed) {
+                               bool path = replayed.error().field == "id";
+                               return respond(problem_from_error(
+                                   replayed.error(), path ? ErrorOrigin::path : ErrorOrigin::body));
+                             }
+                             if (*wake) (*wake)();
+                             respond(json_response(200, json::object{{"replayed", *replayed}}));
+                           });
+                         });
     }
   }
 }

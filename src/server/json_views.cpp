@@ -108,6 +108,9 @@ struct JsonVisitor {
                         {"state", std::string(alert_state_name(v.record.state))},
                         {"changed", v.changed}};
   }
+  json::value operator()(const StoredAnswer& v) const {
+    return json::object{{"status", v.status}, {"content_type", v.content_type}};
+  }
   json::value operator()(const SilenceView& v) const {
     return json::object{{"silence_id", v.record.silence_id}, {"ends_at_ms", v.record.ends_at_ms}};
   }

@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/identifier.hpp"
 #include "engine/engine.hpp"
 #include "engine/ledger.hpp"
 #include "engine/sequencer.hpp"
@@ -390,6 +391,46 @@ TEST(ChannelPoolLedger, KeysAndPoolsSurviveReopenBySnapshotAndByReplay) {
   auto rebuilt = Ledger::open_reader(db);
   ASSERT_TRUE(rebuilt.has_value());
   EXPECT_GT((*rebuilt)->recovery().snapshot_next_seq, 0u);
+}
+
+// A write answered outside the engine keeps its answer under the key (RecordAnswer):
+// replayed byte for byte, never journaled twice, and bounded.
+TEST_F(ChannelPoolTest, StoredAnswerReplaysAndIsBounded) {
+  Command answer = with_idempotency_key(RecordAnswer{201, "application/json", R"({"id":"n1"})"},
+                                        "user/k-1/answer");
+  Reply first = ok(answer);
+  ASSERT_TRUE(std::holds_alternative<StoredAnswer>(first));
+  EXPECT_EQ(std::get<StoredAnswer>(first).status, 201);
+  EXPECT_EQ(std::get<StoredAnswer>(first).body, R"({"id":"n1"})");
+  uint32_t events = batch_.event_count();
+  EXPECT_EQ(encode_reply(ok(answer)), encode_reply(first));
+  EXPECT_EQ(batch_.event_count(), events) << "a replay journaled events";
+  auto decoded = decode_reply(encode_reply(first));
+  ASSERT_TRUE(decoded.has_value());
+  EXPECT_EQ(encode_reply(*decoded), encode_reply(first));
+  // Another answer under the same key is another request.
+  EXPECT_EQ(
+      rejected(with_idempotency_key(RecordAnswer{200, "application/json", "{}"}, "user/k-1/answer"))
+          .code,
+      ErrorCode::idempotency_conflict);
+  EXPECT_EQ(rejected(RecordAnswer{99, "application/json", "{}"}).field, "status");
+  EXPECT_EQ(rejected(RecordAnswer{600, "application/json", "{}"}).field, "status");
+  EXPECT_EQ(
+      rejected(RecordAnswer{200, std::string(kStoredAnswerContentTypeLengthMax + 1, 'x'), "{}"})
+          .field,
+      "content_type");
+  Error large =
+      rejected(RecordAnswer{200, "application/json", std::string(kStoredAnswerBytesMax + 1, ' ')});
+  EXPECT_EQ(large.code, ErrorCode::limit_exceeded);
+  EXPECT_EQ(large.field, "body");
+  ok(RecordAnswer{204, "", ""});  // no body, no media type
+  ok(with_idempotency_key(
+      RecordAnswer{200, "application/json", std::string(kStoredAnswerBytesMax, ' ')},
+      "user/k-2/answer"));
+  // Derived keys ("/answer", "/17") fit on the longest scoped key.
+  std::string longest(
+      livechain::kIdempotencyScopePrefixLengthMax + livechain::kIdempotencyKeyLengthMax, 'k');
+  ok(with_idempotency_key(RecordAnswer{200, "application/json", "{}"}, longest + "/answer"));
 }
 
 // ---- concurrency: the single writer keeps every pool -------------------------

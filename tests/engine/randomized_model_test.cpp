@@ -677,6 +677,10 @@ class Model {
   Result<Reply> on(const DeleteSilence&, Outcome&) {
     return err(ErrorCode::invalid_state, "silences");
   }
+  // Stored answers neither (tests/engine/keyed_test.cpp).
+  Result<Reply> on(const RecordAnswer&, Outcome&) {
+    return err(ErrorCode::invalid_state, "answer");
+  }
   Result<Reply> on(const CompleteRework& c, Outcome& out) {
     if (c.return_id == 0 || c.return_id > returns_.size()) {
       return err(ErrorCode::not_found, "return_id");
