@@ -102,7 +102,9 @@ void run_rollback(const RollbackArgs& args, const CliOptions& options) {
   if (!args.dry_run) {
     const char* user = std::getenv("USER");
     std::string actor = fmt::format("cli:{}", user ? user : "unknown");
-    auto reply = ledger->execute(RestoreStock{to_ms, actor, args.reason, plan});
+    // With --idempotency-key a retry replays (the request is "to T because R").
+    auto reply = ledger->execute(with_idempotency_key(RestoreStock{to_ms, actor, args.reason, plan},
+                                                      options.idempotency_key));
     if (!reply) exit_with_error(reply.error());
     applied = true;
   }
@@ -343,6 +345,7 @@ void add_asof_commands(CLI::App& root, CliOptions& options) {
   rollback->add_option("--to", r->to, "RFC 3339 instant, e.g. 2026-12-06T23:40:00Z")->required();
   rollback->add_flag("--dry-run", r->dry_run, "Show the diff and conflicts, change nothing");
   rollback->add_option("--reason", r->reason, "Why (required to apply; journaled)");
+  add_idempotency_option(rollback, options);
   rollback->callback([r, &options] { run_rollback(*r, options); });
 
   CLI::App* bench = root.get_subcommand("bench");

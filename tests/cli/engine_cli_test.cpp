@@ -16,6 +16,9 @@
 #include <unistd.h>
 
 #include <gtest/gtest.h>
+#include <time.h>
+
+#include <thread>
 
 #include "support/process.hpp"
 
@@ -414,6 +417,62 @@ TEST_F(EngineCliTest, FlippedEventByteFailsVerifyAtItsSequenceNumber) {
   RunResult show = run({"stock", "show", "--db", db_});
   EXPECT_EQ(show.exit_code, 1);
   EXPECT_TRUE(contains(show.err, "corruption")) << show.err;
+}
+
+// `stock show --as-of`, `stock rollback` (dry run, apply) and the rollback's key, and
+// `alerts ack --idempotency-key` on an unknown alert: the CLI side of issue 10 §3–5.
+TEST_F(EngineCliTest, AsOfRollbackAndItsIdempotencyKey) {
+  create_catalog();
+  receive_stock();
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  time_t seconds = static_cast<time_t>(now_ms / 1000);
+  struct tm utc {};
+  gmtime_r(&seconds, &utc);
+  char text[96];
+  std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900,
+                utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
+                static_cast<int>(now_ms % 1000));
+  std::string instant = text;
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ok({"stock", "adjust", "--db", db_, "--gtin", kPen, "--location", "DC-1", "--delta", "-3",
+      "--reason", "damaged"});
+  EXPECT_EQ(number(balance(kPen14, "DC-1"), "on_hand"), 7);
+
+  json::object then = run_json({"stock", "show", "--db", db_, "--as-of", instant});
+  bool found = false;
+  for (const json::value& row : then.at("balances").as_array()) {
+    if (row.at("sku") == json::value(kPen14) && row.at("location") == json::value("DC-1")) {
+      EXPECT_EQ(row.at("on_hand").as_int64(), 10) << instant;
+      found = true;
+    }
+  }
+  EXPECT_TRUE(found) << json::serialize(then);
+
+  json::object dry = run_json({"stock", "rollback", "--db", db_, "--to", instant, "--dry-run"});
+  EXPECT_FALSE(dry.at("applied").as_bool());
+  EXPECT_EQ(dry.at("diff").as_array().size(), 1u) << json::serialize(dry);
+  EXPECT_EQ(number(balance(kPen14, "DC-1"), "on_hand"), 7);
+
+  std::vector<std::string> apply = {
+      "stock", "rollback",          "--db", db_, "--to", instant, "--reason",
+      "undo",  "--idempotency-key", "rb-1"};
+  json::object applied = run_json(apply);
+  EXPECT_TRUE(applied.at("applied").as_bool());
+  EXPECT_EQ(number(balance(kPen14, "DC-1"), "on_hand"), 10);
+  // A manual correction after the rollback; the retry of the rollback must not undo it.
+  ok({"stock", "adjust", "--db", db_, "--gtin", kPen, "--location", "DC-1", "--delta", "-1",
+      "--reason", "damaged"});
+  json::object retried = run_json(apply);
+  EXPECT_TRUE(retried.at("applied").as_bool());
+  EXPECT_EQ(number(balance(kPen14, "DC-1"), "on_hand"), 9) << "the retry applied again";
+  std::vector<std::string> other = apply;
+  other[7] = "another reason";
+  expect_domain_error(other, "idempotency_conflict", "idempotency_key");
+  expect_domain_error({"alerts", "ack", "--db", db_, "--id", "99", "--idempotency-key", "ack-1"},
+                      "not_found", "alert_id");
 }
 
 }  // namespace
