@@ -276,7 +276,8 @@ void SignalRules::evaluate(const std::string& session_id, const std::string& gti
     // far against the uplifted plan (see NowcastView).
     double ratio = funnel ? now.nowcast_units / t.forecast_units
                           : t.sales_units / std::max(now.nowcast_units, 1e-9);
-    bool over = ratio >= options_.sales_over_forecast_ratio;
+    bool over = funnel ? now.nowcast_units >= options_.sales_over_forecast_ratio * t.forecast_units
+                       : t.sales_units >= options_.sales_over_forecast_ratio * now.nowcast_units;
     if (over && !t.over_forecast_raised) {
       json::object evidence{{"sales_units", t.sales_units},
                             {"nowcast_units", round3(now.nowcast_units)},

@@ -133,6 +133,17 @@ class SignalRules {
     if (found == sessions_.end()) return std::nullopt;
     return std::pair{found->second.starts_at_ms, found->second.duration_min};
   }
+  // The SKUs planned in a session (key order).
+  std::vector<std::string> session_skus(const std::string& session_id) const {
+    std::vector<std::string> out;
+    for (auto it = tracks_.lower_bound({session_id, ""});
+         it != tracks_.end() && it->first.first == session_id; ++it) {
+      if (it->second.forecast_units > 0 || it->second.add_to_cart_peak > 0) {
+        out.push_back(it->first.second);
+      }
+    }
+    return out;
+  }
   const RuleOptions& options() const { return options_; }
   bool has_model() const { return model_.has_value(); }
 

@@ -169,6 +169,7 @@ Result<alerts::RuleChange> AlertsRuntime::set_plan(const std::string& session,
                                                    std::optional<TimeMs> starts_at_ms,
                                                    std::optional<int> duration_min) {
   TimeMs now_ms = clock_->now_ms();
+  auto timing_before = rules_->session_timing(session);
   rules_->set_plan(session, gtin, forecast_units, add_to_cart_peak);
   rules_->set_session(session, starts_at_ms, duration_min, now_ms);
   auto nowcast = rules_->nowcast(session, gtin, now_ms);
@@ -185,6 +186,13 @@ Result<alerts::RuleChange> AlertsRuntime::set_plan(const std::string& session,
       {"nowcast_units", nowcast ? json::value(nowcast->nowcast_units) : json::value(nullptr)},
       {"nowcast_method", nowcast ? json::value(nowcast->method) : json::value(nullptr)}};
   change.commands.emplace_back(rules_->plan_record(session, gtin));
+  // Timing travels with every plan of the session: new timing rewrites their records,
+  // so a restart restores it whichever record comes last.
+  if (timing_before && timing_before != timing) {
+    for (const std::string& other : rules_->session_skus(session)) {
+      if (other != gtin) change.commands.emplace_back(rules_->plan_record(session, other));
+    }
+  }
   if (forecast_units > 0) {
     if (auto review = safety_->review(session, gtin, forecast_units, baseline_units)) {
       change.commands.emplace_back(std::move(*review));

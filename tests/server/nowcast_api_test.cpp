@@ -115,6 +115,36 @@ TEST_F(NowcastServer, EventsAbovePlanPaceRaiseOrangeWithinOneSecondWithTheNowcas
   EXPECT_EQ(wait_for_orange(2, 200ms).size(), 1u);
 }
 
+// The session's timing is journaled with its plans (event 60): after kill -9 the
+// latest start and length still drive the funnel nowcast, whichever SKU set them.
+TEST_F(NowcastServer, SessionTimingSurvivesKill9) {
+  const int64_t now = now_ms();
+  const std::string starts_at = rfc3339(now - 30 * 60'000);
+  ASSERT_EQ(
+      admin("PUT", "/v1/sessions/live-3/plans/" + kSkuA,
+            R"({"forecast_units": 10, "starts_at": ")" + starts_at + R"(", "duration_min": 60})")
+          .status,
+      200u);
+  HttpResponse plan = admin("PUT", "/v1/sessions/live-3/plans/" + kSkuB,
+                            R"({"forecast_units": 10, "duration_min": 90})");
+  ASSERT_EQ(plan.status, 200u) << describe(plan);
+  server_.kill_and_reap();
+  ASSERT_NO_FATAL_FAILURE(start_server());
+  plan = admin("PUT", "/v1/sessions/live-3/plans/" + kSkuA, R"({"forecast_units": 10})");
+  ASSERT_EQ(plan.status, 200u) << describe(plan);
+  json::object view = parse_object(plan.body);
+  EXPECT_EQ(view["duration_min"], 90);
+  EXPECT_EQ(str(view, "starts_at"), starts_at.substr(0, 19) + ".000Z");
+  EXPECT_EQ(view["nowcast_method"], "funnel");
+  ASSERT_EQ(post_events({order("live-3", kSkuA, 40, now_ms())}).status, 200u);
+  json::array raised = wait_for_orange(1, 1s);
+  ASSERT_EQ(raised.size(), 1u);
+  json::object evidence = raised[0].at("evidence").as_object();
+  EXPECT_EQ(evidence["nowcast_method"], "funnel");
+  EXPECT_EQ(evidence["duration_min"], 90);
+  EXPECT_NEAR(evidence["elapsed_min"].to_number<double>(), 30, 1);
+}
+
 TEST_F(NowcastServer, BadSessionTimingIs422NamingTheField) {
   const std::string target = "/v1/sessions/live-1/plans/" + kSkuA;
   EXPECT_TRUE(IsProblem(admin("PUT", target, R"({"forecast_units": 1, "duration_min": 0})"), 422,
