@@ -21,6 +21,11 @@ engine::PutRuleState SignalRules::plan_record(const std::string& session_id,
                     {"sku", gtin},
                     {"forecast_units", forecast},
                     {"add_to_cart_peak", peak}};
+  // The session's timing travels with each of its plans (no record kind of its own).
+  if (auto session = sessions_.find(session_id); session != sessions_.end()) {
+    body["starts_at_ms"] = session->second.starts_at_ms;
+    body["duration_min"] = session->second.duration_min;
+  }
   return engine::PutRuleState{engine::RuleStateKind::session_plan, session_id + "/" + gtin,
                               json::serialize(body)};
 }
@@ -38,8 +43,21 @@ Result<void> SignalRules::restore_plan(const std::string& body_json) {
       !forecast->is_number() || !peak || !peak->is_number()) {
     return std::unexpected(bad_state("session plan"));
   }
-  set_plan(std::string(session->get_string()), std::string(sku->get_string()),
-           forecast->to_number<double>(), peak->to_number<double>());
+  const json::value* starts_at = o.if_contains("starts_at_ms");
+  const json::value* duration = o.if_contains("duration_min");
+  if ((starts_at == nullptr) != (duration == nullptr) ||
+      (starts_at && (!starts_at->is_int64() || !duration->is_int64() || duration->get_int64() < 1 ||
+                     duration->get_int64() > forecast::kSessionMinutesMax))) {
+    return std::unexpected(bad_state("session plan"));
+  }
+  std::string session_id(session->get_string());
+  set_plan(session_id, std::string(sku->get_string()), forecast->to_number<double>(),
+           peak->to_number<double>());
+  // Plans journaled before session timing existed restore without it (plan_uplift).
+  if (starts_at) {
+    set_session(session_id, starts_at->get_int64(), static_cast<int>(duration->get_int64()),
+                starts_at->get_int64());
+  }
   return {};
 }
 

@@ -11,6 +11,7 @@
 
 #include "core/error.hpp"
 #include "engine/commands.hpp"
+#include "forecast/nowcast.hpp"
 #include "forecast/safety.hpp"
 #include "store/store.hpp"
 
@@ -33,6 +34,9 @@ struct RuleOptions {
   std::vector<std::string> demand_keywords = {"bigger size", "restock", "more colours", "大码",
                                               "补货"};
   size_t tracked_keys_max = 100'000;  // (session, sku) pairs followed at once
+  // A session plan without "duration_min" (and no earlier one for the session) runs this
+  // long: the median duration of the 1,224 Douyin sessions in ../shared/data.
+  int session_duration_min_default = 230;
   // Warehouse anomaly levels: the error rate over this window, once it holds at least
   // warehouse_operations_min operations.
   int64_t warehouse_window_ms = 3'600'000;
@@ -68,31 +72,85 @@ struct RuleChange {
 // Checks ranges. Errors: invalid_argument naming "alerts.<key>".
 Result<void> validate_rule_options(const RuleOptions& options);
 
+// How the orange rule's nowcast was made (evidence "nowcast_method").
+//   funnel:      the minute-level nowcaster (forecast/nowcast.hpp) fed with the session's
+//                viewers, the SKU's add-to-carts and units ordered so far, and the
+//                minutes since the session's start; orange when the nowcast (the
+//                session's sales projected to its end) ≥ ratio × the plan's forecast.
+//   plan_uplift: no model configured (or no session timing): nowcast = forecast ×
+//                (1 + uplift); orange when units ordered ≥ ratio × that nowcast (the
+//                rule before the nowcaster, kept unchanged).
+// Both move with the comment uplift (docs/alerts.md "The nowcast").
+inline constexpr std::string_view kNowcastFunnel = "funnel";
+inline constexpr std::string_view kNowcastPlanUplift = "plan_uplift";
+
+// A (session, SKU)'s nowcast as the orange rule last computed it.
+struct NowcastView {
+  double nowcast_units = 0;
+  double model_units = 0;  // funnel: the model's nowcast before the comment uplift
+  std::string_view method = kNowcastPlanUplift;
+  double elapsed_min = 0;  // funnel: minutes since the session's start
+};
+
 // Per (session, SKU) state fed by live signals; evaluate after each signal. Not thread
 // safe: one caller (the server's rules worker, or the bench).
 class SignalRules {
  public:
-  explicit SignalRules(RuleOptions options) : options_(std::move(options)) {}
+  // Without `model` every nowcast is plan_uplift.
+  explicit SignalRules(RuleOptions options, std::optional<forecast::NowcastModel> model = {})
+      : options_(std::move(options)), model_(std::move(model)) {}
 
   // The session's pre-session forecast of `gtin` (units) and the SKU's historical peak
   // add-to-cart rate (per rate window); 0 turns the matching rule off.
   void set_plan(const std::string& session_id, const std::string& gtin, double forecast_units,
                 double add_to_cart_peak);
+  // The session's start (epoch ms) and planned length, the nowcaster's minute index;
+  // nullopt keeps the session's earlier value, else starts_at = `now_ms` and duration =
+  // session_duration_min_default. REQUIRES: 1 <= duration_min <= kSessionMinutesMax.
+  void set_session(const std::string& session_id, std::optional<TimeMs> starts_at_ms,
+                   std::optional<int> duration_min, TimeMs now_ms);
   // Applies one signal and returns the alerts it raises or escalates now (crossings
   // only: a rule fires once per (session, SKU) and level until the level changes).
-  // A comment (no SKU) updates the nowcast of every SKU of its session.
+  // A comment (no SKU) or a viewers reading updates the nowcast of every SKU of its
+  // session.
   std::vector<engine::RaiseAlert> on_signal(const store::LiveSignal& signal);
 
-  // The nowcast of a (session, SKU): forecast × (1 + uplift); nullopt when unplanned.
-  std::optional<double> nowcast_units(const std::string& session_id, const std::string& gtin) const;
+  // The nowcast of a (session, SKU) at `at_ms` (the last signal's time when nullopt);
+  // nullopt when unplanned.
+  std::optional<NowcastView> nowcast(const std::string& session_id, const std::string& gtin,
+                                     std::optional<TimeMs> at_ms = {}) const;
+  std::optional<double> nowcast_units(const std::string& session_id,
+                                      const std::string& gtin) const {
+    auto view = nowcast(session_id, gtin);
+    return view ? std::optional<double>(view->nowcast_units) : std::nullopt;
+  }
   // The pre-session forecast of a planned (session, SKU); nullopt when unplanned.
   std::optional<double> forecast_units(const std::string& session_id,
                                        const std::string& gtin) const;
+  // A session's (starts_at_ms, duration_min); nullopt when set_session never ran for it.
+  std::optional<std::pair<TimeMs, int>> session_timing(const std::string& session_id) const {
+    auto found = sessions_.find(session_id);
+    if (found == sessions_.end()) return std::nullopt;
+    return std::pair{found->second.starts_at_ms, found->second.duration_min};
+  }
+  // The SKUs planned in a session (key order).
+  std::vector<std::string> session_skus(const std::string& session_id) const {
+    std::vector<std::string> out;
+    for (auto it = tracks_.lower_bound({session_id, ""});
+         it != tracks_.end() && it->first.first == session_id; ++it) {
+      if (it->second.forecast_units > 0 || it->second.add_to_cart_peak > 0) {
+        out.push_back(it->first.second);
+      }
+    }
+    return out;
+  }
   const RuleOptions& options() const { return options_; }
+  bool has_model() const { return model_.has_value(); }
 
   // Durable plans: the record of a (session, SKU)'s plan (kind session_plan, key
-  // "session/sku", body {"session", "sku", "forecast_units", "add_to_cart_peak"}), and
-  // restoring one at start. Errors: corruption (field "state") for a bad body.
+  // "session/sku", body {"session", "sku", "forecast_units", "add_to_cart_peak",
+  // "starts_at_ms"?, "duration_min"?}), and restoring one at start. Errors: corruption
+  // (field "state") for a bad body.
   engine::PutRuleState plan_record(const std::string& session_id, const std::string& gtin) const;
   Result<void> restore_plan(const std::string& body_json);
 
@@ -102,17 +160,34 @@ class SignalRules {
     double add_to_cart_peak = 0;
     double uplift = 0;
     double sales_units = 0;
+    double add_to_cart_units = 0;  // since the session started (the nowcaster's funnel)
+    TimeMs last_at_ms = 0;
     std::deque<std::pair<TimeMs, int64_t>> add_to_cart;  // (at, qty) within the window
     int64_t add_to_cart_in_window = 0;
     bool surge_raised = false;
     bool over_forecast_raised = false;
   };
+  // Session timing and its viewers, as viewer-minutes: each reading holds until the
+  // next one, so the count of a minute is the last reading at or before it.
+  struct Session {
+    TimeMs starts_at_ms = 0;
+    int duration_min = 0;
+    double planned_units = 0;   // Σ forecast_units of the session's SKUs
+    double viewer_minutes = 0;  // up to viewers_at_ms
+    double viewers_last = 0;    // the last reading
+    TimeMs viewers_at_ms = 0;   // its time
+    bool viewers_seen = false;
+  };
   Track& track(const std::string& session_id, const std::string& gtin);
+  double viewers_until(const Session& session, TimeMs at_ms) const;
+  NowcastView compute_nowcast(const std::string& session_id, const Track& t, TimeMs at_ms) const;
   void evaluate(const std::string& session_id, const std::string& gtin, Track& t, TimeMs at_ms,
                 std::vector<engine::RaiseAlert>& out);
 
   RuleOptions options_;
+  std::optional<forecast::NowcastModel> model_;
   std::map<std::pair<std::string, std::string>, Track> tracks_;
+  std::map<std::string, Session> sessions_;
 };
 
 // Red: turnover (days of cover turned into a rate, or sell-through per period — the

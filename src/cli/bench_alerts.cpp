@@ -5,7 +5,9 @@
 // does), then the rules (alerts::SignalRules) evaluate them on one thread, and every
 // alert they raise goes through the durable Sequencer (group commit, fsync). The mix
 // has add-to-carts, orders and in-session comments ("limited stock", "bigger size")
-// that move the nowcast of every SKU of their session. The lag of an alert is measured
+// that move the nowcast of every SKU of their session; with --nowcast-model the orange
+// rule runs on the minute-level nowcaster (funnel) and viewers readings join the mix,
+// else on plan_uplift (docs/alerts.md "The nowcast"). The lag of an alert is measured
 // from its signal's scheduled arrival time (so a generator falling behind counts as
 // lag) to the alert's durable completion. Not measured here: HTTP parsing (bench/http
 // covers the HTTP path).
@@ -32,6 +34,7 @@ struct AlertBenchArgs {
   double seconds = 10;
   int hot_keys = 200;  // (session, SKU) pairs receiving the signals each second
   uint64_t seed = 1;
+  std::string nowcast_model;  // a file of `livechain forecast nowcast-fit`; empty: plan_uplift
 };
 
 double percentile_ms(std::vector<double>& values, double q) {
@@ -61,12 +64,21 @@ void run_alert_bench(const AlertBenchArgs& a, const CliOptions& options) {
 
   alerts::RuleOptions rule_options;
   rule_options.rate_window_ms = 5'000;
-  alerts::SignalRules rules(rule_options);
+  std::optional<forecast::NowcastModel> model;
+  if (!a.nowcast_model.empty()) {
+    auto loaded = forecast::load_nowcast_model(a.nowcast_model);
+    if (!loaded) exit_with_error(loaded.error());
+    model = std::move(*loaded);
+  }
+  const bool funnel = model.has_value();
+  alerts::SignalRules rules(rule_options, std::move(model));
   const int keys_total = static_cast<int>(a.hot_keys * (a.seconds + 1));
   // Peak 40 add-to-carts per 5 s: a hot key (rate / hot_keys per second) crosses 80% of
-  // it within a second; forecast 20 units: its orders cross 120% soon after.
+  // it within a second; forecast 20 units: its orders cross 120% soon after (funnel:
+  // the projection of a 4-hour session that sells a few units a second passes 24).
   for (int k = 0; k < keys_total; ++k) {
     rules.set_plan(fmt::format("s{}", k / 50), fmt::format("sku-{}", k), 20, 40);
+    if (k % 50 == 0) rules.set_session(fmt::format("s{}", k / 50), 0, 240, 0);
   }
   std::mutex lag_mutex;
   std::vector<double> lags_ms;  // GUARDED_BY(lag_mutex)
@@ -75,6 +87,7 @@ void run_alert_bench(const AlertBenchArgs& a, const CliOptions& options) {
   auto started = Clock::now();
   uint64_t emitted = 0;
   uint64_t comments = 0;
+  uint64_t viewer_readings = 0;
   const auto total = static_cast<uint64_t>(a.rate_per_s * a.seconds);
   while (emitted < total) {
     double elapsed_s = std::chrono::duration<double>(Clock::now() - started).count();
@@ -101,6 +114,10 @@ void run_alert_bench(const AlertBenchArgs& a, const CliOptions& options) {
         signal.kind = "comment";
         signal.text = random() % 2 == 0 ? "limited stock, hurry" : "any bigger size?";
         ++comments;
+      } else if (funnel && pick == 1) {  // 5% with the nowcaster: a session viewers reading
+        signal.kind = "viewers";
+        signal.quantity = 1'000 + static_cast<int64_t>(random() % 1'000);
+        ++viewer_readings;
       } else {
         signal.kind = pick <= 5 ? "order" : "add_to_cart";
         signal.gtin = fmt::format("sku-{}", key);
@@ -142,17 +159,25 @@ void run_alert_bench(const AlertBenchArgs& a, const CliOptions& options) {
   double p50 = percentile_ms(lags, 0.50), p99 = percentile_ms(lags, 0.99);
   double max = lags.empty() ? 0 : *std::max_element(lags.begin(), lags.end());
   boost::json::object json{
-      {"signals", total},      {"signals_per_s", static_cast<double>(total) / elapsed_s},
-      {"alerts", lags.size()}, {"alerts_failed", failed.load()},
-      {"lag_ms_p50", p50},     {"lag_ms_p99", p99},
-      {"lag_ms_max", max},     {"seed", a.seed},
-      {"comments", comments}};
+      {"signals", total},
+      {"signals_per_s", static_cast<double>(total) / elapsed_s},
+      {"alerts", lags.size()},
+      {"alerts_failed", failed.load()},
+      {"lag_ms_p50", p50},
+      {"lag_ms_p99", p99},
+      {"lag_ms_max", max},
+      {"seed", a.seed},
+      {"comments", comments},
+      {"viewer_readings", viewer_readings},
+      {"nowcast_method", funnel ? alerts::kNowcastFunnel : alerts::kNowcastPlanUplift}};
   std::string text = fmt::format(
-      "alerts bench (signals stored, rules, alerts durable; fsync per group commit): {} "
-      "signals ({} comments) in {:.2f} s = {:.0f} signals/s; {} alerts raised ({} failed)\n"
+      "alerts bench (signals stored, rules, alerts durable; fsync per group commit; nowcast "
+      "{}): {} signals ({} comments, {} viewers readings) in {:.2f} s = {:.0f} signals/s; {} "
+      "alerts raised ({} failed)\n"
       "evaluation lag, signal in -> alert durable: p50 {:.2f} ms, p99 {:.2f} ms, max {:.2f} ms "
       "(target p99 <= 1000 ms)",
-      total, comments, elapsed_s, static_cast<double>(total) / elapsed_s, lags.size(),
+      funnel ? alerts::kNowcastFunnel : alerts::kNowcastPlanUplift, total, comments,
+      viewer_readings, elapsed_s, static_cast<double>(total) / elapsed_s, lags.size(),
       failed.load(), p50, p99, max);
   print(options, json, text);
 }
@@ -168,6 +193,9 @@ void add_alert_bench(CLI::App& root, CliOptions& options) {
       ->check(CLI::Range(1, 100'000))
       ->capture_default_str();
   alerts->add_option("--seed", a->seed)->capture_default_str();
+  alerts->add_option("--nowcast-model", a->nowcast_model,
+                     "Nowcast model file (livechain forecast nowcast-fit): the orange rule on the "
+                     "funnel nowcaster; default plan_uplift");
   alerts->callback([a, &options] { run_alert_bench(*a, options); });
 }
 

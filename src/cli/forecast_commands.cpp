@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <sstream>
 
 #include "cli/command_support.hpp"
 #include "core/assert.hpp"
@@ -208,6 +209,66 @@ SuiteRun sim_run(const std::string& scenario) {
                static_cast<unsigned long long>(kSimTrainSeed),
                static_cast<unsigned long long>(kSimTestSeed), kSimSessions, scenario.c_str());
   return SuiteRun{"sim-" + scenario, std::move(*scores), {}};
+}
+
+// `livechain forecast nowcast-fit`: fits the in-session nowcaster and writes the model
+// file the server's live rules load (serve config "nowcast": {"model_path"}). The
+// sessions are a twin history folder (sessions.csv and signals.csv, docs/twin.md) or,
+// without --history, the twin's simulation of a scenario (calibrated per host on the
+// Douyin sessions: the real data has session totals, not minute paths).
+struct NowcastFitArgs {
+  std::string history_dir;
+  std::string scenario = "themed";
+  uint64_t seed = kSimTrainSeed;
+  int sessions = kSimSessions;
+  std::string out;
+};
+
+Result<std::string> read_text(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return fail(ErrorCode::io_error, file.string(), "cannot read");
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+void run_nowcast_fit(const NowcastFitArgs& args, const CliOptions& options) {
+  Result<std::vector<forecast::SessionRecord>> sessions = std::vector<forecast::SessionRecord>{};
+  if (!args.history_dir.empty()) {
+    const std::filesystem::path dir = args.history_dir;
+    auto sessions_csv = read_text(dir / "sessions.csv");
+    if (!sessions_csv) exit_with_error(sessions_csv.error());
+    auto signals_csv = read_text(dir / "signals.csv");
+    if (!signals_csv) exit_with_error(signals_csv.error());
+    sessions = forecast::parse_twin_history(*sessions_csv, *signals_csv, "forecast_units");
+  } else {
+    if (args.sessions < 2 || args.sessions > 1'000) {
+      exit_with_error(Error{ErrorCode::invalid_argument, "sessions", "must be within [2, 1000]"});
+    }
+    sessions = simulate_sessions(args.scenario, args.seed, args.sessions);
+  }
+  if (!sessions) exit_with_error(sessions.error());
+  auto model = forecast::nowcast_fit(*sessions);
+  if (!model) exit_with_error(model.error());
+  if (auto saved = forecast::save_nowcast_model(*model, args.out); !saved) {
+    exit_with_error(saved.error());
+  }
+  const std::string source = args.history_dir.empty()
+                                 ? fmt::format("twin scenario {} seed {}", args.scenario, args.seed)
+                                 : args.history_dir;
+  if (options.json) {
+    std::printf(
+        "{\"model\": \"%s\", \"sessions\": %d, \"target_per_unit\": %.4f, "
+        "\"credibility_k\": %g, \"weight\": [%g, %g, %g]}\n",
+        args.out.c_str(), model->sessions, model->target_per_unit, model->credibility_k,
+        model->weight[0], model->weight[1], model->weight[2]);
+  } else {
+    std::printf(
+        "nowcast model %s: %d sessions (%s), target per unit reserved %.4f, credibility k %g, "
+        "weights viewers %g / add-to-cart %g / units %g\n",
+        args.out.c_str(), model->sessions, source.c_str(), model->target_per_unit,
+        model->credibility_k, model->weight[0], model->weight[1], model->weight[2]);
+  }
 }
 
 void run_evaluate(const EvaluateArgs& args, const CliOptions& options) {
@@ -407,6 +468,21 @@ void add_forecast_commands(CLI::App& root, CliOptions& options) {
                    "submitted method (0: none), 0 … 10")
       ->capture_default_str();
   evaluate->callback([args, &options] { run_evaluate(*args, options); });
+
+  auto fit_args = std::make_shared<NowcastFitArgs>();
+  auto* fit = group->add_subcommand(
+      "nowcast-fit",
+      "Fit the in-session nowcaster (funnel model) and write the model file that `serve` loads "
+      "(config \"nowcast\": {\"model_path\"})");
+  fit->add_option("--history", fit_args->history_dir,
+                  "A twin output folder with sessions.csv and signals.csv (default: simulate)");
+  fit->add_option("--scenario", fit_args->scenario, "Twin scenario to simulate without --history")
+      ->capture_default_str();
+  fit->add_option("--seed", fit_args->seed, "Seed of the simulation")->capture_default_str();
+  fit->add_option("--sessions", fit_args->sessions, "Sessions to simulate, 2 … 1000")
+      ->capture_default_str();
+  fit->add_option("--out", fit_args->out, "Model file to write")->required();
+  fit->callback([fit_args, &options] { run_nowcast_fit(*fit_args, options); });
   add_model_commands(group, options);
 }
 

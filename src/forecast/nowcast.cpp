@@ -187,6 +187,21 @@ Result<double> nowcast_total(const NowcastModel& model, double prior_total, int 
   return nowcast_at(model, prior_total, duration_min, observed, static_cast<double>(so_far.size()));
 }
 
+Result<double> nowcast_from_totals(const NowcastModel& model, double prior_total, int duration_min,
+                                   const MinuteSignals& totals, double elapsed_min) {
+  if (auto ok = check_session(prior_total, duration_min); !ok) return std::unexpected(ok.error());
+  for (double v : signals_of(totals)) {
+    if (!std::isfinite(v) || v < 0) {
+      return fail(ErrorCode::invalid_argument, "totals", "negative or non-finite signal");
+    }
+  }
+  if (!std::isfinite(elapsed_min) || elapsed_min < 0) {
+    return fail(ErrorCode::invalid_argument, "elapsed_min", "must be finite and ≥ 0");
+  }
+  LC_ASSERT(model.share[0].size() == kProfileBins + 1);
+  return nowcast_at(model, prior_total, duration_min, signals_of(totals), elapsed_min);
+}
+
 Result<std::vector<double>> nowcast_path(const NowcastModel& model, const SessionRecord& session) {
   if (auto ok = check_session(session.prior_total, session.duration_min); !ok) {
     return std::unexpected(ok.error());

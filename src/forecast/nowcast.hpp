@@ -17,6 +17,7 @@
 #pragma once
 
 #include <array>
+#include <filesystem>
 #include <span>
 #include <string>
 #include <vector>
@@ -65,6 +66,15 @@ Result<NowcastModel> nowcast_fit(std::span<const SessionRecord> training);
 Result<double> nowcast_total(const NowcastModel& model, double prior_total, int duration_min,
                              std::span<const MinuteSignals> so_far);
 
+// The same nowcast from cumulative counts: `totals` are the sums of the session's
+// signals so far and `elapsed_min` (fractional, ≥ 0) the minutes since its start, so a
+// live caller keeps three sums per session instead of every minute. nowcast_total(m,
+// P, d, so_far) equals nowcast_from_totals(m, P, d, Σ so_far, so_far.size()). Errors:
+// "prior_total", "duration_min" as nowcast_total; "totals" negative or not finite;
+// "elapsed_min" negative or not finite.
+Result<double> nowcast_from_totals(const NowcastModel& model, double prior_total, int duration_min,
+                                   const MinuteSignals& totals, double elapsed_min);
+
 // The nowcast after every minute of a finished session: result[t] uses minutes 0 … t.
 // Errors as nowcast_total.
 Result<std::vector<double>> nowcast_path(const NowcastModel& model, const SessionRecord& session);
@@ -77,6 +87,16 @@ Result<std::vector<double>> nowcast_path(const NowcastModel& model, const Sessio
 Result<std::vector<SessionRecord>> parse_twin_history(const std::string& sessions_csv,
                                                       const std::string& signals_csv,
                                                       const std::string& prior_column);
+
+// The model file (docs/forecasting.md "Nowcast model file"): text, "LCNM 1", then one
+// "name values…" line per field of NowcastModel, then "end"; doubles in their shortest
+// round-trip form, so a loaded model nowcasts identically. Errors: io_error naming the
+// file.
+Result<void> save_nowcast_model(const NowcastModel& model, const std::filesystem::path& file);
+// Errors: io_error (unreadable); corruption naming the file and line (another version,
+// a missing or malformed field, a profile that is not kProfileBins + 1 values in [0, 1],
+// weights that are negative or sum to 0).
+Result<NowcastModel> load_nowcast_model(const std::filesystem::path& file);
 
 }  // namespace livechain::forecast
 

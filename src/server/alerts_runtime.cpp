@@ -4,16 +4,18 @@
 
 #include <map>
 
+#include "core/assert.hpp"
+
 namespace livechain::server {
 
 namespace json = boost::json;
 
-Result<std::unique_ptr<AlertsRuntime>> AlertsRuntime::open(const std::string& db_path,
-                                                           const alerts::WebhookOptions& options,
-                                                           const alerts::RuleOptions& rules,
-                                                           const Clock& clock) {
+Result<std::unique_ptr<AlertsRuntime>> AlertsRuntime::open(
+    const std::string& db_path, const alerts::WebhookOptions& options,
+    const alerts::RuleOptions& rules, const Clock& clock,
+    std::optional<forecast::NowcastModel> nowcast_model) {
   std::unique_ptr<AlertsRuntime> runtime(new AlertsRuntime());
-  runtime->rules_ = std::make_unique<alerts::SignalRules>(rules);
+  runtime->rules_ = std::make_unique<alerts::SignalRules>(rules, std::move(nowcast_model));
   runtime->warehouses_ = std::make_unique<alerts::WarehouseLevels>(rules.warehouse_window_ms,
                                                                    rules.warehouse_operations_min);
   runtime->warehouses_->set_reports_max(rules.warehouse_reports_max);
@@ -163,17 +165,34 @@ Result<alerts::RuleChange> AlertsRuntime::warehouse_report(const alerts::Warehou
 Result<alerts::RuleChange> AlertsRuntime::set_plan(const std::string& session,
                                                    const std::string& gtin, double forecast_units,
                                                    double add_to_cart_peak,
-                                                   std::optional<double> baseline_units) {
+                                                   std::optional<double> baseline_units,
+                                                   std::optional<TimeMs> starts_at_ms,
+                                                   std::optional<int> duration_min) {
+  TimeMs now_ms = clock_->now_ms();
+  auto timing_before = rules_->session_timing(session);
   rules_->set_plan(session, gtin, forecast_units, add_to_cart_peak);
-  auto nowcast = rules_->nowcast_units(session, gtin);
+  rules_->set_session(session, starts_at_ms, duration_min, now_ms);
+  auto nowcast = rules_->nowcast(session, gtin, now_ms);
+  auto timing = rules_->session_timing(session);
+  LC_ASSERT(timing.has_value());
   alerts::RuleChange change;
-  change.view =
-      json::object{{"session", session},
-                   {"sku", gtin},
-                   {"forecast_units", forecast_units},
-                   {"add_to_cart_peak", add_to_cart_peak},
-                   {"nowcast_units", nowcast ? json::value(*nowcast) : json::value(nullptr)}};
+  change.view = json::object{
+      {"session", session},
+      {"sku", gtin},
+      {"forecast_units", forecast_units},
+      {"add_to_cart_peak", add_to_cart_peak},
+      {"starts_at", alerts::rfc3339_ms(timing->first)},
+      {"duration_min", timing->second},
+      {"nowcast_units", nowcast ? json::value(nowcast->nowcast_units) : json::value(nullptr)},
+      {"nowcast_method", nowcast ? json::value(nowcast->method) : json::value(nullptr)}};
   change.commands.emplace_back(rules_->plan_record(session, gtin));
+  // Timing travels with every plan of the session: new timing rewrites their records,
+  // so a restart restores it whichever record comes last.
+  if (timing_before && timing_before != timing) {
+    for (const std::string& other : rules_->session_skus(session)) {
+      if (other != gtin) change.commands.emplace_back(rules_->plan_record(session, other));
+    }
+  }
   if (forecast_units > 0) {
     if (auto review = safety_->review(session, gtin, forecast_units, baseline_units)) {
       change.commands.emplace_back(std::move(*review));

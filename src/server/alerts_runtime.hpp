@@ -19,10 +19,11 @@ namespace livechain::server {
 class AlertsRuntime {
  public:
   // Opens the outbox. Errors: those of Outbox::open.
-  static Result<std::unique_ptr<AlertsRuntime>> open(const std::string& db_path,
-                                                     const alerts::WebhookOptions& options,
-                                                     const alerts::RuleOptions& rules,
-                                                     const Clock& clock);
+  // Without `nowcast_model` the orange rule's nowcast is plan_uplift.
+  static Result<std::unique_ptr<AlertsRuntime>> open(
+      const std::string& db_path, const alerts::WebhookOptions& options,
+      const alerts::RuleOptions& rules, const Clock& clock,
+      std::optional<forecast::NowcastModel> nowcast_model = {});
   ~AlertsRuntime();  // stop()
 
   // Starts the feed and the dispatcher; `sequencer` raises the outbox-bound alert.
@@ -50,10 +51,14 @@ class AlertsRuntime {
   // submits them. Errors: those of the rule objects (field named).
   Result<alerts::RuleChange> warehouse_report(const alerts::WarehouseReport& report);
   // A plan also runs the forecast review flag against `baseline_units` (default: the
-  // median of the SKU's last actuals).
+  // median of the SKU's last actuals), and sets the session's start and planned length
+  // (absent: the session's earlier ones, else now and the configured default).
+  // REQUIRES: duration_min within [1, forecast::kSessionMinutesMax] when given.
   Result<alerts::RuleChange> set_plan(const std::string& session, const std::string& gtin,
                                       double forecast_units, double add_to_cart_peak,
-                                      std::optional<double> baseline_units);
+                                      std::optional<double> baseline_units,
+                                      std::optional<TimeMs> starts_at_ms = {},
+                                      std::optional<int> duration_min = {});
   // A finished session: the circuit breaker and the shadow model. `forecast_units`
   // defaults to the session plan's. Errors: invalid_argument "forecast_units" (no
   // plan and none given) and those of ForecastSafetyRules::record_outcome.

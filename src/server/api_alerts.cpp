@@ -143,6 +143,26 @@ Result<AlertFilter> parse_alert_filter(const ApiRequest& request) {
   return filter;
 }
 
+// A session plan's "starts_at" (RFC 3339) and "duration_min" (1 … 1440), both optional.
+struct SessionTiming {
+  std::optional<TimeMs> starts_at_ms;
+  std::optional<int> duration_min;
+};
+Result<SessionTiming> parse_session_timing(const json::object& body) {
+  SessionTiming out;
+  if (const json::value* starts_at = body.if_contains("starts_at")) {
+    if (!starts_at->is_string()) {
+      return fail(ErrorCode::invalid_argument, "starts_at",
+                  "must be an RFC 3339 date-time such as 2026-12-06T20:00:00Z");
+    }
+    LC_TRY(at_ms, parse_rfc3339("starts_at", starts_at->get_string()));
+    out.starts_at_ms = at_ms;
+  }
+  LC_TRY(duration, optional_integer(body, "duration_min", "", 1, forecast::kSessionMinutesMax));
+  if (duration) out.duration_min = static_cast<int>(*duration);
+  return out;
+}
+
 json::object alert_answer(const AlertRecord& record) {
   return alerts::alert_json(record);
 }
@@ -206,9 +226,11 @@ void Api::alert_change(RouteId route, const Params& params, ApiRequest& request,
       ErrorOrigin::path, request.idempotency_key);
 }
 
-// PUT /v1/sessions/{id}/plans/{sku} {"forecast_units", "add_to_cart_peak"?}: what the
-// session rules compare live signals against (the pre-session forecast, which in-session
-// signals move into the nowcast, and the SKU's historical add-to-cart peak per window).
+// PUT /v1/sessions/{id}/plans/{sku} {"forecast_units", "add_to_cart_peak"?,
+// "baseline_units"?, "starts_at"?, "duration_min"?}: what the session rules compare live
+// signals against (the pre-session forecast, which the nowcaster updates minute by
+// minute from the session's start over its planned length, and the SKU's historical
+// add-to-cart peak per window).
 void Api::session_plan_put(const Params& params, ApiRequest& request, Respond respond) {
   if (auto valid = validate_identifier("session", params.at(0)); !valid) {
     return respond(unprocessable("session", valid.error().detail));
@@ -218,7 +240,9 @@ void Api::session_plan_put(const Params& params, ApiRequest& request, Respond re
   auto body = parse_json_object(request.body, deps_.limits);
   if (!body) return respond(malformed_body(body.error()));
   if (auto known = reject_unknown_fields(
-          *body, {"forecast_units", "add_to_cart_peak", "baseline_units"}, "");
+          *body,
+          {"forecast_units", "add_to_cart_peak", "baseline_units", "starts_at", "duration_min"},
+          "");
       !known) {
     return respond(unprocessable(known.error().field, known.error().detail));
   }
@@ -244,9 +268,14 @@ void Api::session_plan_put(const Params& params, ApiRequest& request, Respond re
     if (!given) return respond(unprocessable(given.error().field, given.error().detail));
     baseline = *given;
   }
+  auto timing = parse_session_timing(*body);
+  if (!timing) return respond(unprocessable(timing.error().field, timing.error().detail));
   rule_change(
-      [session = params.at(0), gtin = *gtin, forecast = *forecast, peak = *peak, baseline](
-          AlertsRuntime& rules) { return rules.set_plan(session, gtin, forecast, peak, baseline); },
+      [session = params.at(0), gtin = *gtin, forecast = *forecast, peak = *peak, baseline,
+       timing = *timing](AlertsRuntime& rules) {
+        return rules.set_plan(session, gtin, forecast, peak, baseline, timing.starts_at_ms,
+                              timing.duration_min);
+      },
       200, ErrorOrigin::body, request, std::move(respond));
 }
 

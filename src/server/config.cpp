@@ -69,7 +69,8 @@ Result<void> read_rule_options(const json::value& value, alerts::RuleOptions& ou
       {"add_to_cart_peak_ratio", "sales_over_forecast_ratio", "turnover_below_benchmark",
        "rate_window_ms", "limited_stock_uplift", "keyword_uplift", "uplift_max",
        "warehouse_window_ms", "warehouse_operations_min", "lane_delay_rate_max", "lane_window_ms",
-       "lane_scans_min", "turnover_window_ms", "turnover_trailing_windows", "turnover_benchmarks"},
+       "lane_scans_min", "turnover_window_ms", "turnover_trailing_windows", "turnover_benchmarks",
+       "session_duration_min_default"},
       "alerts."));
   for (auto [name, target] : {std::pair{"add_to_cart_peak_ratio", &out.add_to_cart_peak_ratio},
                               {"sales_over_forecast_ratio", &out.sales_over_forecast_ratio},
@@ -93,6 +94,8 @@ Result<void> read_rule_options(const json::value& value, alerts::RuleOptions& ou
   LC_CHECK(
       read_number(a, "lane_window_ms", "alerts.", 1'000, 7LL * 86'400'000, out.lane_window_ms));
   LC_CHECK(read_number(a, "lane_scans_min", "alerts.", 1, 1'000, out.lane_scans_min));
+  LC_CHECK(read_number(a, "session_duration_min_default", "alerts.", 1,
+                       forecast::kSessionMinutesMax, out.session_duration_min_default));
   LC_CHECK(read_number(a, "turnover_window_ms", "alerts.", 60'000, 30LL * 86'400'000,
                        out.turnover_window_ms));
   LC_CHECK(
@@ -154,7 +157,8 @@ Result<ServerOptions> load_server_config(const std::string& path, ServerOptions 
                                   "channel_check_interval_ms",
                                   "channel_drift_threshold_pct",
                                   "as_of_checkpoint_every_events",
-                                  "notify"},
+                                  "notify",
+                                  "nowcast"},
                                  ""));
   ServerOptions out = std::move(base);
   LC_TRY(host, optional_string(root, "listen_host", ""));
@@ -226,6 +230,15 @@ Result<ServerOptions> load_server_config(const std::string& path, ServerOptions 
   }
   if (const json::value* webhooks = root.if_contains("webhooks")) {
     LC_CHECK(read_webhook_options(*webhooks, out.webhooks));
+  }
+  // "nowcast": {"model_path"}: the live rules' nowcaster (docs/alerts.md "The nowcast").
+  if (const json::value* nowcast = root.if_contains("nowcast")) {
+    if (!nowcast->is_object()) {
+      return fail(ErrorCode::invalid_argument, "nowcast", "must be an object");
+    }
+    LC_CHECK(reject_unknown_fields(nowcast->get_object(), {"model_path"}, "nowcast."));
+    LC_TRY(model_path, optional_string(nowcast->get_object(), "model_path", "nowcast."));
+    if (model_path) out.nowcast_model_path = *model_path;
   }
   if (const json::value* notify = root.if_contains("notify")) {
     LC_TRY(config, alerts::parse_notify_config(*notify));

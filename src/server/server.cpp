@@ -159,8 +159,21 @@ Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options) {
   sequencer_options.queue_commands_max = options.engine_queue_commands_max;
   sequencer_options.snapshot_every_events = options.snapshot_every_events;
   Metrics* metrics = &s.metrics;
-  LC_TRY(alerts_runtime,
-         AlertsRuntime::open(options.db_path, options.webhooks, options.rules, clock));
+  std::optional<forecast::NowcastModel> nowcast_model;
+  if (!options.nowcast_model_path.empty()) {
+    auto loaded = forecast::load_nowcast_model(options.nowcast_model_path);
+    if (!loaded) {
+      return fail(ErrorCode::invalid_argument, "nowcast.model_path",
+                  options.nowcast_model_path + ": " + loaded.error().detail);
+    }
+    std::fprintf(stderr, "nowcast: funnel model %s (%d sessions)\n",
+                 options.nowcast_model_path.c_str(), loaded->sessions);
+    nowcast_model = std::move(*loaded);
+  } else {
+    std::fprintf(stderr, "nowcast: no nowcast.model_path, orange rule uses plan_uplift\n");
+  }
+  LC_TRY(alerts_runtime, AlertsRuntime::open(options.db_path, options.webhooks, options.rules,
+                                             clock, std::move(nowcast_model)));
   s.alerts = std::move(alerts_runtime);
   AlertsRuntime* alerts = s.alerts.get();
   // The rules' durable state (plans, warehouse windows, lanes) as the journal left it.

@@ -70,6 +70,9 @@ struct ServerOptions {
   alerts::WebhookOptions webhooks;
   // Alert rule thresholds ("alerts": {…}; docs/alerts.md "Rules").
   alerts::RuleOptions rules;
+  // The live rules' nowcaster ("nowcast": {"model_path"}): a file written by `livechain
+  // forecast nowcast-fit`, loaded at start. Empty: the plan_uplift fallback.
+  std::string nowcast_model_path;
   // Stock as of T (issue 10 §4): events between two as-of checkpoints (PATH.asof).
   uint64_t as_of_checkpoint_every_events = engine::kAsOfCheckpointEventsDefault;
 };

@@ -4,9 +4,13 @@
 // seed printed (SEED=…), overridable by LIVECHAIN_TEST_SEED.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <random>
+#include <sstream>
 
 #include "forecast/nowcast.hpp"
 #include "support/seed.hpp"
@@ -109,6 +113,58 @@ TEST(Nowcast, TwinHistoryParsesAndBadInputNamesTheField) {
   EXPECT_EQ(nowcast_total(model, 1, 3, negative).error().field, "minutes");
   two[1].actual_total = NAN;
   EXPECT_EQ(nowcast_fit(two).error().field, "actual_total");
+}
+
+// The live rules keep sums, not minutes: nowcast_from_totals on the sums of a prefix
+// equals nowcast_total on the prefix; a saved model loads back bit for bit; a damaged
+// file is refused naming the line.
+TEST(Nowcast, TotalsMatchMinutesAndTheModelFileRoundTrips) {
+  std::mt19937_64 rng(test_seed(12));
+  const auto train = sessions(rng, 10);
+  const auto model = nowcast_fit(train).value();
+  const SessionRecord& s = train.front();
+  const size_t t = s.minutes.size() / 2;
+  MinuteSignals sums;
+  for (size_t m = 0; m <= t; ++m) {
+    sums.viewers += s.minutes[m].viewers, sums.add_to_cart += s.minutes[m].add_to_cart;
+    sums.units += s.minutes[m].units;
+  }
+  const auto prefix = std::span<const MinuteSignals>(s.minutes).first(t + 1);
+  const double by_minutes = nowcast_total(model, s.prior_total, s.duration_min, prefix).value();
+  EXPECT_NEAR(
+      nowcast_from_totals(model, s.prior_total, s.duration_min, sums, static_cast<double>(t + 1))
+          .value(),
+      by_minutes, 1e-9 * by_minutes);
+  EXPECT_EQ(nowcast_from_totals(model, 1, 60, sums, -1).error().field, "elapsed_min");
+  EXPECT_EQ(nowcast_from_totals(model, 1, 60, MinuteSignals{-1, 0, 0}, 1).error().field, "totals");
+
+  const auto file = std::filesystem::temp_directory_path() /
+                    ("livechain-nowcast-" + std::to_string(::getpid()) + ".lcnm");
+  ASSERT_TRUE(save_nowcast_model(model, file).has_value());
+  const auto loaded = load_nowcast_model(file);
+  ASSERT_TRUE(loaded.has_value()) << loaded.error().to_string();
+  EXPECT_EQ(nowcast_total(*loaded, s.prior_total, s.duration_min, prefix).value(), by_minutes);
+  EXPECT_EQ(loaded->weight, model.weight);
+  EXPECT_EQ(loaded->share, model.share);
+  // A profile cut short: corruption naming the file and the line.
+  {
+    std::ifstream in(file);
+    std::stringstream text;
+    text << in.rdbuf();
+    std::string damaged = text.str();
+    const size_t at = damaged.find("share_units");
+    damaged.resize(damaged.find(' ', at + 20));
+    damaged += "\nend\n";
+    std::ofstream(file, std::ios::trunc) << damaged;
+  }
+  const auto refused = load_nowcast_model(file);
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().code, ErrorCode::corruption);
+  EXPECT_NE(refused.error().detail.find("line 9"), std::string::npos) << refused.error().detail;
+  std::ofstream(file, std::ios::trunc) << "LCNM 2\n";
+  EXPECT_EQ(load_nowcast_model(file).error().code, ErrorCode::corruption);
+  std::filesystem::remove(file);
+  EXPECT_EQ(load_nowcast_model(file).error().code, ErrorCode::io_error);
 }
 
 }  // namespace
