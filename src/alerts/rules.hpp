@@ -144,6 +144,16 @@ class SignalRules {
     }
     return out;
   }
+  // Sessions with timing whose planned window (plus one hour of grace) holds `now_ms`:
+  // those whose in-session counters a restart must rebuild.
+  std::vector<std::string> live_sessions(TimeMs now_ms) const {
+    std::vector<std::string> out;
+    for (const auto& [id, session] : sessions_) {
+      TimeMs ends_at_ms = session.starts_at_ms + (session.duration_min + 60) * int64_t{60'000};
+      if (session.starts_at_ms <= now_ms && now_ms <= ends_at_ms) out.push_back(id);
+    }
+    return out;
+  }
   const RuleOptions& options() const { return options_; }
   bool has_model() const { return model_.has_value(); }
 

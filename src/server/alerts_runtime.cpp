@@ -147,6 +147,20 @@ Result<void> AlertsRuntime::restore(const engine::LedgerState::RuleStateMap& rec
   return {};
 }
 
+Result<size_t> AlertsRuntime::replay_signals(store::SignalStore& signals, TimeMs now_ms) {
+  size_t replayed = 0;
+  for (const std::string& session : rules_->live_sessions(now_ms)) {
+    LC_TRY(stored, signals.session(session, kReplaySignalsPerSessionMax));
+    if (stored.size() == kReplaySignalsPerSessionMax) {
+      std::fprintf(stderr, "alert rules: session %s: only the first %zu signals replayed\n",
+                   session.c_str(), kReplaySignalsPerSessionMax);
+    }
+    for (const store::LiveSignal& signal : stored) rules_->on_signal(signal);
+    replayed += stored.size();
+  }
+  return replayed;
+}
+
 Result<alerts::RuleChange> AlertsRuntime::warehouse_report(const alerts::WarehouseReport& report) {
   std::optional<engine::Command> alert;
   alerts::WarehouseStatus status = warehouses_->on_report(report, alert);

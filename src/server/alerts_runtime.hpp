@@ -46,6 +46,13 @@ class AlertsRuntime {
   // shipments) from the engine's records. Errors: corruption (a record that does not
   // decode).
   Result<void> restore(const engine::LedgerState::RuleStateMap& records);
+  // At start, after restore() and before start(): replays the stored signals (at most
+  // kReplaySignalsPerSessionMax each) of every session live at `now_ms` into the rules,
+  // so the in-session counters behind the nowcast stand as they did before the restart.
+  // The alerts those signals raised are in the journal already: the replay raises none.
+  // Returns the number of signals replayed. Errors: those of SignalStore::session.
+  Result<size_t> replay_signals(store::SignalStore& signals, TimeMs now_ms);
+  static constexpr size_t kReplaySignalsPerSessionMax = 2'000'000;
   // Worker thread only. Each returns the answer and the commands to journal before
   // answering (the changed state's records, then the alerts raised); the caller
   // submits them. Errors: those of the rule objects (field named).

@@ -178,6 +178,9 @@ Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options) {
   AlertsRuntime* alerts = s.alerts.get();
   // The rules' durable state (plans, warehouse windows, lanes) as the journal left it.
   LC_CHECK(alerts->restore(s.ledger->engine_for_sequencer().state().rule_states()));
+  LC_TRY(replayed, alerts->replay_signals(*s.signal_store, clock.now_ms()));
+  if (replayed > 0)
+    std::fprintf(stderr, "alert rules: %zu live-session signals replayed\n", replayed);
   s.sequencer = std::make_unique<engine::Sequencer>(
       s.ledger->engine_for_sequencer(), &s.ledger->journal(), clock, sequencer_options,
       [metrics, alerts](const engine::BatchReport& report) {

@@ -6,6 +6,7 @@
 // and its method in the evidence, within 1 s of the post. Without a model the rule is
 // plan_uplift, and says so; bad timing fields and a bad model file are refused naming
 // the field.
+#include <cmath>
 #include <ctime>
 
 #include "server_fixture.hpp"
@@ -143,6 +144,40 @@ TEST_F(NowcastServer, SessionTimingSurvivesKill9) {
   EXPECT_EQ(evidence["nowcast_method"], "funnel");
   EXPECT_EQ(evidence["duration_min"], 90);
   EXPECT_NEAR(evidence["elapsed_min"].to_number<double>(), 30, 1);
+}
+
+// The in-session counters behind the nowcast are rebuilt from the stored signals
+// (PATH.signals) when the server restarts, so a kill -9 mid-session leaves the nowcast
+// where it was instead of back at the plan.
+TEST_F(NowcastServer, InSessionCountersAreRebuiltAfterKill9) {
+  const int64_t now = now_ms();
+  const std::string plan_body = R"({"forecast_units": 1000, "starts_at": ")" +
+                                rfc3339(now - 30 * 60'000) + R"(", "duration_min": 60})";
+  HttpResponse plan = admin("PUT", "/v1/sessions/live-5/plans/" + kSkuA, plan_body);
+  ASSERT_EQ(plan.status, 200u) << describe(plan);
+  ASSERT_EQ(
+      post_events({order("live-5", kSkuA, 300, now_ms()), order("live-5", kSkuA, 200, now_ms())})
+          .status,
+      200u);
+  plan = admin("PUT", "/v1/sessions/live-5/plans/" + kSkuA, plan_body);
+  ASSERT_EQ(plan.status, 200u) << describe(plan);
+  const double before = parse_object(plan.body)["nowcast_units"].to_number<double>();
+  // SKU B of the same session, same plan, no orders: what A's nowcast would be without
+  // its counters.
+  HttpResponse plan_b = admin("PUT", "/v1/sessions/live-5/plans/" + kSkuB, plan_body);
+  ASSERT_EQ(plan_b.status, 200u) << describe(plan_b);
+  const double without_orders = parse_object(plan_b.body)["nowcast_units"].to_number<double>();
+  EXPECT_GT(std::abs(before - without_orders), 0.05 * before)
+      << "the orders did not move the nowcast: " << plan.body << plan_b.body;
+  server_.kill_and_reap();
+  ASSERT_NO_FATAL_FAILURE(start_server());
+  EXPECT_NE(server_stderr().find("2 live-session signals replayed"), std::string::npos)
+      << server_stderr();
+  plan = admin("PUT", "/v1/sessions/live-5/plans/" + kSkuA, plan_body);
+  ASSERT_EQ(plan.status, 200u) << describe(plan);
+  // The same up to the minutes that passed during the restart.
+  EXPECT_NEAR(parse_object(plan.body)["nowcast_units"].to_number<double>(), before, 0.005 * before)
+      << plan.body;
 }
 
 TEST_F(NowcastServer, BadSessionTimingIs422NamingTheField) {
