@@ -119,9 +119,12 @@ TEST_F(AsOfTest, AnswersEqualReplayingToTBeforeAndAfterRestart) {
   random_workload(rng, 400);
   std::vector<TimeMs> times;
   TimeMs end_ms = journal_end_ms();
-  for (int i = 0; i < 12; ++i) times.push_back(kStartMs + int64_t(rng() % (end_ms - kStartMs)));
+  // Random instants from the first event's (kStartMs + 1 s) to the journal's end: an
+  // earlier one is refused as before the journal starts.
+  const TimeMs first_ms = kStartMs + 1'000;
+  for (int i = 0; i < 12; ++i) times.push_back(first_ms + int64_t(rng() % (end_ms - first_ms + 1)));
   times.push_back(end_ms);
-  times.push_back(kStartMs + 1'000);  // the first event's instant
+  times.push_back(first_ms);
   {
     auto index = open_index();
     ASSERT_NE(index, nullptr);
