@@ -37,6 +37,15 @@ void add_idempotency_option(CLI::App* command, CliOptions& options) {
                       "answer again (kept 24 h)");
 }
 
+CLI::App* plan_group(CLI::App& root) {
+  for (CLI::App* existing : root.get_subcommands([](CLI::App*) { return true; })) {
+    if (existing->get_name() == "plan") return existing;
+  }
+  return root
+      .add_subcommand("plan", "Planning: inventory-policy formulas, session stocking, transfers")
+      ->require_subcommand(1);
+}
+
 void print(const CliOptions& options, const json::value& value, const std::string& text) {
   if (options.json) {
     std::cout << json::serialize(value) << "\n";

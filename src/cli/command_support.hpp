@@ -41,6 +41,10 @@ std::string to_text(const engine::Reply& reply);
 // Parses "GTIN:QTY[@LOCATION]". Errors: invalid_argument naming `field`.
 Result<engine::LineRequest> parse_line(const std::string& field, const std::string& text);
 
+// The `plan` command group (planning: formulas, sessions, transfers), created by the
+// first caller; each planning command file adds its subcommands to it.
+CLI::App* plan_group(CLI::App& root);
+
 // Prints JSON (pretty enough for people: one object per line) or text.
 void print(const CliOptions& options, const boost::json::value& json, const std::string& text);
 
