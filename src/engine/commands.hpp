@@ -203,7 +203,8 @@ struct RestoreStock {
 };
 
 // Stores (or, with an empty body, removes) one record of the alert rules' state
-// (events 60–65). Reply: Done. The alerts module owns the body's meaning.
+// (events 60–67). Reply: Done. The alerts (60–65) or planning (66–67) module owns the
+// body's meaning.
 struct PutRuleState {
   RuleStateKind kind = RuleStateKind::session_plan;
   std::string key;

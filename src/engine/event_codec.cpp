@@ -223,7 +223,7 @@ constexpr EventKind kKindByIndex[] = {
     EventKind::batch_created,
     EventKind::units_issued,
     EventKind::stock_restored,
-    EventKind::session_plan_put,  // + the rule state's kind (kinds 60–65)
+    EventKind::session_plan_put,  // + the rule state's kind (kinds 60–67)
     EventKind::silence_created,
     EventKind::silence_deleted,
 };
@@ -247,7 +247,7 @@ bool known_kind(uint8_t kind) {
     return true;
   }
   if (kind >= static_cast<uint8_t>(EventKind::session_plan_put) &&
-      kind <= static_cast<uint8_t>(EventKind::turnover_put)) {
+      kind <= static_cast<uint8_t>(EventKind::plan_decided)) {
     return true;
   }
   for (EventKind known : kKindByIndex) {
@@ -469,7 +469,9 @@ Result<EventBody> decode_body(EventKind kind, Decoder& d) {
     case EventKind::lane_state_put:
     case EventKind::shipment_put:
     case EventKind::forecast_safety_put:
-    case EventKind::turnover_put: {
+    case EventKind::turnover_put:
+    case EventKind::live_session_put:
+    case EventKind::plan_decided: {
       RuleStateEvent e;
       e.kind = static_cast<RuleStateKind>(static_cast<uint8_t>(kind) -
                                           static_cast<uint8_t>(EventKind::session_plan_put));
@@ -558,6 +560,10 @@ std::string_view event_kind_name(EventKind kind) {
       return "forecast_safety_put";
     case EventKind::turnover_put:
       return "turnover_put";
+    case EventKind::live_session_put:
+      return "live_session_put";
+    case EventKind::plan_decided:
+      return "plan_decided";
     case EventKind::silence_created:
       return "silence_created";
     case EventKind::silence_deleted:

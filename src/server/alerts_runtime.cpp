@@ -142,6 +142,9 @@ Result<void> AlertsRuntime::restore(const engine::LedgerState::RuleStateMap& rec
       case engine::RuleStateKind::turnover:
         LC_CHECK(turnover_->restore(key.second, body));
         break;
+      case engine::RuleStateKind::live_session:
+      case engine::RuleStateKind::plan_decision:
+        break;  // planning's records: read from the ledger state when asked
     }
   }
   return {};
