@@ -9,14 +9,7 @@ namespace livechain::alerts {
 
 namespace json = boost::json;
 
-std::string rfc3339_ms(TimeMs time_ms) {
-  std::time_t seconds = static_cast<std::time_t>(time_ms / 1000);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", utc.tm_year + 1900,
-                     utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
-                     time_ms % 1000);
-}
+std::string rfc3339_ms(TimeMs time_ms) { return format_rfc3339_ms(time_ms); }
 
 namespace {
 // Evidence and action are JSON object text checked by the API before they were

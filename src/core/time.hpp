@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <string>
 
 namespace livechain {
 
@@ -39,5 +40,8 @@ class ManualClock final : public Clock {
  private:
   std::atomic<TimeMs> now_ms_;
 };
+
+// "2026-12-06T23:40:00.250Z": UTC with milliseconds, the form every JSON answer uses.
+std::string format_rfc3339_ms(TimeMs time_ms);
 
 }  // namespace livechain

@@ -9,14 +9,7 @@ namespace livechain::server {
 namespace json = boost::json;
 using namespace livechain::engine;
 
-std::string format_time(TimeMs time_ms) {
-  std::time_t seconds = time_ms / 1000;
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%S", &utc);
-  return fmt::format("{}.{:03d}Z", buffer, static_cast<int>(time_ms % 1000));
-}
+std::string format_time(TimeMs time_ms) { return format_rfc3339_ms(time_ms); }
 
 namespace {
 void put_balance_fields(json::object& out, const Balance& b) {
