@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   livechain::cli::add_server_commands(app, options);
   livechain::cli::add_alert_commands(app, options);
   livechain::cli::add_trace_commands(app, options);
+  livechain::cli::add_session_commands(app, options);
   livechain::cli::add_ats_sync_bench(app, options);
   livechain::cli::add_asof_commands(app, options);
   try {

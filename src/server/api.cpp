@@ -353,6 +353,11 @@ void Api::dispatch(const Route& route, const Params& params, ApiRequest& request
       return webhooks(route.id, params, request, std::move(respond));
     case RouteId::session_plan_put:
       return session_plan_put(params, request, std::move(respond));
+    case RouteId::session_put:
+      return session_put(params, request, caller, std::move(respond));
+    case RouteId::session_get:
+    case RouteId::session_plan_get:
+      return session_read(route.id, params, std::move(respond));
     case RouteId::warehouse_report:
       return warehouse_report(request, std::move(respond));
     case RouteId::channel_observed_stock:

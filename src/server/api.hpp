@@ -16,6 +16,7 @@
 #include "alerts/alerts.hpp"
 #include "engine/as_of.hpp"
 #include "engine/sequencer.hpp"
+#include "planning/session_tiers.hpp"
 #include "server/access.hpp"
 #include "server/api_types.hpp"
 #include "server/ledger_views.hpp"
@@ -81,6 +82,8 @@ struct ApiDependencies {
   // The alert rules' state (plans, warehouse levels, lanes, shipments): touched only
   // inside run_blocking (the worker). Null: those routes answer 503.
   AlertsRuntime* rules_runtime = nullptr;
+  // Session-tier stocking rules (issue 18 §2, api_sessions.cpp).
+  planning::TierConfig tier_config;
 };
 
 // What the transport learns from a request's head before it reads any body: the route,
@@ -210,6 +213,10 @@ class Api {
   void shipment_scan(const Params& params, ApiRequest& request, Respond respond);
   void session_outcome(const Params& params, ApiRequest& request, Respond respond);
   void turnover_review(ApiRequest& request, Respond respond);
+  // Planned live sessions and their stocking plans (api_sessions.cpp).
+  void session_put(const Params& params, ApiRequest& request, const Caller& caller,
+                   Respond respond);
+  void session_read(RouteId id, const Params& params, Respond respond);
   // api_silences.cpp
   void silences(RouteId id, const Params& params, ApiRequest& request, Respond respond);
 

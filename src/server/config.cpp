@@ -3,6 +3,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "planning/session_records.hpp"
 #include "server/json_fields.hpp"
 #include "server/request_parsing.hpp"
 #include "server/server.hpp"
@@ -158,7 +159,8 @@ Result<ServerOptions> load_server_config(const std::string& path, ServerOptions 
                                   "channel_drift_threshold_pct",
                                   "as_of_checkpoint_every_events",
                                   "notify",
-                                  "nowcast"},
+                                  "nowcast",
+                                  "planning"},
                                  ""));
   ServerOptions out = std::move(base);
   LC_TRY(host, optional_string(root, "listen_host", ""));
@@ -239,6 +241,22 @@ Result<ServerOptions> load_server_config(const std::string& path, ServerOptions 
     LC_CHECK(reject_unknown_fields(nowcast->get_object(), {"model_path"}, "nowcast."));
     LC_TRY(model_path, optional_string(nowcast->get_object(), "model_path", "nowcast."));
     if (model_path) out.nowcast_model_path = *model_path;
+  }
+  // "planning": {"tiers": {…}}: a brand's session-tier rules (docs/planning.md).
+  if (const json::value* planning_options = root.if_contains("planning")) {
+    if (!planning_options->is_object()) {
+      return fail(ErrorCode::invalid_argument, "planning", "must be an object");
+    }
+    LC_CHECK(reject_unknown_fields(planning_options->get_object(), {"tiers"}, "planning."));
+    if (const json::value* tiers = planning_options->get_object().if_contains("tiers")) {
+      auto config = planning::tier_config_from_json(*tiers, out.tier_config);
+      if (!config) {
+        Error error = config.error();
+        error.field = "planning." + error.field;
+        return std::unexpected(std::move(error));
+      }
+      out.tier_config = *config;
+    }
   }
   if (const json::value* notify = root.if_contains("notify")) {
     LC_TRY(config, alerts::parse_notify_config(*notify));

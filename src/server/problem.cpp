@@ -102,6 +102,11 @@ ApiResponse problem_from_error(const Error& error, ErrorOrigin origin) {
                  api_field_name(error.field));
 }
 
+ApiResponse problem_from_api_error(const Error& error, ErrorOrigin origin) {
+  std::string_view slug = error_code_name(error.code);
+  return problem(status_for_error(error, origin), slug, title_of(slug), error.detail, error.field);
+}
+
 ApiResponse malformed_body(const Error& error) {
   return problem(400, "malformed_body", "Malformed body", error.detail, error.field);
 }

@@ -33,6 +33,10 @@ ApiResponse problem(unsigned status, std::string_view slug, std::string_view tit
 // busy and shutting_down carry Retry-After.
 ApiResponse problem_from_error(const Error& error, ErrorOrigin origin = ErrorOrigin::body);
 
+// As problem_from_error, for errors whose field already is the API's (a module that
+// validates the request's own shape, e.g. planning's "skus[1].gtin"): kept as it is.
+ApiResponse problem_from_api_error(const Error& error, ErrorOrigin origin = ErrorOrigin::body);
+
 // Engine field name → API field name ("lines[2].qty_units" → "lines[2].qty").
 std::string api_field_name(std::string_view engine_field);
 

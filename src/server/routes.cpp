@@ -79,6 +79,11 @@ constexpr Route kRoutes[] = {
      BodyKind::json},
     {Method::put, "/v1/sessions/{id}/plans/{sku}", session_plan_put, Permission::planning_write,
      BodyKind::json},
+    // Session-tier stocking (issue 18 §2, api_sessions.cpp).
+    {Method::put, "/v1/sessions/{id}", session_put, Permission::planning_write, BodyKind::json},
+    {Method::get, "/v1/sessions/{id}", session_get, Permission::stock_read, BodyKind::none},
+    {Method::get, "/v1/sessions/{id}/plan", session_plan_get, Permission::stock_read,
+     BodyKind::none},
     {Method::post, "/v1/warehouse-reports", warehouse_report, Permission::movements_write,
      BodyKind::json},
     // Traceability (issue 12 §2, src/server/api_trace.cpp).

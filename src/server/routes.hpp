@@ -65,6 +65,9 @@ enum class RouteId {
   webhook_deliveries,
   webhook_replay,
   session_plan_put,
+  session_put,
+  session_get,
+  session_plan_get,
   warehouse_report,
   // Traceability (issue 12).
   batch_create,

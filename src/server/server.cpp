@@ -237,6 +237,7 @@ Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options) {
     return alerts->metrics_text() + ats_feed->metrics_text();
   };
   dependencies.rules_runtime = alerts;
+  dependencies.tier_config = options.tier_config;
   s.api = std::make_unique<Api>(std::move(dependencies));
   s.hub = std::make_unique<StreamHub>(
       *s.sequencer, StreamLimits{options.stream_subscriptions_max, options.low_stock_units});

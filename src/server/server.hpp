@@ -18,6 +18,7 @@
 #include "core/error.hpp"
 #include "core/time.hpp"
 #include "engine/as_of.hpp"
+#include "planning/session_tiers.hpp"
 
 namespace livechain::server {
 
@@ -73,6 +74,8 @@ struct ServerOptions {
   // The live rules' nowcaster ("nowcast": {"model_path"}): a file written by `livechain
   // forecast nowcast-fit`, loaded at start. Empty: the plan_uplift fallback.
   std::string nowcast_model_path;
+  // Session-tier stocking rules ("planning": {"tiers": {…}}; docs/planning.md).
+  planning::TierConfig tier_config;
   // Stock as of T (issue 10 §4): events between two as-of checkpoints (PATH.asof).
   uint64_t as_of_checkpoint_every_events = engine::kAsOfCheckpointEventsDefault;
 };

@@ -1,0 +1,172 @@
+// tests/server/sessions_api_test.cpp — issue 18 §2 through a real `livechain serve`:
+// PUT /v1/sessions/{id} plans a session per SKU × location from the seeded ledger, GET
+// …/plan shows the plan and why, the plan survives kill -9, a re-plan answers 200, the
+// Idempotency-Key replays the first answer, bad input names the field, a brand's
+// "planning": {"tiers"} overrides the defaults, and a bad tiers config stops serve.
+#include <ctime>
+
+#include "server_fixture.hpp"
+
+namespace {
+
+std::string in_days(int days) {
+  std::time_t seconds = std::time(nullptr) + static_cast<std::time_t>(days) * 86'400;
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
+}
+
+std::string mega_body(const std::string& starts_at) {
+  // A: P90 900 of capacity 1000 → locked 500, emergency 200, sudden 100, usable 700.
+  // B: P90 30 of capacity 100, elastic.
+  return R"({"starts_at": ")" + starts_at + R"(", "tier": "mega", "channel": "live-1",
+             "streamer": "anna", "duration_min": 180, "skus": [
+             {"gtin": ")" +
+         kSkuA + R"(", "p50_units": 600, "p90_units": 900,
+              "capacity_units": 1000, "supplier_tier": "core"},
+             {"gtin": ")" +
+         kSkuB + R"(", "p50_units": 20, "p90_units": 30,
+              "capacity_units": 100, "supplier_tier": "elastic"}]})";
+}
+
+const json::object* sku_in(const json::object& plan, const std::string& gtin14) {
+  for (const json::value& entry : plan.at("skus").as_array()) {
+    if (str(entry.as_object(), "gtin") == gtin14) return &entry.as_object();
+  }
+  return nullptr;
+}
+
+class SessionsApi : public ServerApiTest {};
+
+TEST_F(SessionsApi, PutPlansPerSkuAndLocationAndThePlanSurvivesKill9) {
+  HttpResponse put = call("planner", "PUT", "/v1/sessions/double-11", mega_body(in_days(90)));
+  ASSERT_EQ(put.status, 201u) << describe(put);
+  json::object answer = parse_object(put.body);
+  EXPECT_EQ(str(answer["session"].as_object(), "tier"), "mega");
+  EXPECT_EQ(str(answer["session"].as_object(), "planned_by"), keys_.at("planner").key_id);
+  const json::object* a = sku_in(answer["plan"].as_object(), g14(kSkuA));
+  ASSERT_NE(a, nullptr) << put.body;
+  EXPECT_EQ(num(*a, "target_units"), 700);
+  EXPECT_EQ(num(*a, "locked_units"), 500);
+  EXPECT_EQ(num(*a, "emergency_reserve_units"), 200);
+  EXPECT_EQ(num(*a, "sudden_reserve_units"), 100);
+  EXPECT_EQ(num(*a, "shortfall_units"), 200);
+  // Split by what each DC holds (nothing sold yet): 100 : 40 of 700 = 500 : 200.
+  const json::array& locations = a->at("locations").as_array();
+  ASSERT_EQ(locations.size(), 2u) << "factory-1 is not a selling location";
+  EXPECT_EQ(str(locations[0].as_object(), "location"), "dc-east");
+  EXPECT_EQ(num(locations[0].as_object(), "target_units"), 500);
+  EXPECT_EQ(num(locations[0].as_object(), "gap_units"), 400);
+  EXPECT_EQ(num(locations[1].as_object(), "target_units"), 200);
+  EXPECT_FALSE(a->at("why").as_array().empty());
+
+  server_.kill_and_reap();
+  ASSERT_NO_FATAL_FAILURE(start_server());
+  HttpResponse plan = call("auditor", "GET", "/v1/sessions/double-11/plan");
+  ASSERT_EQ(plan.status, 200u) << describe(plan);
+  json::object after = parse_object(plan.body);
+  EXPECT_EQ(json::serialize(after["skus"]), json::serialize(answer["plan"].at("skus")))
+      << "the plan read back after kill -9 is the plan answered";
+  HttpResponse session = call("auditor", "GET", "/v1/sessions/double-11");
+  ASSERT_EQ(session.status, 200u) << describe(session);
+  EXPECT_EQ(str(parse_object(session.body), "streamer"), "anna");
+
+  // A re-plan answers 200 and replaces the plan.
+  std::string smaller = mega_body(in_days(90));
+  smaller.replace(smaller.find("\"p90_units\": 900"), 16, "\"p90_units\": 650");
+  HttpResponse replan = call("planner", "PUT", "/v1/sessions/double-11", smaller);
+  ASSERT_EQ(replan.status, 200u) << describe(replan);
+  json::object replanned = parse_object(replan.body);
+  const json::object* a2 = sku_in(replanned["plan"].as_object(), g14(kSkuA));
+  ASSERT_NE(a2, nullptr);
+  EXPECT_EQ(num(*a2, "target_units"), 650);
+  EXPECT_EQ(num(*a2, "shortfall_units"), 0);
+}
+
+TEST_F(SessionsApi, IdempotencyKeyReplaysTheFirstAnswerAcrossKill9) {
+  std::string body = mega_body(in_days(90));
+  HttpResponse first = call("planner", "PUT", "/v1/sessions/s-key", body, "application/json",
+                            {{"Idempotency-Key", "plan-1"}});
+  ASSERT_EQ(first.status, 201u) << describe(first);
+  server_.kill_and_reap();
+  ASSERT_NO_FATAL_FAILURE(start_server());
+  HttpResponse retry = call("planner", "PUT", "/v1/sessions/s-key", body, "application/json",
+                            {{"Idempotency-Key", "plan-1"}});
+  ASSERT_EQ(retry.status, 201u) << describe(retry);
+  EXPECT_EQ(retry.body, first.body);
+  EXPECT_EQ(retry.header("Idempotent-Replayed"), "true");
+  std::string other = mega_body(in_days(91));
+  EXPECT_TRUE(IsProblem(call("planner", "PUT", "/v1/sessions/s-key", other, "application/json",
+                             {{"Idempotency-Key", "plan-1"}}),
+                        422, "Idempotency-Key"));
+}
+
+TEST_F(SessionsApi, BadInputNamesTheFieldAndChangesNothing) {
+  std::string good = mega_body(in_days(90));
+  auto put_with = [&](std::string from, std::string to) {
+    std::string body = good;
+    size_t at = body.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    body.replace(at, from.size(), to);
+    return call("planner", "PUT", "/v1/sessions/bad", body);
+  };
+  EXPECT_TRUE(IsProblem(put_with("\"mega\"", "\"huge\""), 422, "tier"));
+  EXPECT_TRUE(
+      IsProblem(put_with("\"p90_units\": 900", "\"p90_units\": 500"), 422, "skus[0].p90_units"));
+  EXPECT_TRUE(IsProblem(put_with("\"capacity_units\": 1000", "\"capacity_units\": -5"), 422,
+                        "skus[0].capacity_units"));
+  EXPECT_TRUE(IsProblem(put_with("\"core\"", "\"nearby\""), 422, "skus[0].supplier_tier"));
+  EXPECT_TRUE(IsProblem(put_with("\"live-1\"", "\"live-9\""), 422, "channel"));
+  EXPECT_TRUE(IsProblem(put_with(kSkuB, kSkuUnknown), 422, "skus[1].gtin"));
+  EXPECT_TRUE(IsProblem(put_with(kSkuB, kSkuA), 422, "skus[1].gtin"));
+  EXPECT_TRUE(
+      IsProblem(put_with("\"duration_min\": 180", "\"duration_min\": 0"), 422, "duration_min"));
+  EXPECT_TRUE(IsProblem(put_with("\"streamer\"", "\"stream\""), 422, "stream"));
+  EXPECT_TRUE(IsProblem(put_with("\"starts_at\": \"", "\"starts_at\": \"x"), 422, "starts_at"));
+  json::array too_many;
+  for (int i = 0; i < 201; ++i) {
+    too_many.push_back(
+        json::object{{"gtin", kSkuA}, {"p50_units", 1}, {"p90_units", 2}, {"capacity_units", 3}});
+  }
+  json::object big = parse_object(good);
+  big["skus"] = too_many;
+  HttpResponse limit = call("planner", "PUT", "/v1/sessions/bad", json::serialize(big));
+  EXPECT_EQ(field_of(limit), "skus") << describe(limit);
+  EXPECT_GE(limit.status, 400u);
+  EXPECT_TRUE(IsProblem(call("auditor", "PUT", "/v1/sessions/bad", good), 403));
+  EXPECT_TRUE(IsProblem(call("auditor", "GET", "/v1/sessions/bad/plan"), 404, "id"));
+  EXPECT_TRUE(IsProblem(call("auditor", "GET", "/v1/sessions/bad"), 404, "id"));
+}
+
+class SessionsApiBrandTiers : public ServerApiTest {
+ protected:
+  std::string config_json() const override {
+    return R"({"planning": {"tiers": {"mega_locked_share": 0.6,
+              "mega_emergency_reserve_share": 0.1, "sudden_order_reserve_share": 0.05}}})";
+  }
+};
+
+TEST_F(SessionsApiBrandTiers, TheBrandsSharesReplaceTheDefaults) {
+  HttpResponse put = call("planner", "PUT", "/v1/sessions/brand", mega_body(in_days(90)));
+  ASSERT_EQ(put.status, 201u) << describe(put);
+  json::object answer = parse_object(put.body);
+  const json::object* a = sku_in(answer["plan"].as_object(), g14(kSkuA));
+  ASSERT_NE(a, nullptr);
+  EXPECT_EQ(num(*a, "locked_units"), 600);
+  EXPECT_EQ(num(*a, "emergency_reserve_units"), 100);
+  EXPECT_EQ(num(*a, "sudden_reserve_units"), 50);
+  EXPECT_EQ(num(*a, "target_units"), 850);
+}
+
+TEST_F(SessionsApiBrandTiers, ABadTiersConfigStopsServeNamingTheField) {
+  ASSERT_EQ(stop_server(), 0);  // the database's writer lock is free: only the config fails
+  std::string bad_config = dir_.file("bad.json");
+  std::ofstream(bad_config) << R"({"planning": {"tiers": {"mega_locked_share": 0.9}}})";
+  RunResult serve = cli({"serve", "--db", db_, "--listen", "127.0.0.1:0", "--config", bad_config});
+  EXPECT_NE(serve.exit_code, 0);
+  EXPECT_NE(serve.err.find("planning.tiers.mega_locked_share"), std::string::npos) << serve.err;
+}
+
+}  // namespace
