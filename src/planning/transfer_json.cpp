@@ -180,15 +180,8 @@ Result<TransferProblem> parse_transfer_problem(const json::value& value) {
     LC_TRY(site, parse_transfer_site((*sites)[i], fmt::format("sites[{}]", i)));
     problem.sites.push_back(std::move(site));
   }
-  // Ids must be unique before lanes can name them.
-  SiteIndexById seen;
-  for (size_t i = 0; i < problem.sites.size(); ++i) {
-    if (auto [it, fresh] = seen.emplace(problem.sites[i].id, i); !fresh) {
-      return fail(
-          ErrorCode::invalid_argument, fmt::format("sites[{}].id", i),
-          fmt::format("duplicate site id '{}' (also sites[{}])", problem.sites[i].id, it->second));
-    }
-  }
+  // Ids must be valid and unique before lanes can name them.
+  LC_CHECK(validate_transfer_sites(problem.sites));
   const json::value* lanes = root->if_contains("lanes");
   if (lanes == nullptr) return fail(ErrorCode::invalid_argument, "lanes", "is required");
   LC_TRY(parsed_lanes, parse_transfer_lanes(*lanes, problem.sites, "lanes"));

@@ -35,6 +35,8 @@ Result<void> check_transfer_amount(const std::string& field, double value) {
   return {};
 }
 
+}  // namespace
+
 Result<void> validate_transfer_sites(const std::vector<TransferSite>& sites) {
   if (sites.size() > kTransferSitesMax) {
     return fail(ErrorCode::limit_exceeded, "sites",
@@ -62,6 +64,8 @@ Result<void> validate_transfer_sites(const std::vector<TransferSite>& sites) {
   }
   return {};
 }
+
+namespace {
 
 Result<void> validate_transfer_lane(const TransferProblem& problem, size_t i) {
   const TransferLane& lane = problem.lanes[i];

@@ -102,6 +102,9 @@ enum class TransferAlgorithm { network_simplex, capacity_scaling };
 // calls it too). Errors: invalid_argument / limit_exceeded naming the field, e.g.
 // "lanes[3].to", "sites[2].stock", "weights.co2_kg", "unmet_penalty".
 Result<void> validate_transfer_problem(const TransferProblem& problem);
+// Its first step, the sites alone (ids valid and unique, kinds known, quantities in
+// range): parsers run it before resolving lanes against the ids.
+Result<void> validate_transfer_sites(const std::vector<TransferSite>& sites);
 
 // Solves `problem` exactly (min-cost flow: source → spare sites → lanes → need sites →
 // sink, plus a source → sink arc at unmet_penalty, so every instance is feasible and an
