@@ -37,6 +37,8 @@ inline constexpr double kTransferCostMax = 1'000'000.0;
 // Weighted per-unit costs are rounded to multiples of 1 / kTransferCostScale for the
 // integer solver; objective, cost and CO2 are then recomputed from the original values.
 inline constexpr double kTransferCostScale = 1'000'000.0;
+// A problem, lanes or targets file read by the CLI.
+inline constexpr size_t kTransferFileBytesMax = 64u << 20;
 
 struct TransferSite {
   std::string id;
