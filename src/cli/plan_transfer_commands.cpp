@@ -99,6 +99,10 @@ Result<std::map<std::string, int64_t>> transfer_read_targets(const std::string& 
     if (!entry.value().is_int64()) {
       return fail(ErrorCode::invalid_argument, field, "must be an integer");
     }
+    if (entry.value().get_int64() < 0 || entry.value().get_int64() > planning::kTransferQtyMax) {
+      return fail(ErrorCode::invalid_argument, field,
+                  fmt::format("must be 0 … {}", planning::kTransferQtyMax));
+    }
     targets.emplace(std::string(entry.key()), entry.value().get_int64());
   }
   return targets;
