@@ -135,6 +135,23 @@ TEST(Transfers, InfeasibleInstanceReportsUnmet) {
   EXPECT_DOUBLE_EQ(idle->objective, 13.5);
 }
 
+TEST(Transfers, NothingToDoIsAnEmptyPlan) {
+  TransferProblem empty;
+  empty.unmet_penalty = 1;
+  auto none = solve_transfers(empty);
+  ASSERT_TRUE(none) << none.error().to_string();
+  EXPECT_TRUE(none->moves.empty());
+  EXPECT_EQ(none->unmet_units, 0);
+  EXPECT_EQ(none->objective, 0.0);
+  // Everyone at target: lanes exist but carry nothing.
+  TransferProblem balanced = four_site_problem();
+  for (TransferSite& site : balanced.sites) site.target_units = site.stock_units;
+  auto idle = solve_transfers(balanced);
+  ASSERT_TRUE(idle);
+  EXPECT_TRUE(idle->moves.empty());
+  EXPECT_EQ(idle->objective, 0.0);
+}
+
 TEST(Transfers, CarbonWeightFlipsTheRoute) {
   TransferProblem p;
   p.sites = {{"D1", "dc", 50, 0}, {"D2", "dc", 50, 0}, {"S", "store", 0, 10}};
