@@ -51,6 +51,8 @@ void add_ats_sync_bench(CLI::App& root, CliOptions& options);  // bench ats-sync
 // `stock rollback` and `bench as-of`; call after add_engine_commands and add_bench_commands.
 void add_asof_commands(CLI::App& root, CliOptions& options);
 // `stock show --as-of T`: balances (of one SKU, or all when gtin is empty) at T.
+// `plan transfers` and `bench plan-transfers`; call after add_bench_commands.
+void add_plan_transfer_commands(CLI::App& root, CliOptions& options);
 void print_stock_as_of(const std::string& db, const std::string& gtin, const std::string& as_of,
                        const CliOptions& options);
 

@@ -3,10 +3,10 @@
 //
 // planning decides how much to stock, where to move it and what to produce, from the
 // forecasts and the live ledger, and records every decision as a journal event (who,
-// when, inputs, result) through the single writer; it never writes stock itself:
-//   - session-tier stocking: a planned live session's stocking plan per SKU × location
-//     (session_tiers.hpp, session_records.hpp);
+// when, inputs, result) through the single writer; it never writes stock itself.
+// Each part has its own header:
 #pragma once
 
-#include "planning/session_records.hpp"
-#include "planning/session_tiers.hpp"
+#include "planning/session_records.hpp"  // session-tier stocking, its records (§2)
+#include "planning/session_tiers.hpp"    // the tier rules (§2)
+#include "planning/transfers.hpp"        // threshold-triggered transfers (§3)
