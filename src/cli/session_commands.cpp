@@ -2,9 +2,10 @@
 // their stocking plans on the embedded database (issue 18 §2). The rules are the
 // planning module's (planning/session_tiers.hpp); this file parses, runs and prints.
 #include <fmt/format.h>
+#include <pwd.h>
+#include <unistd.h>
 
 #include <charconv>
-#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -207,8 +208,9 @@ void run_session_put(const SessionArgs& args, const CliOptions& options) {
       return print_plan(state, spec.id, options);  // a retry: the first plan again
     }
   }
-  const char* user = std::getenv("USER");
-  std::string actor = fmt::format("cli:{}", user != nullptr ? user : "unknown");
+  // The operating-system user who ran the command: the CLI's "who" (the API's is the key).
+  const passwd* account = getpwuid(geteuid());
+  std::string actor = fmt::format("cli:{}", account != nullptr ? account->pw_name : "unknown");
   auto decision = planning::decide_session(state, spec, config, SystemClock().now_ms(), actor);
   if (!decision) {
     Error error = decision.error();
