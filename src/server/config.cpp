@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "planning/session_records.hpp"
+#include "planning/threshold_transfers.hpp"
 #include "server/json_fields.hpp"
 #include "server/request_parsing.hpp"
 #include "server/server.hpp"
@@ -247,7 +248,17 @@ Result<ServerOptions> load_server_config(const std::string& path, ServerOptions 
     if (!planning_options->is_object()) {
       return fail(ErrorCode::invalid_argument, "planning", "must be an object");
     }
-    LC_CHECK(reject_unknown_fields(planning_options->get_object(), {"tiers"}, "planning."));
+    LC_CHECK(
+        reject_unknown_fields(planning_options->get_object(), {"tiers", "transfers"}, "planning."));
+    if (const json::value* transfers = planning_options->get_object().if_contains("transfers")) {
+      auto config = planning::threshold_config_from_json(*transfers, out.transfers);
+      if (!config) {
+        Error error = config.error();
+        error.field = "planning." + error.field;
+        return std::unexpected(std::move(error));
+      }
+      out.transfers = *config;
+    }
     if (const json::value* tiers = planning_options->get_object().if_contains("tiers")) {
       auto config = planning::tier_config_from_json(*tiers, out.tier_config);
       if (!config) {

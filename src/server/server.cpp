@@ -23,6 +23,7 @@
 #include "server/http_server.hpp"
 #include "server/routes.hpp"
 #include "server/stream_hub.hpp"
+#include "server/transfer_watcher.hpp"
 
 namespace livechain::server {
 
@@ -81,7 +82,8 @@ struct Server::Impl {
   std::unique_ptr<AlertsRuntime> alerts;  // outlives the sequencer that wakes it
   std::unique_ptr<AtsFeed> ats_feed;      // outlives the engine thread and the worker
   std::unique_ptr<store::ObservedStockStore> observed;
-  std::unique_ptr<ChannelChecker> checker;  // outlives the engine thread and the worker
+  std::unique_ptr<ChannelChecker> checker;     // outlives the engine thread and the worker
+  std::unique_ptr<TransferWatcher> transfers;  // outlives the engine thread and the worker
   std::unique_ptr<engine::Sequencer> sequencer;
   // One worker for blocking work, so proofs and signal appends stay in order and never
   // occupy an I/O thread.
@@ -181,12 +183,23 @@ Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options) {
   LC_TRY(replayed, alerts->replay_signals(*s.signal_store, clock.now_ms()));
   if (replayed > 0)
     std::fprintf(stderr, "alert rules: %zu live-session signals replayed\n", replayed);
+  // Transfers triggered by the planned sessions' thresholds (docs/planning.md).
+  if (options.transfers.mode != planning::TransferMode::off) {
+    net::thread_pool* transfer_worker = &s.workers;
+    s.transfers = std::make_unique<TransferWatcher>(clock, options.transfers,
+                                                    [transfer_worker](std::function<void()> work) {
+                                                      net::post(*transfer_worker, std::move(work));
+                                                    });
+  }
+  TransferWatcher* transfers = s.transfers.get();
   s.sequencer = std::make_unique<engine::Sequencer>(
       s.ledger->engine_for_sequencer(), &s.ledger->journal(), clock, sequencer_options,
-      [metrics, alerts](const engine::BatchReport& report) {
+      [metrics, alerts, transfers](const engine::BatchReport& report) {
         metrics->observe_batch(report.commands, report.events, report.commit_latency_us);
         alerts->on_batch_durable();
+        if (transfers != nullptr) transfers->on_batch_durable();
       });
+  if (transfers != nullptr) transfers->attach(*s.sequencer);
   s.sequencer->start();
   net::thread_pool* rule_worker = &s.workers;
   s.alerts->start(*s.sequencer, [rule_worker](std::function<void()> work) {
@@ -233,8 +246,9 @@ Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options) {
   s.checker = std::make_unique<ChannelChecker>(*s.sequencer, *s.observed, dependencies.run_blocking,
                                                options.channel_drift_threshold_pct);
   ChannelChecker* checker = s.checker.get();
-  dependencies.alert_metrics = [alerts, ats_feed] {
-    return alerts->metrics_text() + ats_feed->metrics_text();
+  dependencies.alert_metrics = [alerts, ats_feed, transfers] {
+    return alerts->metrics_text() + ats_feed->metrics_text() +
+           (transfers != nullptr ? transfers->metrics_text() : std::string());
   };
   dependencies.rules_runtime = alerts;
   dependencies.tier_config = options.tier_config;

@@ -19,6 +19,7 @@
 #include "core/time.hpp"
 #include "engine/as_of.hpp"
 #include "planning/session_tiers.hpp"
+#include "planning/threshold_transfers.hpp"
 
 namespace livechain::server {
 
@@ -76,6 +77,9 @@ struct ServerOptions {
   std::string nowcast_model_path;
   // Session-tier stocking rules ("planning": {"tiers": {…}}; docs/planning.md).
   planning::TierConfig tier_config;
+  // Transfers triggered by the planned sessions' thresholds ("planning": {"transfers":
+  // {"mode": "off"|"propose"|"ship", …}}; docs/planning.md "Triggered by the ledger").
+  planning::ThresholdTransferConfig transfers;
   // Stock as of T (issue 10 §4): events between two as-of checkpoints (PATH.asof).
   uint64_t as_of_checkpoint_every_events = engine::kAsOfCheckpointEventsDefault;
 };

@@ -169,4 +169,101 @@ TEST_F(SessionsApiBrandTiers, ABadTiersConfigStopsServeNamingTheField) {
   EXPECT_NE(serve.err.find("planning.tiers.mega_locked_share"), std::string::npos) << serve.err;
 }
 
+// ---- transfers triggered by the ledger (issue 18 §3) -----------------------------
+
+// A store beside dc-east; a themed session live now whose plan splits 160 units
+// 100 : 40 : 20 over dc-east, dc-west and store-e; then 200 more units at dc-east give
+// it spare above its threshold. Selling 10 at store-e drops it under its threshold (20).
+class TriggeredTransfers : public ServerApiTest {
+ protected:
+  virtual std::string mode() const { return "ship"; }
+  std::string config_json() const override {
+    return R"({"planning": {"transfers": {"mode": ")" + mode() + R"(", "cooldown_ms": 0}}})";
+  }
+  void plan_live_session() {
+    expect_2xx(admin("PUT", "/v1/locations/store-e", R"({"kind":"store","region":"east"})"), "loc");
+    receive(kSkuA, "store-e", 20);
+    std::string body = R"({"starts_at": ")" + in_days(0) + R"(", "tier": "themed",
+        "channel": "live-1", "duration_min": 60, "skus": [{"gtin": ")" +
+                       kSkuA +
+                       R"(", "p50_units": 100, "p90_units": 160, "capacity_units": 10000}]})";
+    HttpResponse put = call("planner", "PUT", "/v1/sessions/live-now", body);
+    ASSERT_EQ(put.status, 201u) << describe(put);
+    receive(kSkuA, "dc-east", 200);
+  }
+  void sell_at_store(int64_t qty) {
+    json::object reservation = reserve_ok("o-store", {Line(kSkuA, qty, "store-e")});
+    int64_t id = num(reservation, "reservation_id");
+    HttpResponse r = admin("POST", "/v1/reservations/" + std::to_string(id) + "/commit", "{}");
+    ASSERT_EQ(r.status, 200u) << describe(r);
+  }
+  int64_t in_transit_at_store() {
+    HttpResponse r = admin("GET", "/v1/stock/" + kSkuA);
+    json::object body = parse_object(r.body);
+    for (const json::value& row : body["locations"].as_array()) {
+      if (str(row.as_object(), "location") == "store-e") return num(row.as_object(), "in_transit");
+    }
+    return INT64_MIN;
+  }
+};
+
+TEST_F(TriggeredTransfers, ASaleUnderTheThresholdShipsFromTheNearestDcWithinASecond) {
+  ASSERT_NO_FATAL_FAILURE(plan_live_session());
+  std::this_thread::sleep_for(1100ms);  // the watcher refreshes its thresholds each second
+  EXPECT_EQ(in_transit_at_store(), 0) << "nothing under a threshold yet";
+  ASSERT_NO_FATAL_FAILURE(sell_at_store(10));
+  auto sold_at = std::chrono::steady_clock::now();
+  int64_t in_transit = 0;
+  while (std::chrono::steady_clock::now() - sold_at < 3s && in_transit == 0) {
+    std::this_thread::sleep_for(10ms);
+    in_transit = in_transit_at_store();
+  }
+  auto lag_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::steady_clock::now() - sold_at)
+                    .count();
+  EXPECT_EQ(in_transit, 10) << "store-e's need (20 − 10) from dc-east";
+  EXPECT_LT(lag_ms, 1000) << "on the event, not a timer";
+  EXPECT_EQ(balance(kSkuA, "dc-east").on_hand, 290);
+  EXPECT_EQ(balance(kSkuA, "dc-west").on_hand, 40) << "1,200 km away: not chosen";
+  HttpResponse metrics = call("", "GET", "/metrics");
+  EXPECT_NE(metrics.body.find("livechain_transfer_shipments_total 1"), std::string::npos)
+      << metrics.body.substr(metrics.body.find("livechain_transfer"), 600);
+  // The shipment and the decision are journaled: after kill -9 the units are in transit.
+  server_.kill_and_reap();
+  ASSERT_NO_FATAL_FAILURE(start_server());
+  EXPECT_EQ(in_transit_at_store(), 10);
+}
+
+class ProposedTransfers : public TriggeredTransfers {
+ protected:
+  std::string mode() const override { return "propose"; }
+};
+
+TEST_F(ProposedTransfers, ProposeModeRaisesAnAlertWithTheMovesAndShipsNothing) {
+  ASSERT_NO_FATAL_FAILURE(plan_live_session());
+  std::this_thread::sleep_for(1100ms);
+  ASSERT_NO_FATAL_FAILURE(sell_at_store(10));
+  json::array alerts;
+  auto deadline = std::chrono::steady_clock::now() + 3s;
+  while (alerts.empty() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(10ms);
+    alerts =
+        parse_object(admin("GET", "/v1/alerts?kind=transfer_proposed").body)["alerts"].as_array();
+  }
+  ASSERT_EQ(alerts.size(), 1u);
+  std::string action = json::serialize(alerts[0].as_object()["action"]);
+  EXPECT_NE(action.find(R"(["dc-east","store-e",10])"), std::string::npos) << action;
+  EXPECT_EQ(str(alerts[0].as_object(), "severity"), "yellow");
+  EXPECT_EQ(in_transit_at_store(), 0) << "a proposal ships nothing";
+}
+
+TEST_F(ProposedTransfers, ABadTransfersConfigStopsServeNamingTheField) {
+  ASSERT_EQ(stop_server(), 0);
+  std::string bad_config = dir_.file("bad.json");
+  std::ofstream(bad_config) << R"({"planning": {"transfers": {"mode": "teleport"}}})";
+  RunResult serve = cli({"serve", "--db", db_, "--listen", "127.0.0.1:0", "--config", bad_config});
+  EXPECT_NE(serve.exit_code, 0);
+  EXPECT_NE(serve.err.find("planning.transfers.mode"), std::string::npos) << serve.err;
+}
+
 }  // namespace
