@@ -243,29 +243,27 @@ Result<ServerOptions> load_server_config(const std::string& path, ServerOptions 
     LC_TRY(model_path, optional_string(nowcast->get_object(), "model_path", "nowcast."));
     if (model_path) out.nowcast_model_path = *model_path;
   }
-  // "planning": {"tiers": {…}}: a brand's session-tier rules (docs/planning.md).
+  // "planning": {"tiers": {…}, "transfers": {…}}: a brand's session-tier rules and the
+  // threshold-transfer watcher (docs/planning.md).
   if (const json::value* planning_options = root.if_contains("planning")) {
     if (!planning_options->is_object()) {
       return fail(ErrorCode::invalid_argument, "planning", "must be an object");
     }
-    LC_CHECK(
-        reject_unknown_fields(planning_options->get_object(), {"tiers", "transfers"}, "planning."));
-    if (const json::value* transfers = planning_options->get_object().if_contains("transfers")) {
+    const json::object& planning_object = planning_options->get_object();
+    LC_CHECK(reject_unknown_fields(planning_object, {"tiers", "transfers"}, "planning."));
+    // The planning module names its fields "tiers.…" and "transfers.…".
+    auto under_planning = [](Error error) {
+      error.field = "planning." + error.field;
+      return std::unexpected(std::move(error));
+    };
+    if (const json::value* transfers = planning_object.if_contains("transfers")) {
       auto config = planning::threshold_config_from_json(*transfers, out.transfers);
-      if (!config) {
-        Error error = config.error();
-        error.field = "planning." + error.field;
-        return std::unexpected(std::move(error));
-      }
+      if (!config) return under_planning(config.error());
       out.transfers = *config;
     }
-    if (const json::value* tiers = planning_options->get_object().if_contains("tiers")) {
+    if (const json::value* tiers = planning_object.if_contains("tiers")) {
       auto config = planning::tier_config_from_json(*tiers, out.tier_config);
-      if (!config) {
-        Error error = config.error();
-        error.field = "planning." + error.field;
-        return std::unexpected(std::move(error));
-      }
+      if (!config) return under_planning(config.error());
       out.tier_config = *config;
     }
   }
