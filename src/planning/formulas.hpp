@@ -37,7 +37,7 @@ inline constexpr double kPoissonMeanMax = 1'000.0;
 
 // ---- single-stage models --------------------------------------------------------------
 
-// FoSCT §4.3: D ~ N(mean, sd²) untruncated, lead time L → protection interval L+1.
+// FoSCT ch. 4: D ~ N(mean, sd²) untruncated, lead time L → protection interval L+1.
 struct NewsvendorNormal {
   double S_star;
   double cost_star;
@@ -49,7 +49,7 @@ NewsvendorNormal newsvendor_normal(double holding_cost, double stockout_cost, do
 double newsvendor_normal_cost(double S, double holding_cost, double stockout_cost,
                               double demand_mean, double demand_sd, double lead_time = 0);
 
-// FoSCT §4.3.3: D ~ Poisson((L+1) mean); S* = min{S : F(S) ≥ p/(p+h)}.
+// FoSCT ch. 4: D ~ Poisson((L+1) mean); S* = min{S : F(S) ≥ p/(p+h)}.
 struct NewsvendorPoisson {
   std::int64_t S_star;
   double cost_star;
@@ -177,7 +177,7 @@ struct GsmSerial {
   std::vector<std::int64_t> cst;  // [0] unused; [j] = stage j (1 = downstream)
   double cost;
 };
-// stages[0] is stage 1 (downstream), Inderfurth (1991) / FoSCT §6.3.
+// stages[0] is stage 1 (downstream), Inderfurth (1991) / FoSCT ch. 6.
 GsmSerial gsm_serial(const std::vector<GsmSerialStage>& stages, double demand_bound_constant,
                      std::int64_t external_inbound_cst, std::int64_t external_outbound_cst,
                      double demand_sd);

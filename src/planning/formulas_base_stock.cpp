@@ -1,5 +1,5 @@
 // src/planning/formulas_base_stock.cpp — base-stock levels for service-level targets
-// (FoSCT §4.3.4 and §4.4.3; Silver–Pyke–Peterson for the type-2 approximation).
+// (FoSCT ch. 4; Silver–Pyke–Peterson for the type-2 approximation).
 #include <boost/math/tools/roots.hpp>
 #include <cmath>
 #include <cstdint>

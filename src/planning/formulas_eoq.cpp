@@ -1,4 +1,5 @@
-// src/planning/formulas_eoq.cpp — EOQ and EOQ with planned backorders (FoSCT §3.2, §3.3).
+// src/planning/formulas_eoq.cpp — EOQ and EOQ with planned backorders (FoSCT ch. 3,
+// eqs. 3.4–3.5, 3.27–3.29).
 #include <cmath>
 
 #include "planning/formulas.hpp"

@@ -1,4 +1,4 @@
-// src/planning/formulas_gsm.cpp — guaranteed-service models (FoSCT §6.3): the serial DP of
+// src/planning/formulas_gsm.cpp — guaranteed-service models (FoSCT ch. 6): the serial DP of
 // Inderfurth (1991) and the tree DP of Graves & Willems (2000), walked as stockpyl's
 // gsm_serial.py and gsm_tree.py walk them (same labelling, same ranges, ties to the
 // smallest service time), so alternative optima resolve the same way.

@@ -1,4 +1,4 @@
-// src/planning/formulas_newsvendor.cpp — newsvendor, normal and Poisson (FoSCT §4.3),
+// src/planning/formulas_newsvendor.cpp — newsvendor, normal and Poisson (FoSCT ch. 4),
 // with a lead time L the protection interval is L+1 periods (stockpyl newsvendor.py).
 #include <cmath>
 
@@ -13,7 +13,7 @@ NewsvendorNormal newsvendor_normal(double holding_cost, double stockout_cost, do
   double ltd_sd = demand_sd * std::sqrt(lead_time + 1.0);
   double alpha = stockout_cost / (stockout_cost + holding_cost);
   double z = dist::normal_quantile(alpha);
-  // FoSCT eq. 4.35: g(S*) = (h + p) φ(z_α) σ.
+  // FoSCT ch. 4: g(S*) = (h + p) φ(z_α) σ.
   return NewsvendorNormal{ltd_mean + z * ltd_sd,
                           (holding_cost + stockout_cost) * dist::normal_pdf(z) * ltd_sd, alpha};
 }

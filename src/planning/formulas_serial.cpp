@@ -1,5 +1,5 @@
 // src/planning/formulas_serial.cpp — serial stochastic-service model: the Clark–Scarf
-// (1960) / Chen–Zheng (1994) recursion for echelon base-stock levels (FoSCT §6.2), on the
+// (1960) / Chen–Zheng (1994) recursion for echelon base-stock levels (FoSCT ch. 6), on the
 // truncated and discretised grid of stockpyl's ssm_serial.optimize_base_stock_levels:
 //  - x (echelon inventory position) runs over x_num+1 points from (lo − hi) to hi, where
 //    [lo, hi] are the z-quantiles of the demand over the sum of all lead times;

@@ -1,5 +1,5 @@
 // src/planning/formulas_ss.cpp — periodic-review (s,S) with Poisson demand: the renewal
-// cost g(s,S) = (K + Σ_{d=0}^{S−s−1} m(d) G(S−d)) / M(S−s) (FoSCT §4.6, eq. 4.61) and the
+// cost g(s,S) = (K + Σ_{d=0}^{S−s−1} m(d) G(S−d)) / M(S−s) (FoSCT ch. 4) and the
 // exact algorithm of Zheng & Federgruen (1991), as stockpyl's ss.py walks it. With a lead
 // time L the one-period cost G uses the (L+1)-period demand; the renewal functions m, M
 // use one period's demand.

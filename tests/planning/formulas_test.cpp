@@ -76,7 +76,7 @@ TEST(FormulasBaseStock, NormalCostExample4_4) {
 }
 
 TEST(FormulasBaseStock, PoissonCostIsTheNewsvendorOverLPlusOnePeriods) {
-  // Poisson(6) per period with L = 2 is the newsvendor of Poisson(18) (FoSCT §4.3.3):
+  // Poisson(6) per period with L = 2 is the newsvendor of Poisson(18) (FoSCT ch. 4):
   // Problem 4.8(a)'s h = 200, p = 270, mean 18 → S* = 19.
   json::object out = *solve_formula_case(
       "base_stock_poisson_cost",
@@ -109,7 +109,7 @@ TEST(FormulasBaseStock, Type2FillRate) {
   expect_close(bs.cycle_service_level_at_S_approx, 0.8413447460685429, 1e-10);
   EXPECT_FALSE(bs.S_exact.has_value());  // one day's P(D < 0) = Φ(−2) is not negligible
   // With P(D<0) negligible, S_exact solves n_{L+1}(S) − n_L(S) = (1 − β)μ and lies below
-  // S_approx (FoSCT §4.4.3: the approximation counts backorders carried over).
+  // S_approx (the approximation also counts backorders carried over from earlier cycles).
   BaseStockType2 exact = base_stock_normal_type2(0.959, 620.06, 131.15, 6);
   ASSERT_TRUE(exact.S_exact.has_value());
   double gap = dist::normal_loss(*exact.S_exact, 620.06 * 7, 131.15 * std::sqrt(7.0)).n -
@@ -179,7 +179,8 @@ TEST(FormulasRq, LossFunctionApproximationExample5_6) {
 
 TEST(FormulasRq, NormalExactExample5_1) {
   // FoSCT Example 5.1: the optimal policy is r* = 126.8, Q* = 328.5 with g = 78.07 (figures
-  // rounded in the book). At the optimum g(r,Q) = G(r) = G(r+Q) (FoSCT Thm 5.3).
+  // rounded in the book). At the optimum g(r,Q) = G(r) = G(r+Q) (the optimality conditions of FoSCT
+  // ch. 5).
   RqPolicy policy = rq_normal_exact(kExample5_1);
   EXPECT_NEAR(policy.r, 126.8, 0.1);
   EXPECT_NEAR(policy.Q, 328.5, 0.1);
