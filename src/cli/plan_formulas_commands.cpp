@@ -5,6 +5,7 @@
 // unreadable, too large, not JSON or not {"cases": [...]}; 2 on a usage error.
 #include <boost/json.hpp>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -18,6 +19,10 @@ namespace livechain::cli {
 namespace {
 
 Result<std::string> read_cases_file(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    return fail(ErrorCode::invalid_argument, "--cases", "'" + path + "' is not a readable file");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) return fail(ErrorCode::invalid_argument, "--cases", "cannot open '" + path + "'");
   in.seekg(0, std::ios::end);

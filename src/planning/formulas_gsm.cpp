@@ -176,6 +176,9 @@ Result<GsmTree> gsm_tree(const std::vector<GsmTreeNode>& input,
   const std::size_t n = input.size();
   std::map<std::int64_t, std::size_t> position;  // id → position in `input`
   for (std::size_t i = 0; i < n; ++i) position[input[i].id] = i;
+  if (position.size() != n) {
+    return fail(ErrorCode::invalid_argument, "inputs.nodes", "node ids must be distinct");
+  }
   std::vector<std::vector<std::size_t>> preds(n), succs(n);
   for (auto [from, to] : edges) {
     auto a = position.find(from), b = position.find(to);

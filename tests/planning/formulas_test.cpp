@@ -340,6 +340,85 @@ TEST(FormulasGsm, TreeFigure6_14) {
   EXPECT_EQ(result.cst, expected);
 }
 
+std::vector<GsmTreeNode> figure_6_14(std::int64_t customer_cst) {
+  const double z = 1.6448536269514722;
+  auto node = [&](std::int64_t id, double h, std::int64_t T) {
+    return GsmTreeNode{id, T, h, z, std::nullopt, std::nullopt, std::nullopt, std::nullopt};
+  };
+  std::vector<GsmTreeNode> nodes = {
+      node(1, 0.01, 2), node(2, 0.03, 3), node(3, 0.04, 2), node(4, 0.06, 4), node(5, 0.12, 2),
+      node(6, 0.13, 3), node(7, 0.2, 6),  node(8, 0.08, 4), node(9, 0.04, 3), node(10, 0.5, 2)};
+  nodes[9].external_outbound_cst = customer_cst;
+  nodes[9].demand_mean = 0;
+  nodes[9].demand_sd = 10;
+  return nodes;
+}
+const std::vector<std::pair<std::int64_t, std::int64_t>> kFigure6_14Edges = {
+    {1, 2}, {2, 3}, {3, 5}, {4, 5}, {5, 6}, {6, 10}, {7, 10}, {8, 10}, {9, 10}};
+
+TEST(FormulasGsm, TreeFigure6_14OtherCustomerServiceTimes) {
+  // The same network with the customer quoted 5, 8 and 12 days (FoSCT Figure 6.14 and its
+  // discussion; figures as in stockpyl's tests).
+  struct Expected {
+    std::int64_t s;
+    double cost;
+    std::map<std::int64_t, std::int64_t> cst;
+  };
+  const std::vector<Expected> cases = {
+      {5,
+       12.4686888061037,
+       {{1, 0}, {2, 3}, {3, 5}, {4, 4}, {5, 0}, {6, 3}, {7, 3}, {8, 3}, {9, 3}, {10, 5}}},
+      {8,
+       3.25788236403285,
+       {{1, 0}, {2, 3}, {3, 1}, {4, 1}, {5, 3}, {6, 6}, {7, 6}, {8, 4}, {9, 3}, {10, 8}}},
+      {12,
+       0.232617430735335,
+       {{1, 0}, {2, 3}, {3, 5}, {4, 4}, {5, 7}, {6, 10}, {7, 6}, {8, 4}, {9, 3}, {10, 12}}},
+  };
+  for (const Expected& expected : cases) {
+    GsmTree result = *gsm_tree(figure_6_14(expected.s), kFigure6_14Edges);
+    expect_close(result.cost, expected.cost, 1e-12);
+    EXPECT_EQ(result.cst, expected.cst) << "s = " << expected.s;
+  }
+}
+
+TEST(FormulasGsm, TreeProblem6_9NeedsRelabelling) {
+  // FoSCT Problem 6.9: 4 → 3, 6 → 5 → 3, 3 → {1, 2}; node 3 has two larger neighbours, so
+  // the DP relabels the nodes. z = 4; customers 1 and 2 quoted s = 3 (then 0/7 and 21/5).
+  auto nodes = [](std::int64_t s1, std::int64_t s2) {
+    std::vector<GsmTreeNode> out = {
+        {1, 7, 0.12054794520547946, 4, std::nullopt, s1, 22.0, 4.1},
+        {2, 7, 0.07671232876712329, 4, std::nullopt, s2, 15.3, 6.2},
+        {3, 21, 0.049315068493150684, 4, std::nullopt, std::nullopt, std::nullopt, std::nullopt},
+        {4, 3, 0.0027397260273972603, 4, std::nullopt, std::nullopt, std::nullopt, std::nullopt},
+        {5, 8, 0.010958904109589041, 4, std::nullopt, std::nullopt, std::nullopt, std::nullopt},
+        {6, 2, 0.00410958904109589, 4, std::nullopt, std::nullopt, std::nullopt, std::nullopt},
+    };
+    return out;
+  };
+  const std::vector<std::pair<std::int64_t, std::int64_t>> edges = {
+      {3, 1}, {3, 2}, {4, 3}, {5, 3}, {6, 5}};
+  GsmTree base = *gsm_tree(nodes(3, 3), edges);
+  expect_close(base.cost, 15.649530249501, 1e-11);
+  EXPECT_EQ(base.cst,
+            (std::map<std::int64_t, std::int64_t>{{1, 3}, {2, 3}, {3, 0}, {4, 0}, {5, 0}, {6, 2}}));
+  GsmTree second = *gsm_tree(nodes(0, 7), edges);
+  expect_close(second.cost, 13.121240238718, 1e-11);
+  EXPECT_EQ(second.cst,
+            (std::map<std::int64_t, std::int64_t>{{1, 0}, {2, 7}, {3, 0}, {4, 0}, {5, 0}, {6, 2}}));
+  GsmTree third = *gsm_tree(nodes(21, 5), edges);
+  expect_close(third.cost, 10.5811190103555, 1e-11);
+  EXPECT_EQ(third.cst,
+            (std::map<std::int64_t, std::int64_t>{{1, 7}, {2, 5}, {3, 0}, {4, 0}, {5, 0}, {6, 2}}));
+}
+
+TEST(FormulasGsm, TreeSingleStage) {
+  // One stage: T = 1, SI = 0, s = 0, h = 1, z = 2, σ = 1: cost 2·1·√1 = 2, S = 0.
+  GsmTree result = *gsm_tree({{1, 1, 1, 2, 0, 0, 0.0, 1.0}}, {});
+  expect_close(result.cost, 2, 1e-12);
+  EXPECT_EQ(result.cst.at(1), 0);
+}
+
 TEST(FormulasGsm, TreeRelabelsNodesLikeTheSpecExample) {
   // The spec's tree 1 → 2 → {3, 4} is not labelled for the DP (node 2 has two larger
   // neighbours) and is relabelled; brute force over all integer CSTs gives the same cost.
