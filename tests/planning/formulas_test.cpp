@@ -687,7 +687,12 @@ TEST(FormulasCli, AnswersAFileWithOneBadCase) {
   EXPECT_EQ(results[0].at("id"), json::value("a"));
   // The CLI prints what the library computes.
   json::object direct = *solve_formula_case("newsvendor_normal", cases[0].at("inputs").as_object());
-  EXPECT_EQ(results[0].at("outputs"), json::value(direct));
+  // (Boost.JSON 1.81 reads a printed double back to within an ulp, not always exactly.)
+  const json::object& printed = results[0].at("outputs").as_object();
+  ASSERT_EQ(printed.size(), direct.size());
+  for (const auto& [name, value] : direct) {
+    expect_close(printed.at(name).to_number<double>(), value.to_number<double>(), 1e-15);
+  }
   for (std::size_t i = 0; i < results.size(); ++i) {
     if (i != 2) {
       EXPECT_TRUE(results[i].as_object().contains("outputs")) << i;
