@@ -234,6 +234,81 @@ TEST(FormulasSs, ZhengFedergruen1991TableI) {
   }
 }
 
+TEST(FormulasRq, Problems5_1And5_3) {
+  // FoSCT Problem 5.1: h = 3.1, p = 45, K = 50, λ = 800, τ = 40, L = 4/365.
+  const RqParams p51{3.1, 45, 50, 800, 40, 0.010958904109589041};
+  expect_close(rq_cost(-1.9859, 166.95, p51), 4.842110418415538e+02, 1e-9);
+  expect_close(rq_cost(100, 250, p51), 8.303219178082192e+02, 1e-9);
+  expect_close(rq_optimal_r_for_q(318, p51), -11.727678833180178, 1e-6);
+  expect_close(rq_optimal_r_for_q(150, p51), -0.885130303271656, 1e-6);
+  expect_close(rq_optimal_r_for_q(750, p51), -39.569675038859785, 1e-6);
+  RqPolicy eil = *rq_eil_approx(p51);  // (a)
+  expect_close(eil.r, 17.972649360167715, 1e-7);
+  expect_close(eil.Q, 1.621231617283653e+02, 1e-7);
+  expect_close(eil.approx_cost, 5.311189321826714e+02, 1e-7);
+  RqPolicy eoqb = rq_eoqb_approx(p51);  // (b)
+  expect_close(eoqb.r, -1.929822185100239, 1e-6);
+  expect_close(eoqb.Q, 1.660850065197970e+02);
+  RqPolicy eoqss = rq_eoq_plus_ss(p51);  // (c)
+  expect_close(eoqss.r, 15.125515371852014);
+  expect_close(eoqss.Q, 1.606438657804998e+02);
+  RqPolicy loss = *rq_loss_function_approx(p51);  // (d)
+  expect_close(loss.r, -1.985868645048718, 1e-5);
+  expect_close(loss.Q, 1.669501022040942e+02, 1e-6);
+  // FoSCT Problem 5.3: h = 0.2143, p = 40, K = 85, λ = 192, τ = 17.4, L = 3.
+  const RqParams p53{0.21428571428571427, 40, 85, 192, 17.4, 3};
+  expect_close(rq_optimal_r_for_q(318, p53), 6.121331312304716e+02, 1e-8);
+  expect_close(rq_optimal_r_for_q(150, p53), 6.225171783526781e+02, 1e-8);
+  expect_close(rq_optimal_r_for_q(750, p53), 5.984126476551643e+02, 1e-8);
+  RqPolicy eil53 = *rq_eil_approx(p53);
+  expect_close(eil53.r, 6.448385303830128e+02, 1e-8);
+  expect_close(eil53.Q, 4.007559793125993e+02, 1e-8);
+  expect_close(eil53.approx_cost, 1.006273949347740e+02, 1e-8);
+  RqPolicy eoqb53 = rq_eoqb_approx(p53);
+  expect_close(eoqb53.r, 6.090252058220594e+02, 1e-8);
+  expect_close(eoqb53.Q, 3.913259510944808e+02);
+  RqPolicy eoqss53 = rq_eoq_plus_ss(p53);
+  expect_close(eoqss53.r, 6.529638947041127e+02);
+  expect_close(eoqss53.Q, 3.902819493648150e+02);
+  RqPolicy loss53 = *rq_loss_function_approx(p53);
+  expect_close(loss53.r, 6.085445118000358e+02, 1e-6);
+  expect_close(loss53.Q, 4.038060023373138e+02, 1e-6);
+}
+
+TEST(FormulasRq, PoissonProblem5_2) {
+  // FoSCT Problem 5.2: h = 4, p = 28, K = 4, λ = 12, L = 0.5: r* = 6, Q* = 7, g = 28.24.
+  RqPoisson policy = rq_poisson_exact(4, 28, 4, 12, 0.5);
+  EXPECT_EQ(policy.r, 6);
+  EXPECT_EQ(policy.Q, 7);
+  expect_close(policy.cost, 28.241312842169155);
+  expect_close(rq_poisson_cost(3, 9, 4, 28, 4, 12, 0.5), 34.264154469469503);
+  expect_close(rq_poisson_cost(8, 12, 20, 150, 100, 1.5, 2), 2.425281637662021e+02);  // Ex. 5.8
+}
+
+TEST(FormulasSs, Problem4_31) {
+  // FoSCT Problem 4.31: h = 40, p = 125, K = 150, Poisson(4): (s*, S*) = (2, 7).
+  SsPolicy policy = ss_poisson_exact(40, 125, 150, 4, 0);
+  EXPECT_EQ(policy.s, 2);
+  EXPECT_EQ(policy.S, 7);
+  expect_close(policy.cost, 2.235748295669688e+02);
+  expect_close(ss_poisson_cost(4, 10, 40, 125, 150, 4, 0), 2.622755613772775e+02);
+}
+
+TEST(FormulasMore, Problems3_1_3_2b_4_1) {
+  // FoSCT Problem 3.1 (EOQ), Problem 3.2(b) (EOQ with backorders), Problem 4.1 (newsvendor).
+  Eoq e = eoq(2250, 275, 182500);
+  expect_close(e.Q_star, 1728.109844993551);
+  expect_close(e.cost_star, 475230.2073732266);
+  EoqBackorders b = eoq_backorders(40, 40.05, 60, 2080);
+  expect_close(b.Q_star, 83.235448128898042);
+  expect_close(b.stockout_fraction, 0.400299850074962);
+  expect_close(b.cost_star, 1999.148244415212);
+  NewsvendorNormal nv = newsvendor_normal(43, 79, 900, 60);
+  expect_close(nv.S_star, 9.227214038234755e+02);
+  expect_close(nv.cost_star, 2.718196781782411e+03);
+  expect_close(newsvendor_normal_cost(1040, 43, 79, 900, 60), 6.044298415188692e+03);
+}
+
 // ---- Clark–Scarf serial SSM ------------------------------------------------------------------
 // stockpyl's FoSCT tests use x_num = 100, d_num = 10 and an upper sum-of-lead-times tail
 // of z = 8; the cases file uses its defaults (1000, 100, 4).
