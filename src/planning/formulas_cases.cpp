@@ -169,9 +169,9 @@ Result<json::object> case_ss_poisson_exact(const FormulaInputs& in) {
   LC_TRY(mean, in.positive("demand_mean"));
   LC_TRY(L, in.integer("lead_time", 0));
   LC_CHECK(formula_check_poisson_mean(in, mean * static_cast<double>(L + 1)));
-  if (K > 1e6 * h) {  // S − s grows like sqrt(2Kμ/h): keep the search bounded
+  if (2.0 * K * mean > 1e7 * h) {  // S − s grows like sqrt(2Kμ/h): keep the search bounded
     return fail(ErrorCode::limit_exceeded, in.field("fixed_cost"),
-                "fixed_cost / holding_cost must be <= 1e6");
+                "2 * fixed_cost * demand_mean / holding_cost must be <= 1e7");
   }
   SsPolicy policy = ss_poisson_exact(h, p, K, mean, L);
   return json::object{{"s", policy.s}, {"S", policy.S}, {"cost", policy.cost}};

@@ -76,48 +76,57 @@ struct GsmTreeNodeState {
   std::vector<double> theta;  // theta_out (by S) or theta_in (by SI), up to max_max
   // best[x][i]: the CST chosen for node i (itself: SI or S; neighbours: S or SI).
   std::vector<std::map<std::size_t, std::int64_t>> best;
+  std::vector<std::int64_t> prefix_arg, suffix_arg;  // see GsmTreeSolver::finish
 };
 
 struct GsmTreeSolver {
   std::vector<GsmTreeNodeState> nodes;  // by label 0..n-1
   std::int64_t max_max = 0;
 
-  struct Choice {
-    double cost;
-    std::map<std::size_t, std::int64_t> neighbours;
-  };
-
-  // c_k(S, SI) plus the best partial costs of lower-labelled neighbours.
-  Choice c(std::size_t k, std::int64_t S, std::int64_t SI) const {
+  // c_k(S, SI): node k's holding cost plus the best partial costs of its lower-labelled
+  // neighbours (upstream: min over S2 ≤ SI of θ_out; downstream: min over SI2 ≥ S of θ_in,
+  // each taken at its first, i.e. smallest, argmin).
+  double c(std::size_t k, std::int64_t S, std::int64_t SI) const {
     const GsmTreeNodeState& node = nodes[k];
-    Choice choice{node.h * node.z * node.sigma * std::sqrt(static_cast<double>(SI + node.T - S)),
-                  {}};
+    double cost = node.h * node.z * node.sigma * std::sqrt(static_cast<double>(SI + node.T - S));
     for (std::size_t i : node.preds) {
-      if (i >= k) continue;
-      std::int64_t arg = 0;
-      for (std::int64_t S2 = 1; S2 <= SI; ++S2) {
-        if (nodes[i].theta[S2] < nodes[i].theta[arg]) arg = S2;
-      }
-      choice.cost += nodes[i].theta[arg];
-      choice.neighbours[i] = arg;
+      if (i < k) cost += nodes[i].theta[nodes[i].prefix_arg[SI]];
     }
     for (std::size_t j : node.succs) {
-      if (j >= k) continue;
-      std::int64_t arg = S;
-      for (std::int64_t SI2 = S + 1; SI2 <= max_max; ++SI2) {
-        if (nodes[j].theta[SI2] < nodes[j].theta[arg]) arg = SI2;
-      }
-      choice.cost += nodes[j].theta[arg];
-      choice.neighbours[j] = arg;
+      if (j < k) cost += nodes[j].theta[nodes[j].suffix_arg[S]];
     }
-    return choice;
+    return cost;
   }
 
-  void keep(std::size_t k, std::int64_t x, double& min_cost, std::int64_t own, const Choice& ch) {
-    if (ch.cost < min_cost) {
-      min_cost = ch.cost;
-      nodes[k].best[x] = ch.neighbours;
-      nodes[k].best[x][k] = own;
+  void keep(std::size_t k, std::int64_t x, double& min_cost, std::int64_t S, std::int64_t SI,
+            std::int64_t own) {
+    double cost = c(k, S, SI);
+    if (!(cost < min_cost)) return;
+    min_cost = cost;
+    GsmTreeNodeState& node = nodes[k];
+    std::map<std::size_t, std::int64_t>& best = node.best[x];
+    best.clear();
+    for (std::size_t i : node.preds) {
+      if (i < k) best[i] = nodes[i].prefix_arg[SI];
+    }
+    for (std::size_t j : node.succs) {
+      if (j < k) best[j] = nodes[j].suffix_arg[S];
+    }
+    best[k] = own;
+  }
+
+  // First argmins of θ over [0, x] and [x, max_max], for the larger neighbour's c.
+  void finish(std::size_t k) {
+    GsmTreeNodeState& node = nodes[k];
+    node.prefix_arg.assign(max_max + 1, 0);
+    node.suffix_arg.assign(max_max + 1, max_max);
+    for (std::int64_t x = 1; x <= max_max; ++x) {
+      std::int64_t previous = node.prefix_arg[x - 1];
+      node.prefix_arg[x] = node.theta[x] < node.theta[previous] ? x : previous;
+    }
+    for (std::int64_t x = max_max - 1; x >= 0; --x) {
+      std::int64_t next = node.suffix_arg[x + 1];
+      node.suffix_arg[x] = node.theta[x] <= node.theta[next] ? x : next;
     }
   }
 
@@ -128,7 +137,7 @@ struct GsmTreeSolver {
       if (S <= node.so) {
         std::int64_t local_S = std::min(S, node.so);
         for (std::int64_t SI = std::max(node.si, local_S - node.T); SI <= node.M - node.T; ++SI) {
-          keep(k, S, min_cost, SI, c(k, local_S, SI));
+          keep(k, S, min_cost, local_S, SI, SI);
         }
       }
       node.theta[S] = min_cost;
@@ -146,7 +155,7 @@ struct GsmTreeSolver {
       double min_cost = kGsmInf;
       std::int64_t local_SI = std::max(SI, node.si);
       for (std::int64_t S = 0; S <= std::min(local_SI + node.T, node.so); ++S) {
-        keep(k, SI, min_cost, S, c(k, S, local_SI));
+        keep(k, SI, min_cost, S, local_SI, S);
       }
       node.theta[SI] = min_cost;
     }
@@ -308,6 +317,7 @@ Result<GsmTree> gsm_tree(const std::vector<GsmTreeNode>& input,
     } else {
       solver.theta_in(k);
     }
+    solver.finish(k);
   }
 
   // Backtrack from the largest label.

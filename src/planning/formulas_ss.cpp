@@ -3,7 +3,9 @@
 // exact algorithm of Zheng & Federgruen (1991), as stockpyl's ss.py walks it. With a lead
 // time L the one-period cost G uses the (L+1)-period demand; the renewal functions m, M
 // use one period's demand.
+#include <algorithm>
 #include <cstdint>
+#include <unordered_map>
 #include <vector>
 
 #include "planning/formulas.hpp"
@@ -18,8 +20,13 @@ class SsEvaluator {
   SsEvaluator(double h, double p, double K, double mean, std::int64_t lead_time)
       : h_(h), p_(p), K_(K), mean_(mean), lead_time_(lead_time) {}
 
-  double G(std::int64_t y) const {
-    return newsvendor_poisson_cost(y, h_, p_, mean_, static_cast<double>(lead_time_));
+  // One-period cost, memoised (the search evaluates each y many times).
+  double G(std::int64_t y) {
+    auto [it, inserted] = G_cache_.try_emplace(y, 0.0);
+    if (inserted) {
+      it->second = newsvendor_poisson_cost(y, h_, p_, mean_, static_cast<double>(lead_time_));
+    }
+    return it->second;
   }
 
   double cost(std::int64_t s, std::int64_t S) {
@@ -35,7 +42,11 @@ class SsEvaluator {
   void extend(std::int64_t width) {
     if (M_.empty()) M_.push_back(0.0);
     while (static_cast<std::int64_t>(pmf_.size()) < width + 1) {
-      pmf_.push_back(dist::poisson_pmf(static_cast<std::int64_t>(pmf_.size()), mean_));
+      double f = dist::poisson_pmf(static_cast<std::int64_t>(pmf_.size()), mean_);
+      if (static_cast<double>(pmf_.size()) > mean_ && f < 1e-40) {
+        support_ = std::min(support_, pmf_.size() - 1);
+      }
+      pmf_.push_back(f);
     }
     while (static_cast<std::int64_t>(m_.size()) < width) {
       std::size_t j = m_.size();
@@ -43,7 +54,9 @@ class SsEvaluator {
       if (j == 0) {
         value = 1.0 / (1.0 - pmf_[0]);
       } else {
-        for (std::size_t l = 1; l <= j; ++l) value += pmf_[l] * m_[j - l];
+        // Terms past the pmf's support (f(l) < 1e-40 above the mean) are dropped.
+        std::size_t top = std::min(j, support_);
+        for (std::size_t l = 1; l <= top; ++l) value += pmf_[l] * m_[j - l];
         value *= m_[0];
       }
       m_.push_back(value);
@@ -54,6 +67,8 @@ class SsEvaluator {
   double h_, p_, K_, mean_;
   std::int64_t lead_time_;
   std::vector<double> pmf_, m_, M_;
+  std::unordered_map<std::int64_t, double> G_cache_;
+  std::size_t support_ = static_cast<std::size_t>(-1);  // last index with f(l) ≥ 1e-40
 };
 
 }  // namespace
