@@ -334,6 +334,17 @@ TEST(FormulasSerialSsm, Problem6_1TwoStages) {
   expect_close(result.cost, 170.28476581233167, 1e-9);
 }
 
+TEST(FormulasSerialSsm, Problem6_2aFiveStages) {
+  // FoSCT Problem 6.2(a): echelon h = (2, 2, 1, 1, 1), L = 0.5 everywhere, p = 24,
+  // N(64, 8²) (fractional lead times; stockpyl quotes 4 decimals).
+  std::vector<SerialStage> stages = {{2, 0.5}, {2, 0.5}, {1, 0.5}, {1, 0.5}, {1, 0.5}};
+  SerialSsm result = serial_ssm(stages, 24, 64, 8, kFoSCTTestGrid);
+  const std::vector<double> expected = {42.31870725619709, 75.34023115608014, 112.48944554344857,
+                                        145.51096944333162, 178.53249334321467};
+  for (std::size_t j = 1; j <= 5; ++j) expect_close(result.S_echelon[j], expected[j - 1], 1e-9);
+  expect_close(result.cost, 457.58007479275113, 1e-9);
+}
+
 TEST(FormulasSerialSsm, DefaultGridIsCloseToTheContinuousOptimum) {
   // On the default (finer) grid Example 6.1 lands near the optimum stockpyl quotes for it
   // (ssm_serial.newsvendor_heuristic docstring): S = (6.514, 12.012, 22.700), cost 47.669.
@@ -713,6 +724,24 @@ TEST(FormulasLimits, EachLimitIsEnforced) {
   serial["num_stages"] = 2;
   EXPECT_EQ(case_error("gsm_serial", serial),
             "inputs.stages: must have num_stages entries keyed \"1\" … \"2\"");
+  // GSM times: processing times plus external inbound CST ≤ 1000 days.
+  serial["num_stages"] = 3;
+  serial["external_inbound_cst"] = 1000 - 9;
+  EXPECT_TRUE(solve_formula_case("gsm_serial", serial).has_value());
+  serial["external_inbound_cst"] = 1000 - 8;
+  EXPECT_EQ(case_error("gsm_serial", serial),
+            "inputs.external_inbound_cst: external inbound CST plus all processing times must be "
+            "<= 1000 days");
+  // (s,S): 2Kμ/h ≤ 1e7.
+  json::object ss{{"holding_cost", 0.01},
+                  {"stockout_cost", 100},
+                  {"fixed_cost", 50},
+                  {"demand_mean", 1000},
+                  {"lead_time", 0}};
+  EXPECT_TRUE(solve_formula_case("ss_poisson_exact", ss).has_value());
+  ss["fixed_cost"] = 50.01;
+  EXPECT_EQ(case_error("ss_poisson_exact", ss),
+            "inputs.fixed_cost: 2 * fixed_cost * demand_mean / holding_cost must be <= 1e7");
   // Tree nodes: a path of 51 nodes is refused, 50 answered.
   auto path_tree = [](int n) {
     json::object nodes;
