@@ -180,24 +180,35 @@ Result<std::int64_t> gsm_best_lookup(const GsmTreeNodeState& node, std::int64_t 
 
 }  // namespace
 
-Result<GsmTree> gsm_tree(const std::vector<GsmTreeNode>& input,
-                         const std::vector<std::pair<std::int64_t, std::int64_t>>& edges) {
+namespace {
+
+// The tree as adjacency lists over positions in the input.
+struct GsmTreeGraph {
+  std::map<std::int64_t, std::size_t> position;  // id → position in the input
+  std::vector<std::vector<std::size_t>> preds, succs;
+};
+
+// Errors: invalid_argument "inputs.nodes" (repeated ids) or "inputs.edges" (unknown node,
+// self-loop, not n−1 edges or not connected).
+Result<GsmTreeGraph> gsm_tree_graph(
+    const std::vector<GsmTreeNode>& input,
+    const std::vector<std::pair<std::int64_t, std::int64_t>>& edges) {
   const std::size_t n = input.size();
-  std::map<std::int64_t, std::size_t> position;  // id → position in `input`
-  for (std::size_t i = 0; i < n; ++i) position[input[i].id] = i;
-  if (position.size() != n) {
+  GsmTreeGraph graph{
+      {}, std::vector<std::vector<std::size_t>>(n), std::vector<std::vector<std::size_t>>(n)};
+  for (std::size_t i = 0; i < n; ++i) graph.position[input[i].id] = i;
+  if (graph.position.size() != n) {
     return fail(ErrorCode::invalid_argument, "inputs.nodes", "node ids must be distinct");
   }
-  std::vector<std::vector<std::size_t>> preds(n), succs(n);
   for (auto [from, to] : edges) {
-    auto a = position.find(from), b = position.find(to);
-    if (a == position.end() || b == position.end() || from == to) {
+    auto a = graph.position.find(from), b = graph.position.find(to);
+    if (a == graph.position.end() || b == graph.position.end() || from == to) {
       return fail(ErrorCode::invalid_argument, "inputs.edges",
                   "edge [" + std::to_string(from) + ", " + std::to_string(to) +
                       "] names an unknown node or a self-loop");
     }
-    succs[a->second].push_back(b->second);
-    preds[b->second].push_back(a->second);
+    graph.succs[a->second].push_back(b->second);
+    graph.preds[b->second].push_back(a->second);
   }
   // A tree: n−1 edges and connected (then acyclic as an undirected graph).
   std::vector<bool> seen(n, false);
@@ -207,7 +218,7 @@ Result<GsmTree> gsm_tree(const std::vector<GsmTreeNode>& input,
   while (!stack.empty()) {
     std::size_t v = stack.back();
     stack.pop_back();
-    for (const auto* list : {&preds[v], &succs[v]}) {
+    for (const auto* list : {&graph.preds[v], &graph.succs[v]}) {
       for (std::size_t w : *list) {
         if (!seen[w]) {
           seen[w] = true;
@@ -221,115 +232,86 @@ Result<GsmTree> gsm_tree(const std::vector<GsmTreeNode>& input,
     return fail(ErrorCode::invalid_argument, "inputs.edges",
                 "the edges must form a tree over the nodes (n-1 edges, connected)");
   }
+  return graph;
+}
 
-  // Net demand σ (sum of the variances of the demand nodes at or below each node) and max
-  // replenishment times, in topological order (Kahn).
+// Net demand variance (the demand nodes at or below each node) and max replenishment time
+// M (longest SI_source + Σ T along a path into the node), in topological order.
+void gsm_tree_net_demand(const std::vector<GsmTreeNode>& input, const GsmTreeGraph& graph,
+                         std::vector<double>& variance, std::vector<std::int64_t>& M) {
+  const std::size_t n = input.size();
   std::vector<std::size_t> order;
   std::vector<std::size_t> indegree(n);
   for (std::size_t i = 0; i < n; ++i) {
-    indegree[i] = preds[i].size();
+    indegree[i] = graph.preds[i].size();
     if (indegree[i] == 0) order.push_back(i);
   }
   for (std::size_t head = 0; head < order.size(); ++head) {
-    for (std::size_t w : succs[order[head]]) {
+    for (std::size_t w : graph.succs[order[head]]) {
       if (--indegree[w] == 0) order.push_back(w);
     }
   }
-  std::vector<double> variance(n, 0.0);
+  variance.assign(n, 0.0);
   for (std::size_t i = 0; i < n; ++i) variance[i] = std::pow(input[i].demand_sd.value_or(0.0), 2);
   for (auto it = order.rbegin(); it != order.rend(); ++it) {
-    for (std::size_t pred : preds[*it]) variance[pred] += variance[*it];
+    for (std::size_t pred : graph.preds[*it]) variance[pred] += variance[*it];
   }
-  std::vector<std::int64_t> M(n, 0);
+  M.assign(n, 0);
   for (std::size_t v : order) {
     std::int64_t si = input[v].external_inbound_cst.value_or(0);
-    std::int64_t best = (preds[v].empty() || si > 0) ? input[v].processing_time + si : 0;
-    for (std::size_t pred : preds[v]) best = std::max(best, M[pred] + input[v].processing_time);
+    std::int64_t best = (graph.preds[v].empty() || si > 0) ? input[v].processing_time + si : 0;
+    for (std::size_t pred : graph.preds[v]) {
+      best = std::max(best, M[pred] + input[v].processing_time);
+    }
     M[v] = best;
   }
+}
 
-  // Labels: keep the ids when they are consecutive and every node but the largest has one
-  // larger neighbour; otherwise label 0, 1, … the first node (input order) with at most one
-  // unlabelled neighbour.
+// DP labels: the ids (shifted to 0) when they are consecutive and every node but the
+// largest has exactly one larger neighbour; otherwise 0, 1, … given in turn to the first node
+// (input order) with at most one unlabelled neighbour.
+std::vector<std::size_t> gsm_tree_labels(const std::vector<GsmTreeNode>& input,
+                                         const GsmTreeGraph& graph) {
+  const std::size_t n = input.size();
   std::vector<std::size_t> label(n);
-  bool correct = true;
-  std::int64_t min_id = position.begin()->first;
-  if (position.rbegin()->first - min_id + 1 != static_cast<std::int64_t>(n)) correct = false;
+  const std::int64_t min_id = graph.position.begin()->first;
+  const std::int64_t max_id = graph.position.rbegin()->first;
+  bool correct = max_id - min_id + 1 == static_cast<std::int64_t>(n);
   for (std::size_t v = 0; v < n && correct; ++v) {
-    if (input[v].id == position.rbegin()->first) continue;
+    if (input[v].id == max_id) continue;
     int larger = 0;
-    for (const auto* list : {&preds[v], &succs[v]}) {
+    for (const auto* list : {&graph.preds[v], &graph.succs[v]}) {
       for (std::size_t w : *list) larger += input[w].id > input[v].id ? 1 : 0;
     }
     correct = larger == 1;
   }
   if (correct) {
     for (std::size_t v = 0; v < n; ++v) label[v] = static_cast<std::size_t>(input[v].id - min_id);
-  } else {
-    std::vector<bool> labelled(n, false);
-    for (std::size_t next = 0; next < n; ++next) {
-      for (std::size_t v = 0; v < n; ++v) {
-        if (labelled[v]) continue;
-        int unlabelled = 0;
-        for (const auto* list : {&preds[v], &succs[v]}) {
-          for (std::size_t w : *list) unlabelled += labelled[w] ? 0 : 1;
-        }
-        if (unlabelled <= 1) {
-          label[v] = next;
-          labelled[v] = true;
-          break;
-        }
+    return label;
+  }
+  std::vector<bool> labelled(n, false);
+  for (std::size_t next = 0; next < n; ++next) {
+    for (std::size_t v = 0; v < n; ++v) {
+      if (labelled[v]) continue;
+      int unlabelled = 0;
+      for (const auto* list : {&graph.preds[v], &graph.succs[v]}) {
+        for (std::size_t w : *list) unlabelled += labelled[w] ? 0 : 1;
+      }
+      if (unlabelled <= 1) {
+        label[v] = next;
+        labelled[v] = true;
+        break;
       }
     }
   }
+  return label;
+}
 
-  GsmTreeSolver solver;
-  solver.nodes.resize(n);
-  for (std::size_t v = 0; v < n; ++v) {
-    GsmTreeNodeState& node = solver.nodes[label[v]];
-    node.T = input[v].processing_time;
-    node.si = input[v].external_inbound_cst.value_or(0);
-    node.so = input[v].external_outbound_cst.value_or(kGsmBigInt);
-    node.h = input[v].local_holding_cost;
-    node.z = input[v].demand_bound_constant;
-    node.sigma = std::sqrt(variance[v]);
-    node.M = M[v];
-    for (std::size_t w : preds[v]) node.preds.push_back(label[w]);
-    for (std::size_t w : succs[v]) node.succs.push_back(label[w]);
-    solver.max_max = std::max(solver.max_max, M[v]);
-  }
-  for (std::size_t k = 0; k + 1 < n; ++k) {
-    GsmTreeNodeState& node = solver.nodes[k];
-    for (std::size_t w : node.succs) {
-      if (w > k) node.larger = w, node.larger_is_downstream = true;
-    }
-    for (std::size_t w : node.preds) {
-      if (w > k) node.larger = w, node.larger_is_downstream = false;
-    }
-  }
-  for (GsmTreeNodeState& node : solver.nodes) {
-    node.theta.assign(solver.max_max + 1, kGsmInf);
-    node.best.assign(solver.max_max + 1, {});
-  }
-  for (std::size_t k = 0; k < n; ++k) {
-    if (k + 1 < n && solver.nodes[k].larger_is_downstream) {
-      solver.theta_out(k);
-    } else {
-      solver.theta_in(k);
-    }
-    solver.finish(k);
-  }
-
-  // Backtrack from the largest label.
+// Walks the DP back from the largest label: the outbound CST of every label.
+Result<std::vector<std::int64_t>> gsm_tree_backtrack(const GsmTreeSolver& solver,
+                                                     std::int64_t best_SI) {
+  const std::size_t n = solver.nodes.size();
   const std::size_t top = n - 1;
-  std::int64_t best_SI = 0;
-  for (std::int64_t SI = 1; SI <= solver.nodes[top].M - solver.nodes[top].T; ++SI) {
-    if (solver.nodes[top].theta[SI] < solver.nodes[top].theta[best_SI]) best_SI = SI;
-  }
-  double cost = solver.nodes[top].theta[best_SI];
-  if (!std::isfinite(cost)) {
-    return fail(ErrorCode::invalid_argument, "inputs.nodes", "no feasible service times");
-  }
   std::vector<std::int64_t> opt_cst(n, 0), opt_in(n, 0);
   for (std::size_t k = n; k-- > 0;) {
     const GsmTreeNodeState& node = solver.nodes[k];
@@ -355,7 +337,65 @@ Result<GsmTree> gsm_tree(const std::vector<GsmTreeNode>& input,
     }
     opt_cst[k] = std::min(opt_cst[k], node.so);
   }
-  GsmTree result{{}, cost};
+  return opt_cst;
+}
+
+}  // namespace
+
+Result<GsmTree> gsm_tree(const std::vector<GsmTreeNode>& input,
+                         const std::vector<std::pair<std::int64_t, std::int64_t>>& edges) {
+  const std::size_t n = input.size();
+  LC_TRY(graph, gsm_tree_graph(input, edges));
+  std::vector<double> variance;
+  std::vector<std::int64_t> M;
+  gsm_tree_net_demand(input, graph, variance, M);
+  std::vector<std::size_t> label = gsm_tree_labels(input, graph);
+
+  GsmTreeSolver solver;
+  solver.nodes.resize(n);
+  for (std::size_t v = 0; v < n; ++v) {
+    GsmTreeNodeState& node = solver.nodes[label[v]];
+    node.T = input[v].processing_time;
+    node.si = input[v].external_inbound_cst.value_or(0);
+    node.so = input[v].external_outbound_cst.value_or(kGsmBigInt);
+    node.h = input[v].local_holding_cost;
+    node.z = input[v].demand_bound_constant;
+    node.sigma = std::sqrt(variance[v]);
+    node.M = M[v];
+    for (std::size_t w : graph.preds[v]) node.preds.push_back(label[w]);
+    for (std::size_t w : graph.succs[v]) node.succs.push_back(label[w]);
+    solver.max_max = std::max(solver.max_max, M[v]);
+  }
+  for (std::size_t k = 0; k < n; ++k) {
+    GsmTreeNodeState& node = solver.nodes[k];
+    for (std::size_t w : node.succs) {
+      if (w > k) node.larger = w, node.larger_is_downstream = true;
+    }
+    for (std::size_t w : node.preds) {
+      if (w > k) node.larger = w, node.larger_is_downstream = false;
+    }
+    node.theta.assign(solver.max_max + 1, kGsmInf);
+    node.best.assign(solver.max_max + 1, {});
+  }
+  for (std::size_t k = 0; k < n; ++k) {
+    if (k + 1 < n && solver.nodes[k].larger_is_downstream) {
+      solver.theta_out(k);
+    } else {
+      solver.theta_in(k);
+    }
+    solver.finish(k);
+  }
+  // The largest label's best inbound CST (first minimum).
+  const GsmTreeNodeState& top = solver.nodes[n - 1];
+  std::int64_t best_SI = 0;
+  for (std::int64_t SI = 1; SI <= top.M - top.T; ++SI) {
+    if (top.theta[SI] < top.theta[best_SI]) best_SI = SI;
+  }
+  if (!std::isfinite(top.theta[best_SI])) {
+    return fail(ErrorCode::invalid_argument, "inputs.nodes", "no feasible service times");
+  }
+  LC_TRY(opt_cst, gsm_tree_backtrack(solver, best_SI));
+  GsmTree result{{}, top.theta[best_SI]};
   for (std::size_t v = 0; v < n; ++v) result.cst[input[v].id] = opt_cst[label[v]];
   return result;
 }
