@@ -69,6 +69,48 @@ SsmDemandGrid ssm_demand_grid(double mean, double sd, const SsmGrid& grid) {
   return out;
 }
 
+// The echelon inventory grid x and its extension below and above (for the asymptote).
+struct SsmXGrid {
+  std::vector<double> x, x_ext;
+  double x_lo = 0, x_hi = 0;
+};
+
+SsmXGrid ssm_x_grid(double sum_mean, double sum_sd, const SsmGrid& grid) {
+  double sum_lo = sum_mean + sum_sd * dist::normal_quantile(ssm_tail(grid.sum_lower_z));
+  double sum_hi = sum_mean + sum_sd * dist::normal_quantile(1.0 - ssm_tail(grid.sum_upper_z));
+  SsmXGrid out;
+  out.x_lo = sum_lo - sum_hi;
+  const double x_delta = (sum_hi - out.x_lo) / grid.x_num;
+  out.x.resize(grid.x_num + 1);
+  for (int i = 0; i <= grid.x_num; ++i) out.x[i] = i * x_delta + out.x_lo;
+  out.x_hi = out.x.back();
+  const long ext_num = static_cast<long>(std::ceil(sum_hi / x_delta));
+  for (long k = -ext_num; k <= grid.x_num + ext_num; ++k) {
+    out.x_ext.push_back(k * x_delta + out.x_lo);
+  }
+  return out;
+}
+
+// Lower asymptote of ĝ_j on x_ext (FoSCT Problem 6.13):
+// −(p + Σh)(x − μ Σ_{l<j} L_l) + Σ_{i≤j} h_i (x − μ Σ_{i≤l<j} L_l).
+std::vector<double> ssm_lower_asymptote(const std::vector<double>& x_ext,
+                                        const std::vector<double>& L, const std::vector<double>& h,
+                                        std::size_t j, double p, double sum_h, double mu) {
+  double L_before_j = 0.0;
+  for (std::size_t l = 1; l < j; ++l) L_before_j += L[l];
+  std::vector<double> out(x_ext.size());
+  for (std::size_t k = 0; k < x_ext.size(); ++k) {
+    double value = -(p + sum_h) * (x_ext[k] - mu * L_before_j);
+    for (std::size_t i = 1; i <= j; ++i) {
+      double L_i_to_j = 0.0;
+      for (std::size_t l = i; l < j; ++l) L_i_to_j += L[l];
+      value += h[i] * (x_ext[k] - mu * L_i_to_j);
+    }
+    out[k] = value;
+  }
+  return out;
+}
+
 }  // namespace
 
 SerialSsm serial_ssm(const std::vector<SerialStage>& stages, double stockout_cost,
@@ -83,49 +125,27 @@ SerialSsm serial_ssm(const std::vector<SerialStage>& stages, double stockout_cos
     sum_h += h[j];
   }
   const double mu = demand_mean, p = stockout_cost;
+  const SsmXGrid g = ssm_x_grid(mu * sum_L, demand_sd * std::sqrt(sum_L), grid);
+  const std::vector<double>& x = g.x;
 
-  // The x grid from the sum-of-lead-times demand.
-  double sum_mean = mu * sum_L, sum_sd = demand_sd * std::sqrt(sum_L);
-  double sum_lo = sum_mean + sum_sd * dist::normal_quantile(ssm_tail(grid.sum_lower_z));
-  double sum_hi = sum_mean + sum_sd * dist::normal_quantile(1.0 - ssm_tail(grid.sum_upper_z));
-  const double x_lo = sum_lo - sum_hi;
-  const double x_delta = (sum_hi - x_lo) / grid.x_num;
-  std::vector<double> x(grid.x_num + 1);
-  for (int i = 0; i <= grid.x_num; ++i) x[i] = i * x_delta + x_lo;
-  const double x_hi = x.back();
-  const long ext_num = static_cast<long>(std::ceil(sum_hi / x_delta));
-  std::vector<double> x_ext;
-  for (long k = -ext_num; k <= grid.x_num + ext_num; ++k) x_ext.push_back(k * x_delta + x_lo);
-
-  std::vector<double> C_bar(x.size()), C_hat(x.size()), C(x.size()), lim1(x_ext.size());
+  std::vector<double> C_bar(x.size()), C_hat(x.size()), C(x.size());
   for (std::size_t i = 0; i < x.size(); ++i) C_bar[i] = (p + sum_h) * std::max(-x[i], 0.0);
-
   SerialSsm result{std::vector<double>(N + 1, 0.0), 0.0};
   double previous_C_star = 0.0;
   for (std::size_t j = 1; j <= N; ++j) {
     for (std::size_t i = 0; i < x.size(); ++i) C_hat[i] = h[j] * x[i] + C_bar[i];
-    // Lower asymptote of ĝ_j: −(p + Σh)(x − μ Σ_{i<j} L_i) + Σ_{i≤j} h_i (x − μ Σ_{i≤l<j} L_l).
-    double L_before_j = 0.0;
-    for (std::size_t l = 1; l < j; ++l) L_before_j += L[l];
-    for (std::size_t k = 0; k < x_ext.size(); ++k) {
-      double value = -(p + sum_h) * (x_ext[k] - mu * L_before_j);
-      for (std::size_t i = 1; i <= j; ++i) {
-        double L_i_to_j = 0.0;
-        for (std::size_t l = i; l < j; ++l) L_i_to_j += L[l];
-        value += h[i] * (x_ext[k] - mu * L_i_to_j);
-      }
-      lim1[k] = value;
-    }
+    std::vector<double> lim1 = ssm_lower_asymptote(g.x_ext, L, h, j, p, sum_h, mu);
     SsmDemandGrid demand = ssm_demand_grid(mu * L[j], demand_sd * std::sqrt(L[j]), grid);
+    // g_j(y) = E ĝ_j(y − D_j), read at the nearest grid point.
     for (std::size_t i = 0; i < x.size(); ++i) {
       double expected = 0.0;
       for (std::size_t k = 0; k < demand.d.size(); ++k) {
         double y_minus_d = x[i] - demand.d[k];
         double cost = 0.0;
-        if (y_minus_d < x_lo) {
-          cost = lim1[ssm_nearest(x_ext, y_minus_d)];
-        } else if (y_minus_d > x_hi) {  // not reached: d ≥ 0
-          cost = h[j] * x_ext[ssm_nearest(x_ext, y_minus_d)] + (j > 1 ? previous_C_star : 0.0);
+        if (y_minus_d < g.x_lo) {
+          cost = lim1[ssm_nearest(g.x_ext, y_minus_d)];
+        } else if (y_minus_d > g.x_hi) {  // not reached: d ≥ 0
+          cost = h[j] * g.x_ext[ssm_nearest(g.x_ext, y_minus_d)] + (j > 1 ? previous_C_star : 0);
         } else {
           cost = C_hat[ssm_nearest(x, y_minus_d)];
         }
@@ -133,6 +153,7 @@ SerialSsm serial_ssm(const std::vector<SerialStage>& stages, double stockout_cos
       }
       C[i] = expected;
     }
+    // S_j = first argmin; ḡ_j(x) = g_j(min(S_j, x)).
     std::size_t best = static_cast<std::size_t>(std::min_element(C.begin(), C.end()) - C.begin());
     result.S_echelon[j] = x[best];
     previous_C_star = C[best];
