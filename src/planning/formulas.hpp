@@ -73,9 +73,10 @@ BaseStockType1 base_stock_normal_type1(double alpha, double demand_mean, double 
 struct BaseStockType2 {
   double S_approx;
   double cycle_service_level_at_S_approx;
-  std::optional<double> S_exact;  // empty when one day's P(D < 0) ≥ kNegligibleProbability
+  // Solves n_{L+1}(S) − n_L(S) = (1 − β)μ: the exact fill rate when demand is nonnegative,
+  // i.e. when P(D < 0) is negligible (FoSCT); computed for any input.
+  double S_exact;
 };
-inline constexpr double kNegligibleProbability = 1e-4;
 BaseStockType2 base_stock_normal_type2(double beta, double demand_mean, double demand_sd,
                                        double lead_time);
 

@@ -43,8 +43,7 @@ BaseStockType2 base_stock_normal_type2(double beta, double demand_mean, double d
   double ltd_sd = demand_sd * std::sqrt(lead_time + 1.0);
   double target = (1.0 - beta) * demand_mean;
   double z = dist::standard_normal_loss_inverse(target / ltd_sd);
-  BaseStockType2 result{ltd_mean + z * ltd_sd, dist::normal_cdf(z), std::nullopt};
-  if (dist::normal_cdf(-demand_mean / demand_sd) >= kNegligibleProbability) return result;
+  BaseStockType2 result{ltd_mean + z * ltd_sd, dist::normal_cdf(z), 0.0};
   // The cycle shortage falls from ≈ mean (S ≪ 0) to 0; bracket the root around S_approx
   // (the exact S is below it: n_{L+1} − n_L ≤ n_{L+1}).
   auto f = [&](double S) {

@@ -91,14 +91,9 @@ Result<json::object> case_base_stock_normal_type2(const FormulaInputs& in) {
   LC_TRY(sd, in.positive("demand_sd"));
   LC_TRY(L, in.nonnegative("lead_time"));
   BaseStockType2 bs = base_stock_normal_type2(beta, mean, sd, L);
-  json::object out{{"S_approx", bs.S_approx},
-                   {"cycle_service_level_at_S_approx", bs.cycle_service_level_at_S_approx}};
-  if (bs.S_exact) {
-    out["S_exact"] = *bs.S_exact;
-  } else {
-    out["S_exact"] = nullptr;
-  }
-  return out;
+  return json::object{{"S_approx", bs.S_approx},
+                      {"cycle_service_level_at_S_approx", bs.cycle_service_level_at_S_approx},
+                      {"S_exact", bs.S_exact}};
 }
 
 Result<RqParams> rq_case_params(const FormulaInputs& in) {

@@ -107,17 +107,18 @@ TEST(FormulasBaseStock, Type2FillRate) {
   BaseStockType2 bs = base_stock_normal_type2(beta, 100, 50, 3);
   expect_close(bs.S_approx, 500, 1e-10);
   expect_close(bs.cycle_service_level_at_S_approx, 0.8413447460685429, 1e-10);
-  EXPECT_FALSE(bs.S_exact.has_value());  // one day's P(D < 0) = Φ(−2) is not negligible
   // With P(D<0) negligible, S_exact solves n_{L+1}(S) − n_L(S) = (1 − β)μ and lies below
   // S_approx (the approximation also counts backorders carried over from earlier cycles).
   BaseStockType2 exact = base_stock_normal_type2(0.959, 620.06, 131.15, 6);
-  ASSERT_TRUE(exact.S_exact.has_value());
-  double gap = dist::normal_loss(*exact.S_exact, 620.06 * 7, 131.15 * std::sqrt(7.0)).n -
-               dist::normal_loss(*exact.S_exact, 620.06 * 6, 131.15 * std::sqrt(6.0)).n;
+  double gap = dist::normal_loss(exact.S_exact, 620.06 * 7, 131.15 * std::sqrt(7.0)).n -
+               dist::normal_loss(exact.S_exact, 620.06 * 6, 131.15 * std::sqrt(6.0)).n;
   expect_close(gap, 0.041 * 620.06, 1e-9);
   expect_close(dist::normal_loss(exact.S_approx, 620.06 * 7, 131.15 * std::sqrt(7.0)).n,
                0.041 * 620.06, 1e-9);
-  EXPECT_LT(*exact.S_exact, exact.S_approx);
+  EXPECT_LT(exact.S_exact, exact.S_approx);
+  // With L = 0 (and S ≥ 0) n_0(S) = 0: the two coincide.
+  BaseStockType2 no_lead = base_stock_normal_type2(0.98, 100, 20, 0);
+  expect_close(no_lead.S_exact, no_lead.S_approx, 1e-12);
 }
 
 // ---- EOQ -----------------------------------------------------------------------------------
