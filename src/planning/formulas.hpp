@@ -7,8 +7,11 @@
 // those of /work/shared/spec/planning-formulas.md (docs/planning.md restates them).
 //
 // Conventions for every function below:
-//  - inputs are validated; bad input is an Error value naming the field as
-//    "inputs.<name>" (invalid_argument, or limit_exceeded for a documented limit);
+//  - solve_formula_case / answer_formula_cases validate their inputs: bad input is an Error
+//    value naming the field as "inputs.<name>" (invalid_argument, or limit_exceeded for a
+//    documented limit). The typed model functions REQUIRE inputs that pass those checks
+//    (costs, means and sds > 0, probabilities in (0, 1), lead times ≥ 0 — > 0 for (r,Q) —
+//    and the limits) and do not re-check them;
 //  - costs are expected long-run cost per time unit (per day);
 //  - no function throws, keeps global state or uses randomness: all are deterministic
 //    and safe to call concurrently.
