@@ -2,6 +2,7 @@
 // model per case, inputs validated and named, per-case errors beside the answers.
 // Single-stage models here; the network models are in formulas_cases_network.cpp.
 #include <cmath>
+#include <exception>
 #include <functional>
 #include <map>
 #include <string>
@@ -235,7 +236,15 @@ const std::vector<std::string>& formula_model_names() {
 
 Result<json::object> solve_formula_case(std::string_view model, const json::object& inputs) {
   for (const auto& [name, solver] : formula_case_solvers()) {
-    if (name == model) return solver(FormulaInputs(inputs, "inputs"));
+    if (name != model) continue;
+    // Boost.Math reports domain and overflow errors (e.g. a quantile of 1 when h ≪ p) and
+    // failed brackets as exceptions; they stop here as a per-case error.
+    try {
+      return solver(FormulaInputs(inputs, "inputs"));
+    } catch (const std::exception& error) {
+      return fail(ErrorCode::invalid_argument, "inputs",
+                  std::string("no numerical solution for these inputs (") + error.what() + ")");
+    }
   }
   return fail(ErrorCode::invalid_argument, "model", "unknown model '" + std::string(model) + "'");
 }

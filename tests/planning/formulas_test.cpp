@@ -665,6 +665,13 @@ TEST(FormulasCases, PerCaseErrorsNameTheFieldAndReason) {
   tree["edges"].as_array().pop_back();
   EXPECT_EQ(case_error("gsm_tree", tree),
             "inputs.edges: the edges must form a tree over the nodes (n-1 edges, connected)");
+  // A critical ratio that rounds to 1 has no normal quantile: an error, not a crash.
+  json::object extreme{{"holding_cost", 1e-300},
+                       {"stockout_cost", 1},
+                       {"demand_mean", 50},
+                       {"demand_sd", 8},
+                       {"S_eval", 40}};
+  EXPECT_EQ(case_error("newsvendor_normal", extreme).rfind("inputs: no numerical solution", 0), 0u);
   // EIL with Qh/(pλ) ≥ 1 has no reorder point.
   json::object eil{{"holding_cost", 10}, {"stockout_cost", 1}, {"fixed_cost", 1000},
                    {"demand_mean", 1},   {"demand_sd", 1},     {"lead_time", 1}};
