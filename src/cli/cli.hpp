@@ -50,6 +50,8 @@ void add_session_commands(CLI::App& root, CliOptions& options);
 void add_ats_sync_bench(CLI::App& root, CliOptions& options);  // bench ats-sync (after bench)
 // `stock rollback` and `bench as-of`; call after add_engine_commands and add_bench_commands.
 void add_asof_commands(CLI::App& root, CliOptions& options);
+// `plan formulas --cases FILE` (src/planning/formulas.hpp).
+void add_plan_formulas_commands(CLI::App& root, CliOptions& options);
 // `stock show --as-of T`: balances (of one SKU, or all when gtin is empty) at T.
 // `plan transfers` and `bench plan-transfers`; call after add_bench_commands.
 void add_plan_transfer_commands(CLI::App& root, CliOptions& options);

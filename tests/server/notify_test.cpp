@@ -544,7 +544,20 @@ TEST_F(NotifyServer, OutboxBoundHoldsBackAndRaisesNearBoundAlert) {
   EXPECT_EQ(found[0].at("evidence").at("bound"), 10);
 
   receiver.set_status(200);
-  auto arrived = wait_for(receiver, "/slack", skus.size(), 30s);
+  // Count by SKU: outbox_near_bound's own notifications (raised, resolved) go to the same
+  // receiver, so "14 deliveries" can arrive before the 14th SKU does.
+  auto every_sku_in = [&](const std::vector<ReceivedRequest>& arrived) {
+    return std::all_of(skus.begin(), skus.end(), [&](const std::string& sku) {
+      return std::any_of(arrived.begin(), arrived.end(),
+                         [&](const auto& r) { return r.body.find(sku) != std::string::npos; });
+    });
+  };
+  auto deadline = std::chrono::steady_clock::now() + 30s;
+  std::vector<ReceivedRequest> arrived = wait_for(receiver, "/slack", skus.size(), 30s);
+  while (!every_sku_in(arrived) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(50ms);
+    arrived = wait_for(receiver, "/slack", skus.size(), 0s);
+  }
   for (const std::string& sku : skus) {
     EXPECT_TRUE(std::any_of(arrived.begin(), arrived.end(), [&](const auto& r) {
       return r.body.find(sku) != std::string::npos;
