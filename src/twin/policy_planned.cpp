@@ -147,7 +147,9 @@ Result<void> PlannedPolicy::stock(const SessionForecast& f, const StockView& vie
     const uint32_t sku = f.agenda[k];
     // The budget: the baseline's total for this SKU, less what the network holds.
     int64_t budget = 0;
-    for (double t : baseline_targets(f, k, network_)) budget += planned_ceil(t);
+    for (double t : baseline_targets(f, k, network_)) {  // top_up's ceil, to the unit
+      if (t > 0) budget += static_cast<int64_t>(std::ceil(t));
+    }
     int64_t held = view.available_units(sku, network_.factory);
     for (uint32_t l : selling_) held += view.available_units(sku, l);
     const int64_t receipts = std::max<int64_t>(0, budget - held);

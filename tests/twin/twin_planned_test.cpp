@@ -236,9 +236,11 @@ TEST(TwinPlanned, OrdersEmergencyProductionAbove120PercentOfForecast) {
       EXPECT_EQ(produced, 0) << units;
     }
   }
-  // In a run: the 15× surge on the top SKU triggers it; the baseline never produces.
-  auto surge = run(small("surge-15x", base_seed(), "planned"));
-  auto baseline = run(small("surge-15x", base_seed(), "baseline"));
+  // In a run: the 15× surge on the top SKU triggers it (a 15-minute factory lead time,
+  // so it lands inside even a one-hour session); the baseline never produces.
+  auto surge = run(small("surge-15x", base_seed(), "planned", {"factory_lead_time_hours=0.25"}));
+  auto baseline =
+      run(small("surge-15x", base_seed(), "baseline", {"factory_lead_time_hours=0.25"}));
   ASSERT_TRUE(surge && baseline);
   EXPECT_GT(surge->kpis.emergency_units, 0);
   EXPECT_EQ(baseline->kpis.emergency_units, 0);
