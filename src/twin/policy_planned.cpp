@@ -319,6 +319,7 @@ Result<void> PlannedPolicy::rebalance(uint32_t sku, TimeMs now_ms, const StockVi
   auto plan = planning::solve_transfers(problem);
   if (!plan) return std::unexpected(plan.error());
   for (const auto& move : plan->moves) {
+    if (move.qty_units < kPlannedTransferUnitsMin) continue;  // not worth a shipment
     const auto& lane = problem.lanes[move.lane];
     const uint32_t from = site_location[lane.from];
     const uint32_t to = site_location[lane.to];
@@ -346,8 +347,15 @@ Result<void> PlannedPolicy::emergency(uint32_t sku, TimeMs now_ms, const StockVi
   if (so_far <= 0 || so_far < kEmergencyMinForecastShare * session) return {};
   const double demanded = static_cast<double>(demand_units_[sku]);
   if (demanded <= kEmergencyTriggerRatio * so_far) return {};
-  const auto lead_min = static_cast<uint32_t>(std::ceil(factory_lead_time_h_ * 60));
-  if (minute + lead_min >= duration_min_) return {};  // would arrive after the session
+  // Units must reach a selling location before the session ends: the factory lead time
+  // plus the fastest lane out of the factory.
+  double lane_h = 0;
+  for (uint32_t l : selling_) {
+    const double h = lead_time_h_[l] * transit_factor_;
+    if (lane_h == 0 || h < lane_h) lane_h = h;
+  }
+  const auto sellable_min = static_cast<uint32_t>(std::ceil((factory_lead_time_h_ + lane_h) * 60));
+  if (minute + sellable_min >= duration_min_) return {};
   const double ratio = demanded / so_far;
   auto& orders = on_order_[sku];
   std::erase_if(orders, [&](const Inbound& i) { return i.arrive_ms <= now_ms; });
@@ -357,7 +365,7 @@ Result<void> PlannedPolicy::emergency(uint32_t sku, TimeMs now_ms, const StockVi
     supply += view.available_units(sku, l) + inbound_units(sku, l, now_ms);
   }
   const double rest = (session - so_far) * ratio;
-  const double after_arrival = (session - cumulative[minute + lead_min]) * ratio;
+  const double after_arrival = (session - cumulative[minute + sellable_min]) * ratio;
   const int64_t qty = std::min({planned_ceil(rest - static_cast<double>(supply)),
                                 planned_ceil(after_arrival), int64_t{engine::kLineQtyMax}});
   if (qty <= 0) return {};

@@ -16,13 +16,15 @@
 //              SKU is turned away (at most once per SKU per minute), planning::
 //              solve_transfers moves spare units (above the donors' own thresholds; all
 //              of the factory's) to every location under its threshold, up to P90
-//              demand over twice the lead time, along the twin's lanes.
+//              demand over twice the lead time, along the twin's lanes; moves under
+//              kPlannedTransferUnitsMin units are dropped.
 //   emergency  when a SKU's demand so far exceeds 120% of its forecast so far (the
 //              orange rule; checked at most once per SKU per minute, after 2% of its
 //              forecast is due), it orders production of the gap — the rest of the
 //              session's projected demand minus the SKU's network stock, inbound and
 //              production already on order — received at the factory after the factory
-//              lead time, only if it arrives before the session ends.
+//              lead time, only if factory lead time + the fastest lane out of the factory
+//              ends before the session does (else it could not sell in it).
 // Deterministic: no random draws. Not thread-safe (one object per run).
 #pragma once
 
@@ -41,6 +43,8 @@ inline constexpr double kP90Z = 1.2815515655446004;         // standard normal 0
 inline constexpr double kPlannedLeadTimeWeight = 0.5;
 inline constexpr double kPlannedCo2Weight = 0.1;
 inline constexpr double kPlannedUnmetPenalty = 10'000;
+// A planned move under this many units is dropped (the shipment's 50 CNY fixed cost).
+inline constexpr int64_t kPlannedTransferUnitsMin = 20;
 
 class PlannedPolicy final : public Policy {
  public:

@@ -68,17 +68,17 @@ struct Fixture {
   std::vector<Sku> skus = make_brand(1, 5, 1.0);
   std::vector<Location> locations = make_locations();
   Network network{&skus, &locations, 0};
-  // A 120-minute mega session of two SKUs with flat forecast curves: 1,200 and 600 units.
+  // A 240-minute mega session of two SKUs with flat forecast curves: 2,400 and 1,200 units.
   SessionForecast forecast() const {
     SessionForecast f;
     f.tier = 2;
-    f.forecast_units = 1800;
+    f.forecast_units = 3600;
     f.agenda = {0, 3};
     f.weight = {2, 1};
     f.coverage = 1.25;
     f.factory_share = 0.15;
     f.start_ms = kStartMs;
-    f.units_per_min = {std::vector<double>(120, 10.0), std::vector<double>(120, 5.0)};
+    f.units_per_min = {std::vector<double>(240, 10.0), std::vector<double>(240, 5.0)};
     f.forecast_error_sd = 0.25;
     f.factory_lead_time_h = 0.5;
     return f;
@@ -141,7 +141,7 @@ TEST(TwinPlanned, PlacesTheTierTargetAtSellingLocations) {
   PlannedPolicy policy(fx.network);
   FakeStock stock(fx.skus.size(), fx.locations.size());
   ASSERT_TRUE(policy.stock(f, stock, stock));
-  // Mega: the tier target (P90 = 1,200 × e^(1.2816 × 0.25) ≈ 1,655) exceeds the budget,
+  // Mega: the tier target (P90 = 2,400 × e^(1.2816 × 0.25) ≈ 3,310) exceeds the budget,
   // so the whole budget sells and the factory holds none.
   EXPECT_EQ(stock.available_units(0, fx.network.factory), 0);
   int64_t selling = 0;
@@ -228,19 +228,20 @@ TEST(TwinPlanned, OrdersEmergencyProductionAbove120PercentOfForecast) {
     }
     EXPECT_EQ(produced, policy.emergency_units(0)) << units;
     // 360 is exactly 120%: not over. 361 is over, but the network still holds more than
-    // the rest of the projected demand, so the gap is 0. At 600 (2×) the rest of the
-    // session projects to 1,800 units against the 1,531 held: a gap to produce.
+    // the rest of the projected demand (2,527 units), so the gap is 0. At 600 (2×) the
+    // rest of the session projects to 4,200 units against the ~3,060 held: a gap.
     if (expect_order) {
       EXPECT_GT(produced, 0) << units;
     } else {
       EXPECT_EQ(produced, 0) << units;
     }
   }
-  // In a run: the 15× surge on the top SKU triggers it (a 15-minute factory lead time,
-  // so it lands inside even a one-hour session); the baseline never produces.
-  auto surge = run(small("surge-15x", base_seed(), "planned", {"factory_lead_time_hours=0.25"}));
-  auto baseline =
-      run(small("surge-15x", base_seed(), "baseline", {"factory_lead_time_hours=0.25"}));
+  // In a run: the 15× surge on the top SKU triggers it (a 4-hour session and a 30-minute
+  // factory lead time, so production ordered in the first 80 minutes can still reach a
+  // selling location); the baseline never produces.
+  const std::vector<std::string> params = {"duration_minutes=240", "factory_lead_time_hours=0.5"};
+  auto surge = run(small("surge-15x", base_seed(), "planned", params));
+  auto baseline = run(small("surge-15x", base_seed(), "baseline", params));
   ASSERT_TRUE(surge && baseline);
   EXPECT_GT(surge->kpis.emergency_units, 0);
   EXPECT_EQ(baseline->kpis.emergency_units, 0);
