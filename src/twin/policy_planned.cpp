@@ -293,9 +293,10 @@ Result<void> PlannedPolicy::rebalance(uint32_t sku, TimeMs now_ms, const StockVi
         site.stock_units = position;
         site.target_units = std::max(threshold, order_up_to_units(sku, l, now_ms));
         checked_minute_[index(sku, l)] = minute_of(now_ms) + 1;
-      } else {  // a donor keeps its own threshold
+      } else {  // a selling donor keeps up to its order-up-to level
         site.stock_units = available;
-        site.target_units = std::min(available, threshold);
+        site.target_units =
+            std::min(available, std::max(threshold, order_up_to_units(sku, l, now_ms)));
       }
     }
     site.stock_units = std::min(site.stock_units, planning::kTransferQtyMax);

@@ -14,10 +14,12 @@
 //              order leaves the location's available + inbound units under it (checked
 //              at most once per SKU × location per simulated minute), or an order of the
 //              SKU is turned away (at most once per SKU per minute), planning::
-//              solve_transfers moves spare units (above the donors' own thresholds; all
-//              of the factory's) to every location under its threshold, up to P90
-//              demand over twice the lead time, along the twin's lanes; moves under
-//              kPlannedTransferUnitsMin units are dropped.
+//              solve_transfers moves spare units (a selling donor's units above its
+//              order-up-to level, P90 demand over twice its lead time; all of the
+//              factory's) to every location under its threshold, up to its order-up-to
+//              level, along the twin's lanes; moves under kPlannedTransferUnitsMin units
+//              are dropped (units in transit sell nowhere, and any selling location
+//              serves any buyer).
 //   emergency  when a SKU's demand so far exceeds 120% of its forecast so far (the
 //              orange rule; checked at most once per SKU per minute, after 2% of its
 //              forecast is due), it orders production of the gap — the rest of the

@@ -176,8 +176,10 @@ TEST(TwinPlanned, TransfersMoveOnlySpareUnitsToLocationsUnderThreshold) {
     ++transfers;
     // Before the move (the sink already took it from the source): it came out of spare.
     const int64_t before = stock.available_units(m.sku, m.from) + m.qty_units;
-    const int64_t keep =
-        m.from == fx.network.factory ? 0 : policy.threshold_units(0, m.from, now_ms);
+    const int64_t keep = m.from == fx.network.factory
+                             ? 0
+                             : std::max(policy.threshold_units(0, m.from, now_ms),
+                                        policy.order_up_to_units(0, m.from, now_ms));
     EXPECT_LE(m.qty_units, before - keep) << fx.locations[m.from].id;
     // ... to a selling location under its threshold (the sink adds nothing there).
     EXPECT_TRUE(engine::sells_to_buyers(fx.locations[m.to].kind));
