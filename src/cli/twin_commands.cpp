@@ -441,7 +441,8 @@ void add_demo_command(CLI::App& root) {
   cmd->add_option("--surge", args->options.surge_factor,
                   "The first agenda SKU sells this many times its plan (1: no surprise)")
       ->capture_default_str();
-  cmd->add_option("--policy", args->options.policy, "Stocking policy: baseline, pre-position")
+  cmd->add_option("--policy", args->options.policy,
+                  "Stocking policy: baseline, pre-position, planned")
       ->capture_default_str();
   cmd->add_option("--transport", args->transport,
                   "http: through `livechain serve` started in-process (the path integrations "
@@ -464,7 +465,7 @@ void add_twin_commands(CLI::App& root, CliOptions& options) {
   cmd->add_option("--param", args->params, "Override a scenario parameter: KEY=VALUE (repeat)");
   cmd->add_flag("--list", args->list, "List the scenarios");
   cmd->add_option("--policy", args->policy,
-                  "Stocking/replenishment policy: baseline, pre-position");
+                  "Stocking/replenishment policy: baseline, pre-position, planned");
   cmd->add_option("--compare", args->compare, "Compare two policies A B over --seeds (paired)")
       ->expected(2);
   cmd->add_option("--seeds", args->seeds, "Seed range for --compare, e.g. 1..20");

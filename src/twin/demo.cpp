@@ -27,7 +27,7 @@ constexpr size_t kTopSkus = 5;
 constexpr size_t kAlertsMax = 6;
 constexpr double kLowStockShare = 0.2;  // alert under 20% of the session's opening stock
 
-enum class Due : uint8_t { pay, cancel, pay_late, transfer_arrive };
+enum class Due : uint8_t { pay, cancel, pay_late, transfer_arrive, production_arrive };
 struct DueCommand {
   Due kind = Due::pay;
   uint32_t sku = 0;
@@ -52,7 +52,8 @@ class SnapshotView final : public StockView, public MoveSink {
   }
   Result<void> move(const Move& move) override {
     if (move.from != kNoLocation) available_[move.sku * locations_ + move.from] -= move.qty_units;
-    available_[move.sku * locations_ + move.to] += move.from == kNoLocation ? move.qty_units : 0;
+    const bool now = move.from == kNoLocation && move.lead_time_h <= 0;
+    available_[move.sku * locations_ + move.to] += now ? move.qty_units : 0;
     moves.push_back(move);
     return {};
   }
@@ -76,7 +77,8 @@ class Demo {
   Result<void> drain_after_session(TimeMs from_ms);
   Result<std::vector<Result<engine::Reply>>> send(std::vector<engine::Command>&& commands,
                                                   TimeMs now_ms);
-  Result<void> policy_round(bool stocking, TimeMs now_ms);
+  enum class Round : uint8_t { stock, replenish, react };
+  Result<void> policy_round(Round round, TimeMs now_ms);
   void due_commands(TimeMs until_ms, std::vector<engine::Command>& commands,
                     std::vector<DueCommand>& kinds);
   void read_due_replies(const std::vector<DueCommand>& kinds,
@@ -104,6 +106,7 @@ class Demo {
   std::vector<bool> low_alerted_;          // per top SKU
   std::multimap<TimeMs, DueCommand> due_;  // scheduled payments, cancels, receipts
   std::vector<bool> off_sale_;
+  std::vector<Demand> demand_;  // this minute's orders, for the policy's react()
   Rng demand_rng_{options_.seed, kDemand};
   Rng pay_rng_{options_.seed, kPayment};
   TimeMs offset_ms_ = 0;  // session times are shifted to start after the ledger's last event
@@ -170,19 +173,20 @@ Result<void> Demo::setup() {
   off_sale_.assign(skus_.size(), false);
   stockout_alerted_.assign(skus_.size(), false);
   low_alerted_.assign(top_.size(), false);
-  return policy_round(true, plan_.start_ms + offset_ms_);
+  return policy_round(Round::stock, plan_.start_ms + offset_ms_);
 }
 
-// Stocking (before the session) or replenishment: the policy reads a fresh snapshot,
-// its moves become ReceiveStock / ShipTransfer commands.
-Result<void> Demo::policy_round(bool stocking, TimeMs now_ms) {
+// Stocking (before the session), replenishment or the answer to the minute's orders:
+// the policy reads a fresh snapshot, its moves become ReceiveStock / ShipTransfer
+// commands; production orders become a ReceiveStock when they are due.
+Result<void> Demo::policy_round(Round round, TimeMs now_ms) {
   std::vector<std::string> gtins, location_ids;
   for (const auto& s : skus_) gtins.push_back(s.gtin);
   for (const auto& l : locations_) location_ids.push_back(l.id);
   auto available = transport_.available_units(gtins, location_ids);
   if (!available) return std::unexpected(available.error());
   SnapshotView view(std::move(*available), locations_.size());
-  if (stocking) {
+  if (round == Round::stock) {
     SessionForecast f;
     f.tier = 2;
     f.forecast_units = plan_.forecast_units;
@@ -194,16 +198,33 @@ Result<void> Demo::policy_round(bool stocking, TimeMs now_ms) {
     }
     f.coverage = scenario_.param("coverage");
     f.factory_share = scenario_.param("factory_share");
+    fill_forecast_curve(f, plan_, plan_.start_ms + offset_ms_);
+    f.forecast_error_sd = scenario_.param("forecast_error_sd");
+    f.factory_lead_time_h = scenario_.param("factory_lead_time_hours");
+    f.transit_time_factor = 1;  // the demo's lanes take their plain lead time
     if (auto r = policy_->stock(f, view, view); !r) return r;
-  } else {
+  } else if (round == Round::replenish) {
     if (auto r = policy_->replenish(view, off_sale_, view); !r) return r;
+  } else {
+    if (auto r = policy_->react(demand_, now_ms, view, off_sale_, view); !r) return r;
   }
   std::vector<engine::Command> commands;
-  for (const auto& move : view.moves) commands.push_back(move_command(move, network_));
+  std::vector<Move> sent;
+  for (const auto& move : view.moves) {
+    if (move.from == kNoLocation && move.lead_time_h > 0) {
+      due_.emplace(now_ms + static_cast<TimeMs>(move.lead_time_h * static_cast<double>(kHourMs)),
+                   DueCommand{Due::production_arrive, move.sku, 0, move.qty_units});
+      alert(now_ms, fmt::format("EMERGENCY production {} × {} due in {:.1f} h", move.qty_units,
+                                skus_[move.sku].name, move.lead_time_h));
+      continue;
+    }
+    commands.push_back(move_command(move, network_));
+    sent.push_back(move);
+  }
   auto replies = send(std::move(commands), now_ms);
   if (!replies) return std::unexpected(replies.error());
-  for (size_t i = 0; i < view.moves.size(); ++i) {
-    const Move& move = view.moves[i];
+  for (size_t i = 0; i < sent.size(); ++i) {
+    const Move& move = sent[i];
     const auto& reply = (*replies)[i];
     if (!reply) {
       ++frame_.unexpected_replies;
@@ -213,7 +234,7 @@ Result<void> Demo::policy_round(bool stocking, TimeMs now_ms) {
     if (move.from == kNoLocation) continue;
     ++frame_.transfers;
     const uint32_t km = kDistanceKm[locations_[move.from].region][locations_[move.to].region];
-    const TimeMs lead_ms = static_cast<TimeMs>((1.0 + km / 600.0) * kHourMs);
+    const TimeMs lead_ms = static_cast<TimeMs>(transfer_lead_time_h(km) * kHourMs);
     due_.emplace(now_ms + lead_ms,
                  DueCommand{Due::transfer_arrive, move.sku,
                             std::get<engine::TransferView>(*reply).transfer_id, move.qty_units});
@@ -230,6 +251,9 @@ void Demo::due_commands(TimeMs until_ms, std::vector<engine::Command>& commands,
     due_.erase(due_.begin());
     if (d.kind == Due::transfer_arrive) {
       commands.push_back(engine::ReceiveTransfer{d.id, std::nullopt});
+    } else if (d.kind == Due::production_arrive) {
+      commands.push_back(
+          engine::ReceiveStock{skus_[d.sku].gtin, locations_[network_.factory].id, d.units});
     } else if (d.kind == Due::cancel) {
       commands.push_back(engine::Release{d.id});
     } else {
@@ -279,6 +303,7 @@ void Demo::read_order_replies(const std::vector<OrderIntent>& intents,
     if (!reply) {
       if (reply.error().code == ErrorCode::insufficient_stock) {
         frame_.units_lost += o.units;
+        demand_.push_back(Demand{o.sku, kNoLocation, o.units});
         if (!stockout_alerted_[o.sku]) {
           stockout_alerted_[o.sku] = true;
           alert(now_ms,
@@ -291,7 +316,13 @@ void Demo::read_order_replies(const std::vector<OrderIntent>& intents,
       continue;
     }
     ++frame_.orders_reserved;
-    const uint64_t id = std::get<engine::ReservationView>(*reply).reservation_id;
+    const auto& reservation = std::get<engine::ReservationView>(*reply);
+    const uint64_t id = reservation.reservation_id;
+    uint32_t location = kNoLocation;
+    for (uint32_t l = 0; l < locations_.size(); ++l) {
+      if (locations_[l].id == reservation.lines[0].location_id) location = l;
+    }
+    if (location != kNoLocation) demand_.push_back(Demand{o.sku, location, o.units});
     const double fate = pay_rng_.uniform();
     Due kind = Due::pay;
     double after_min = 0;
@@ -366,9 +397,13 @@ Result<void> Demo::play_minute(uint32_t minute, TimeMs now_ms) {
   auto replies = send(std::move(commands), now_ms);
   if (!replies) return std::unexpected(replies.error());
   read_due_replies(kinds, *replies, 0, now_ms);
+  demand_.clear();
   read_order_replies(intents, *replies, orders_at, now_ms);
+  if (policy_->reacts() && !demand_.empty()) {
+    if (auto r = policy_round(Round::react, now_ms); !r) return r;
+  }
   if (minute % 15 == 14) {
-    if (auto r = policy_round(false, now_ms); !r) return r;
+    if (auto r = policy_round(Round::replenish, now_ms); !r) return r;
   }
   return refresh_frame(now_ms, intents.size());
 }

@@ -71,7 +71,7 @@ struct DemoOptions {
   uint32_t minutes_max = 0;         // stop after this many session minutes (0: all)
   uint32_t skus = 40;
   double surge_factor = 5;  // the first agenda SKU sells this × its plan (the plan does not know)
-  std::string policy = "baseline";
+  std::string policy = "planned";  // docs/planning.md: beats baseline on fill at equal stock
 };
 
 struct DemoSkuStock {

@@ -55,6 +55,9 @@ std::vector<KpiRow> kpi_rows(const Kpis& k) {
        Text{fmt::format("{:.0f}", k.peak_orders_per_min), k.peak_orders_per_min}},
       {"engine_commands", i(k.engine_commands)},
       {"engine_events", i(k.engine_events)},
+      {"stocked_units", i(k.stocked_units)},
+      {"emergency_units", i(k.emergency_units)},
+      {"transfer_co2_kg", f2(k.transfer_co2_kg)},
   };
   std::vector<KpiRow> out;
   for (const auto& [name, t] : rows) out.push_back({name, t.text, t.number});

@@ -1,4 +1,5 @@
-// The stocking and replenishment policies (docs/twin.md, "Policies").
+// The stocking and replenishment policies (docs/twin.md, "Policies"); `planned` is in
+// policy_planned.cpp.
 //   baseline      85% of the stock across regional DCs by buyer-region mix, 15% across
 //                 front warehouses and stores, a factory buffer; a DC under 30% of its
 //                 target is refilled from the factory, else from the DC with the most
@@ -16,6 +17,7 @@
 #include <cmath>
 
 #include "core/assert.hpp"
+#include "twin/policy_planned.hpp"
 
 namespace livechain::twin {
 
@@ -47,10 +49,6 @@ class BaselinePolicy final : public Policy {
     const auto& locations = *network.locations;
     for (uint32_t l = 0; l < locations.size(); ++l) {
       if (locations[l].kind == engine::LocationKind::dc) dcs_.push_back(l);
-      if (locations[l].kind == engine::LocationKind::front_warehouse ||
-          locations[l].kind == engine::LocationKind::store) {
-        forward_.push_back(l);
-      }
     }
     LC_ASSERT(!dcs_.empty() && dcs_.size() <= kDcsMax);
     dc_target_.assign(network.skus->size(), {});
@@ -58,23 +56,16 @@ class BaselinePolicy final : public Policy {
   std::string_view name() const override { return "baseline"; }
 
   Result<void> stock(const SessionForecast& f, const StockView& view, MoveSink& sink) override {
-    const auto& locations = *network_.locations;
-    const double total = weight_sum(f);
-    const double stock_units = f.forecast_units * f.coverage;
     for (size_t k = 0; k < f.agenda.size(); ++k) {
       const uint32_t sku = f.agenda[k];
-      const double units = stock_units * f.weight[k] / total;
+      const std::vector<double> target = baseline_targets(f, k, network_);
       for (size_t i = 0; i < dcs_.size(); ++i) {
-        const double share = kBuyerRegionMix[locations[dcs_[i]].region] * 0.85;
-        dc_target_[sku][i] = static_cast<int64_t>(std::ceil(units * share));
-        if (auto r = top_up(view, sink, sku, dcs_[i], units * share); !r) return r;
+        dc_target_[sku][i] = static_cast<int64_t>(std::ceil(target[dcs_[i]]));
       }
-      for (uint32_t location : forward_) {
-        const double share = 0.15 / static_cast<double>(forward_.size());
-        if (auto r = top_up(view, sink, sku, location, units * share); !r) return r;
+      for (uint32_t location = 0; location < target.size(); ++location) {
+        if (target[location] <= 0) continue;
+        if (auto r = top_up(view, sink, sku, location, target[location]); !r) return r;
       }
-      const double buffer = units / f.coverage * f.factory_share;
-      if (auto r = top_up(view, sink, sku, network_.factory, buffer); !r) return r;
     }
     return {};
   }
@@ -111,7 +102,6 @@ class BaselinePolicy final : public Policy {
   static constexpr size_t kDcsMax = 8;
   const Network& network_;
   std::vector<uint32_t> dcs_;
-  std::vector<uint32_t> forward_;  // front warehouses and stores
   std::vector<std::array<int64_t, kDcsMax>> dc_target_;
 };
 
@@ -226,14 +216,36 @@ class PrePositionPolicy final : public Policy {
 
 }  // namespace
 
+std::vector<double> baseline_targets(const SessionForecast& f, size_t k, const Network& network) {
+  const auto& locations = *network.locations;
+  size_t forward = 0;
+  for (const auto& l : locations) {
+    forward +=
+        l.kind == engine::LocationKind::front_warehouse || l.kind == engine::LocationKind::store;
+  }
+  const double units = f.forecast_units * f.coverage * f.weight[k] / weight_sum(f);
+  std::vector<double> target(locations.size(), 0.0);
+  for (uint32_t l = 0; l < locations.size(); ++l) {
+    if (locations[l].kind == engine::LocationKind::dc) {
+      target[l] = units * (kBuyerRegionMix[locations[l].region] * 0.85);
+    } else if (locations[l].kind == engine::LocationKind::front_warehouse ||
+               locations[l].kind == engine::LocationKind::store) {
+      target[l] = units * (0.15 / static_cast<double>(forward));
+    }
+  }
+  target[network.factory] = units / f.coverage * f.factory_share;
+  return target;
+}
+
 std::vector<std::string> policy_ids() {
-  return {"baseline", "pre-position"};
+  return {"baseline", "pre-position", "planned"};
 }
 
 Result<std::unique_ptr<Policy>> make_policy(std::string_view id, const Network& network) {
   LC_ASSERT(network.skus && network.locations && network.locations->size() <= 16);
   if (id == "baseline") return std::make_unique<BaselinePolicy>(network);
   if (id == "pre-position") return std::make_unique<PrePositionPolicy>(network);
+  if (id == "planned") return std::make_unique<PlannedPolicy>(network);
   return fail(ErrorCode::not_found, "policy",
               fmt::format("unknown policy '{}'; known: {}", id, fmt::join(policy_ids(), ", ")));
 }

@@ -35,6 +35,8 @@ std::vector<ScenarioParam> common_params(double tier, double host_rank, double s
       {"factory_share", 0.15, 0, 2, "factory stock at start, share of the forecast"},
       {"production_share_per_hour", 0.03, 0, 1,
        "factory output per hour during sessions, share of the forecast"},
+      {"factory_lead_time_hours", 2, 0, 240,
+       "emergency production (planned policy): hours from order to units at the factory"},
       {"sla_hours", 48, 1, 240, "platform rule: orders must ship within this many hours"},
       {"outage_region", -1, -1, 4, "region index with a logistics outage (-1 none)"},
       {"outage_delay_hours", 0, 0, 240, "extra ship delay at locations in the outage region"},

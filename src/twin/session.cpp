@@ -102,6 +102,17 @@ SessionPlan plan_session(const Scenario& scenario, uint64_t seed, uint32_t index
   return plan;
 }
 
+void fill_forecast_curve(SessionForecast& f, const SessionPlan& plan, TimeMs start_ms) {
+  f.start_ms = start_ms;
+  const double scale =
+      plan.planned_units > 0 ? kUnitsPerOrderMean * plan.forecast_units / plan.planned_units : 0;
+  f.units_per_min.assign(plan.agenda.size(), {});
+  for (size_t k = 0; k < plan.agenda.size(); ++k) {
+    f.units_per_min[k].reserve(plan.rate[k].size());
+    for (double r : plan.rate[k]) f.units_per_min[k].push_back(r * scale);
+  }
+}
+
 std::vector<Sku> make_brand(uint64_t seed, uint32_t count, double material_price_factor) {
   Rng rng(seed, kCatalog);
   const double cost_factor = 0.5 + 0.5 * material_price_factor;

@@ -10,6 +10,7 @@
 #include "core/time.hpp"
 #include "engine/commands.hpp"
 #include "twin/model.hpp"
+#include "twin/policy.hpp"
 #include "twin/twin.hpp"
 
 namespace livechain::twin {
@@ -49,6 +50,11 @@ struct SessionPlan {
 // SKUs. REQUIRES: sku_count >= 1.
 SessionPlan plan_session(const Scenario& scenario, uint64_t seed, uint32_t index,
                          uint32_t sku_count);
+
+// Sets f.start_ms = start_ms and f.units_per_min: per agenda entry of `plan`, the
+// forecast's units per minute (the plan's demand curve × kUnitsPerOrderMean, scaled
+// from planned_units to forecast_units). What the planner knows before the session.
+void fill_forecast_curve(SessionForecast& f, const SessionPlan& plan, TimeMs start_ms);
 
 // The brand's SKUs (draws from the catalogue stream of `seed`). REQUIRES: count >= 1.
 std::vector<Sku> make_brand(uint64_t seed, uint32_t count, double material_price_factor);

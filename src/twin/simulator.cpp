@@ -25,7 +25,16 @@ namespace livechain::twin {
 
 namespace {
 
-enum class Kind : uint8_t { pay, pay_late, cancel, transfer_arrive, return_arrive, grade, rework };
+enum class Kind : uint8_t {
+  pay,
+  pay_late,
+  cancel,
+  transfer_arrive,
+  return_arrive,
+  grade,
+  rework,
+  production_arrive
+};
 // Millions are queued at a mega peak: kept at 40 bytes (narrow fields, limits below).
 struct QEvent {
   TimeMs time_ms = 0;
@@ -103,6 +112,7 @@ class Simulation {
   Result<void> place_order(SessionPlan& plan, uint32_t agenda_k, uint32_t sku, TimeMs now_ms,
                            int64_t& reserved_units, int64_t& lost_units);
   Result<void> replenish(TimeMs now_ms);
+  Result<void> react(const Demand& demand, TimeMs now_ms);
   Result<void> apply_move(const Move& move, TimeMs now_ms);
   SessionForecast forecast_of(const SessionPlan& plan) const;
   Result<void> produce(const SessionPlan& plan, TimeMs now_ms);
@@ -157,6 +167,7 @@ class Simulation {
   History history_;
   double promo_ = 0;
   uint64_t next_order_ = 1;
+  bool stocking_ = false;  // the policy's receipts are its session stocking
 };
 
 // Executes each policy move on the engine at once, so the policy's next read sees it.
@@ -238,6 +249,10 @@ SessionForecast Simulation::forecast_of(const SessionPlan& plan) const {
   }
   f.coverage = p("coverage");
   f.factory_share = p("factory_share");
+  fill_forecast_curve(f, plan, plan.start_ms);
+  f.forecast_error_sd = p("forecast_error_sd");
+  f.factory_lead_time_h = p("factory_lead_time_hours");
+  f.transit_time_factor = p("weather_factor");
   return f;
 }
 
@@ -245,7 +260,10 @@ SessionForecast Simulation::forecast_of(const SessionPlan& plan) const {
 Result<void> Simulation::stock_for(const SessionPlan& plan, TimeMs now_ms) {
   const EngineStockView view(engine_);
   MoveExecutor sink(*this, now_ms);
-  return policy_->stock(forecast_of(plan), view, sink);
+  stocking_ = true;
+  auto stocked = policy_->stock(forecast_of(plan), view, sink);
+  stocking_ = false;
+  return stocked;
 }
 
 int64_t Simulation::selling_available(uint32_t sku) const {
@@ -358,7 +376,7 @@ Result<void> Simulation::place_order(SessionPlan& plan, uint32_t agenda_k, uint3
     lost_units += units;
     kpis_.lost_sales_units += units;
     kpis_.lost_sales_cny += static_cast<double>(units) * skus_[sku].price_cny * (1 - promo_);
-    return {};
+    return react(Demand{sku, kNoLocation, units}, now_ms);
   }
   const auto& view = std::get<engine::ReservationView>(*reply);
   LC_ASSERT(view.lines.size() == 1 && view.lines[0].qty_units == units);
@@ -384,10 +402,17 @@ Result<void> Simulation::place_order(SessionPlan& plan, uint32_t agenda_k, uint3
     e.kind = Kind::pay_late;  // pays after the TTL: the engine must refuse it
     e.time_ms = now_ms + static_cast<TimeMs>((ttl_min + pay_rng_.uniform(1, 5)) * kMinuteMs);
   } else {
-    return {};  // never pays: released by the TTL
+    return react(Demand{sku, e.location, units}, now_ms);  // never pays: the TTL releases it
   }
   push(e);
-  return {};
+  return react(Demand{sku, e.location, units}, now_ms);
+}
+
+// The policy hears of every order as it happens (the planned policy's trigger).
+Result<void> Simulation::react(const Demand& demand, TimeMs now_ms) {
+  const EngineStockView view(engine_);
+  MoveExecutor sink(*this, now_ms);
+  return policy_->react(std::span<const Demand>(&demand, 1), now_ms, view, recalled_, sink);
 }
 
 void Simulation::signal_row(const SessionPlan& plan, uint32_t minute, double expected_orders,
@@ -417,12 +442,26 @@ Result<void> Simulation::replenish(TimeMs now_ms) {
   return policy_->replenish(view, recalled_, sink);
 }
 
-// A receipt adds supply; a transfer is shipped now and arrives after an express lead
-// time of 1 h + km / 600 km/h (x weather), costing 50 CNY + units x (0.2 + 0.002 x km).
+// A receipt adds supply (a production order: when it arrives, lead_time_h later); a
+// transfer is shipped now and arrives after an express lead time of 1 h + km / 600 km/h
+// (x weather), costing 50 CNY + units x (0.2 + 0.002 x km) and emitting 0.0001 kg CO2e
+// per unit-km (policy.hpp).
 Result<void> Simulation::apply_move(const Move& move, TimeMs now_ms) {
   LC_ASSERT(move.qty_units > 0);
+  if (move.from == kNoLocation && move.lead_time_h > 0) {
+    kpis_.emergency_units += move.qty_units;
+    QEvent e;
+    e.kind = Kind::production_arrive;
+    e.sku = static_cast<uint16_t>(move.sku);
+    e.location = static_cast<uint8_t>(move.to);
+    e.units = move.qty_units;
+    e.time_ms = now_ms + static_cast<TimeMs>(move.lead_time_h * static_cast<double>(kHourMs));
+    push(e);
+    return {};
+  }
   if (move.from == kNoLocation) {
     supply_units_[move.sku] += move.qty_units;
+    if (stocking_) kpis_.stocked_units += move.qty_units;
     return expect_ok(move_command(move, network_), now_ms);
   }
   auto reply = exec(move_command(move, network_), now_ms);
@@ -433,13 +472,17 @@ Result<void> Simulation::apply_move(const Move& move, TimeMs now_ms) {
   const uint32_t km = kDistanceKm[locations_[move.from].region][locations_[move.to].region];
   ++kpis_.transfers;
   kpis_.transfer_units += move.qty_units;
-  kpis_.transfer_cost_cny += 50 + static_cast<double>(move.qty_units) * (0.2 + km * 0.002);
+  kpis_.transfer_cost_cny +=
+      kTransferFixedCny +
+      static_cast<double>(move.qty_units) * (kTransferCnyPerUnit + km * kTransferCnyPerUnitKm);
+  kpis_.transfer_co2_kg += static_cast<double>(move.qty_units) * km * kTransferCo2KgPerUnitKm;
   QEvent e;
   e.kind = Kind::transfer_arrive;
   e.sku = move.sku;
   e.units = move.qty_units;
   e.id = std::get<engine::TransferView>(*reply).transfer_id;
-  e.time_ms = now_ms + static_cast<TimeMs>((1.0 + km / 600.0) * p("weather_factor") * kHourMs);
+  e.time_ms =
+      now_ms + static_cast<TimeMs>(transfer_lead_time_h(km) * p("weather_factor") * kHourMs);
   push(e);
   return {};
 }
@@ -553,6 +596,11 @@ Result<void> Simulation::handle(const QEvent& event) {
     case Kind::rework:
       supply_units_[event.sku] += event.units;
       return expect_ok(engine::CompleteRework{event.id, std::nullopt}, event.time_ms);
+    case Kind::production_arrive:
+      supply_units_[event.sku] += event.units;
+      return expect_ok(
+          engine::ReceiveStock{skus_[event.sku].gtin, locations_[event.location].id, event.units},
+          event.time_ms);
   }
   return {};
 }

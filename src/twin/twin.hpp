@@ -59,7 +59,7 @@ Result<void> set_param(Scenario& scenario, std::string_view assignment);
 
 // ---- policies (docs/twin.md, "Policies") ----
 // Stocking and replenishment policy ids, in documentation order: "baseline",
-// "pre-position".
+// "pre-position", "planned".
 std::vector<std::string> policy_ids();
 
 // ---- a run ----
@@ -110,6 +110,11 @@ struct Kpis {
   uint64_t engine_commands = 0;
   uint64_t engine_events = 0;
   double peak_orders_per_min = 0;
+  // Stock the policy placed before its sessions (receipts), emergency production it
+  // ordered, and the transfers' CO2 (0.0001 kg CO2e per unit-km, an assumption).
+  int64_t stocked_units = 0;
+  int64_t emergency_units = 0;
+  double transfer_co2_kg = 0;
 };
 
 // Units per SKU from the engine's cumulative counters and the twin's own tally of

@@ -271,6 +271,23 @@ TEST(TwinDemo, PlaysMinutesThroughTheTransportWithoutSurprises) {
   EXPECT_NE(line.find("fill="), std::string::npos);
 }
 
+// The demo's default policy, `planned`, answers each minute's orders with transfers and
+// production orders; every reply is still predicted and the engine sold what it counted.
+TEST(TwinDemo, PlannedPolicyReactsWithoutSurprisesAndBaselineStillPlays) {
+  EXPECT_EQ(DemoOptions{}.policy, "planned");
+  for (const char* policy : {"planned", "baseline"}) {
+    MemoryTransport transport;
+    std::atomic<bool> stop{false};
+    auto options = quick_demo();
+    options.policy = policy;
+    options.minutes_max = 40;
+    auto result = run_demo(options, transport, {}, stop);
+    ASSERT_TRUE(result) << policy << ": " << result.error().to_string();
+    EXPECT_EQ(result->last.unexpected_replies, 0u) << policy;
+    EXPECT_EQ(engine_sold_units(transport.engine_.state()), result->last.units_sold) << policy;
+  }
+}
+
 TEST(TwinDemo, StopsCleanlyWhenAskedAndRejectsBadOptions) {
   MemoryTransport transport;
   std::atomic<bool> stop{false};
