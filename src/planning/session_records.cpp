@@ -62,30 +62,47 @@ std::vector<LocationStock> stocking_locations(const engine::LedgerState& state,
   return out;
 }
 
-Result<SessionDecision> decide_session(const engine::LedgerState& state, const SessionSpec& spec,
-                                       const TierConfig& config, TimeMs now_ms,
-                                       std::string_view actor) {
+Result<SessionLedgerInputs> read_session_inputs(const engine::LedgerState& state,
+                                                const SessionSpec& spec) {
   LC_ASSERT(validate_session_spec(spec).has_value());
   if (!state.find_channel(spec.channel)) {
     return fail(ErrorCode::not_found, "channel", fmt::format("unknown channel {}", spec.channel));
   }
-  std::vector<std::vector<LocationStock>> stock_by_sku;
+  SessionLedgerInputs inputs;
   for (size_t i = 0; i < spec.skus.size(); ++i) {
     std::string field = fmt::format("skus[{}].gtin", i);
     if (!state.find_sku(spec.skus[i].gtin)) {
       return fail(ErrorCode::not_found, field, fmt::format("unknown SKU {}", spec.skus[i].gtin));
     }
-    stock_by_sku.push_back(stocking_locations(state, spec.skus[i].gtin));
-    if (stock_by_sku.back().size() > kPlanLocationsMax) {
+    inputs.stock_by_sku.push_back(stocking_locations(state, spec.skus[i].gtin));
+    if (inputs.stock_by_sku.back().size() > kPlanLocationsMax) {
       return fail(ErrorCode::limit_exceeded, field,
                   fmt::format("held in {} locations; planning considers at most {}",
-                              stock_by_sku.back().size(), kPlanLocationsMax));
+                              inputs.stock_by_sku.back().size(), kPlanLocationsMax));
     }
   }
   LC_TRY(previous, find_session(state, spec.id));
+  if (previous) {
+    inputs.previous_gtins.emplace();
+    for (const SessionSku& sku : previous->spec.skus) inputs.previous_gtins->push_back(sku.gtin);
+  }
+  return inputs;
+}
 
+Result<SessionDecision> decide_session(const engine::LedgerState& state, const SessionSpec& spec,
+                                       const TierConfig& config, TimeMs now_ms,
+                                       std::string_view actor) {
+  LC_TRY(inputs, read_session_inputs(state, spec));
+  return decide_session(inputs, spec, config, now_ms, actor);
+}
+
+Result<SessionDecision> decide_session(const SessionLedgerInputs& inputs, const SessionSpec& spec,
+                                       const TierConfig& config, TimeMs now_ms,
+                                       std::string_view actor) {
+  LC_ASSERT(inputs.stock_by_sku.size() == spec.skus.size());
+  const std::vector<std::vector<LocationStock>>& stock_by_sku = inputs.stock_by_sku;
   SessionDecision decision;
-  decision.replanned = previous.has_value();
+  decision.replanned = inputs.previous_gtins.has_value();
   decision.plan = plan_session(spec, config, stock_by_sku, now_ms);
   json::object session = session_record_json(spec, now_ms, actor);
   if (json::serialize(session).size() > engine::kRuleStateBodyBytesMax) {
@@ -113,11 +130,11 @@ Result<SessionDecision> decide_session(const engine::LedgerState& state, const S
     decision.commands.push_back(
         record(engine::RuleStateKind::plan_decision, decision_key(spec.id, sku.gtin), body));
   }
-  if (previous) {
-    for (const SessionSku& dropped : previous->spec.skus) {
-      if (planned.contains(dropped.gtin)) continue;
+  if (inputs.previous_gtins) {
+    for (const std::string& dropped : *inputs.previous_gtins) {
+      if (planned.contains(dropped)) continue;
       decision.commands.push_back(engine::PutRuleState{engine::RuleStateKind::plan_decision,
-                                                       decision_key(spec.id, dropped.gtin), ""});
+                                                       decision_key(spec.id, dropped), ""});
     }
   }
   // The session's record last: applied one by one (the CLI), a run cut short leaves the

@@ -34,13 +34,30 @@ struct SessionDecision {
   std::vector<engine::Command> commands;
 };
 
-// Plans `spec` against `state` at `now_ms` for `actor` and returns the records to
-// journal: one decision per SKU (key = "<id>/<gtin>"), the removal of decisions for SKUs
-// a re-plan dropped, and last the session (key = id).
-// Errors: not_found "channel" / "skus[i].gtin" when the catalog does not know them;
-// limit_exceeded "skus[i].gtin" when the SKU sits in more than kPlanLocationsMax
-// locations, or "skus" when the session record would exceed the engine's record size.
-// REQUIRES: validate_session_spec(spec) and validate_tier_config(config) passed.
+// What planning `spec` reads from the ledger: the SKUs' stocking locations (in spec
+// order) and the SKUs of the session's previous plan, if any.
+struct SessionLedgerInputs {
+  std::vector<std::vector<LocationStock>> stock_by_sku;
+  std::optional<std::vector<std::string>> previous_gtins;
+};
+
+// Reads the inputs of `spec` from `state`: cheap, for the engine thread (no JSON is
+// written). Errors: not_found "channel" / "skus[i].gtin" when the catalog does not know
+// them; limit_exceeded "skus[i].gtin" when the SKU sits in more than kPlanLocationsMax
+// locations; corruption when the stored session does not parse.
+// REQUIRES: validate_session_spec(spec) passed.
+Result<SessionLedgerInputs> read_session_inputs(const engine::LedgerState& state,
+                                                const SessionSpec& spec);
+
+// Plans `spec` from `inputs` at `now_ms` for `actor` and returns the records to journal:
+// one decision per SKU (key = "<id>/<gtin>"), the removal of decisions for SKUs a re-plan
+// dropped, and last the session (key = id). Any thread.
+// Errors: limit_exceeded "skus" / "skus[i].gtin" when a record would exceed the engine's
+// record size. REQUIRES: validate_tier_config(config) passed; `inputs` read for `spec`.
+Result<SessionDecision> decide_session(const SessionLedgerInputs& inputs, const SessionSpec& spec,
+                                       const TierConfig& config, TimeMs now_ms,
+                                       std::string_view actor);
+// Both steps at once (the CLI, tests): read_session_inputs, then decide_session.
 Result<SessionDecision> decide_session(const engine::LedgerState& state, const SessionSpec& spec,
                                        const TierConfig& config, TimeMs now_ms,
                                        std::string_view actor);

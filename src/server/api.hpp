@@ -16,6 +16,7 @@
 #include "alerts/alerts.hpp"
 #include "engine/as_of.hpp"
 #include "engine/sequencer.hpp"
+#include "planning/session_records.hpp"
 #include "planning/session_tiers.hpp"
 #include "server/access.hpp"
 #include "server/api_types.hpp"
@@ -217,6 +218,10 @@ class Api {
   void session_put(const Params& params, ApiRequest& request, const Caller& caller,
                    Respond respond);
   void session_read(RouteId id, const Params& params, Respond respond);
+  // Plans on the worker from inputs the engine thread read, then journals the records.
+  void decide_and_journal(const planning::SessionSpec& spec,
+                          const planning::SessionLedgerInputs& inputs, const std::string& actor,
+                          std::vector<engine::Command> claim, Respond respond);
   // api_silences.cpp
   void silences(RouteId id, const Params& params, ApiRequest& request, Respond respond);
 

@@ -138,35 +138,42 @@ void Api::session_put(const Params& params, ApiRequest& request, const Caller& c
   auto spec = std::make_shared<const planning::SessionSpec>(std::move(*parsed));
   answer_once(
       request, std::move(respond),
-      [this, spec, actor = caller.key_id](std::vector<engine::Command> claim,
-                                          Respond respond) mutable {
-        auto read = deps_.sequencer->read_async([this, spec, actor, claim = std::move(claim),
-                                                 respond](const engine::Engine& engine) mutable {
-          // Planned on the engine thread against the state as it stands;
-          // journaled through the single writer from an I/O thread.
-          auto decision = planning::decide_session(engine.state(), *spec, deps_.tier_config,
-                                                   deps_.clock->now_ms(), actor);
-          if (!decision) return respond(problem_from_api_error(decision.error()));
-          deps_.run_on_io([this, spec, actor, claim = std::move(claim),
-                           decision = std::move(*decision), respond]() mutable {
-            std::vector<engine::Command> commands = std::move(claim);
-            for (auto& c : decision.commands) commands.push_back(std::move(c));
-            unsigned status = decision.replanned ? 200 : 201;
-            auto view = std::make_shared<json::object>(json::object{
-                {"session", planning::session_json({*spec, decision.plan.planned_at_ms, actor})},
-                {"plan", plan_json(decision.plan, *spec, actor)}});
-            auto submitted = submit_commands(
-                std::move(commands), [view, status, respond](engine::Replies&& replies) {
-                  for (auto& reply : replies) {
-                    if (!reply) return respond(problem_from_error(reply.error()));
-                  }
-                  respond(json_response(status, *view));
-                });
-            if (!submitted) respond(problem_from_error(submitted.error()));
+      [this, spec, actor = caller.key_id](std::vector<engine::Command> claim, Respond respond) {
+        // The engine thread only reads the SKUs' stock; planning and writing the records'
+        // JSON run on the worker, then the records go through the single writer.
+        auto read = deps_.sequencer->read_async([this, spec, actor, claim,
+                                                 respond](const engine::Engine& engine) {
+          auto inputs = planning::read_session_inputs(engine.state(), *spec);
+          if (!inputs) return respond(problem_from_api_error(inputs.error()));
+          auto shared_inputs = std::make_shared<planning::SessionLedgerInputs>(std::move(*inputs));
+          deps_.run_blocking([this, spec, actor, claim, respond, shared_inputs] {
+            decide_and_journal(*spec, *shared_inputs, actor, claim, respond);
           });
         });
         if (!read) respond(problem_from_error(read.error()));
       });
+}
+
+void Api::decide_and_journal(const planning::SessionSpec& spec,
+                             const planning::SessionLedgerInputs& inputs, const std::string& actor,
+                             std::vector<engine::Command> claim, Respond respond) {
+  auto decision =
+      planning::decide_session(inputs, spec, deps_.tier_config, deps_.clock->now_ms(), actor);
+  if (!decision) return respond(problem_from_api_error(decision.error()));
+  std::vector<engine::Command> commands = std::move(claim);
+  for (auto& c : decision->commands) commands.push_back(std::move(c));
+  unsigned status = decision->replanned ? 200 : 201;
+  auto view = std::make_shared<json::object>(
+      json::object{{"session", planning::session_json({spec, decision->plan.planned_at_ms, actor})},
+                   {"plan", plan_json(decision->plan, spec, actor)}});
+  auto submitted =
+      submit_commands(std::move(commands), [view, status, respond](engine::Replies&& replies) {
+        for (auto& reply : replies) {
+          if (!reply) return respond(problem_from_error(reply.error()));
+        }
+        respond(json_response(status, *view));
+      });
+  if (!submitted) respond(problem_from_error(submitted.error()));
 }
 
 void Api::session_read(RouteId id, const Params& params, Respond respond) {
