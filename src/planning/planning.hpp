@@ -7,6 +7,7 @@
 // Each part has its own header:
 #pragma once
 
+#include "planning/production.hpp"       // flexible production (§4)
 #include "planning/session_records.hpp"  // session-tier stocking, its records (§2)
 #include "planning/session_tiers.hpp"    // the tier rules (§2)
 #include "planning/transfers.hpp"        // threshold-triggered transfers (§3)
