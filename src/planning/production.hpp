@@ -8,7 +8,7 @@
 //            + Σ setup_cost[f]·z[o,f] + Σ penalty[o]·unmet[o]
 //   s.t.     Σ_{f,d} x[o,f,d] + unmet[o] = qty[o]                       (every order)
 //            Σ_o x[o,f,d] ≤ floor(capacity_units_per_day[f]·capacity_score[f])  (f, d)
-//            x[o,f,d] ≤ min(qty[o], cap[f,d])·z[o,f]                    (setup link)
+//            Σ_d x[o,f,d] ≤ min(qty[o], Σ_d cap[f,d])·z[o,f]            (setup link)
 //            x, unmet ≥ 0 integer; z ∈ {0,1}; x only for d ≤ due[o] and factories
 //            that make the order's product (running ones).
 // penalty[o] is unmet_penalty, or emergency_unmet_penalty (higher) for emergency
@@ -161,7 +161,7 @@ struct ProductionUnmet {
 enum class ProductionStatus {
   optimal,          // CBC proved optimality
   feasible,         // time limit: CBC's best plan, optimality not proved (gap reported)
-  greedy_fallback,  // time limit before CBC found any plan: the greedy plan instead
+  greedy_fallback,  // CBC returned no plan (not seen since the greedy MIP start): greedy's
   greedy,           // the greedy heuristic itself (greedy_production_plan)
 };
 std::string_view production_status_name(ProductionStatus status);
@@ -188,11 +188,12 @@ struct ProductionSolveOptions {
 };
 
 // Solves `problem` (already expanded: the `modules` of its orders and its boms are
-// ignored). Stopped factories make nothing. Errors: what validate_production_problem
-// returns; limit_exceeded naming "variables" when the MIP would have more than
-// kProductionVariablesMax columns; invalid_argument naming "time_limit_s";
-// invalid_state naming "solver" if CBC reports the (always feasible) model infeasible
-// or returns a plan that breaks a constraint. Thread-safe: no shared state.
+// ignored). Stopped factories make nothing. CBC starts from the greedy plan (MIP start),
+// so a plan it returns is never worse than greedy_production_plan's. Errors: what
+// validate_production_problem returns; limit_exceeded naming "variables" when the MIP would have
+// more than kProductionVariablesMax columns; invalid_argument naming "time_limit_s"; invalid_state
+// naming "solver" if CBC reports the (always feasible) model infeasible or returns a plan that
+// breaks a constraint. Thread-safe: no shared state.
 Result<ProductionPlan> solve_production(const ProductionProblem& problem,
                                         const ProductionSolveOptions& options = {});
 

@@ -24,6 +24,9 @@ struct ProductionMipInput {
   std::vector<std::vector<int64_t>> capacity_units;
   // setup_paid[o][f]: order o already uses factory f, so no setup cost is due again.
   std::vector<std::vector<bool>> setup_paid;
+  // A feasible plan CBC starts from (its first incumbent): start[k] are demand k's
+  // placements. Empty: the plan that makes nothing (every unit unmet).
+  std::vector<std::vector<ProductionAssignment>> start;
 };
 
 struct ProductionMipResult {

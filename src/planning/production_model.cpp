@@ -5,9 +5,10 @@
 // factories that make the product and days in the demand's window with capacity left),
 // unmet[k] (integer, 0 … qty), z[o,f] (binary: order o uses factory f; only when the
 // factory has a setup cost not already paid). Rows: Σ x[k,·,·] + unmet[k] = qty[k];
-// Σ x[·,f,d] ≤ capacity[f,d]; x[k,f,d] − min(qty[k], capacity[f,d])·z[o,f] ≤ 0.
+// Σ x[·,f,d] ≤ capacity[f,d]; Σ_d x[k,f,d] − min(qty[k], Σ_d capacity[f,d])·z[o,f] ≤ 0.
 // CBC runs through CbcMain1 (its standard cuts, heuristics and preprocessing) with a
-// wall-clock limit; its status decides ProductionStatus, never a guess.
+// wall-clock limit, starting from the caller's plan (MIP start) so it always has an
+// incumbent; its status decides ProductionStatus, never a guess.
 #include <fmt/format.h>
 #include <coin/CbcModel.hpp>
 #include <coin/CbcSolver.hpp>
@@ -18,6 +19,7 @@
 #include <cmath>
 #include <map>
 #include <string>
+#include <tuple>
 
 #include "core/assert.hpp"
 #include "planning/production_mip.hpp"
@@ -80,14 +82,50 @@ struct ProductionXColumn {
 struct ProductionModel {
   ProductionColumns columns;
   ProductionRows rows;
-  std::vector<ProductionXColumn> x;  // x columns come first
+  std::vector<ProductionXColumn> x;  // x columns come first, then unmet, then z
+  std::map<std::pair<size_t, size_t>, size_t> setup_columns;  // (order, f) → z column
 };
+
+std::string production_column_name(size_t column) {
+  return fmt::format("c{}", column);
+}
+
+// The start plan of `input` as (column name, value) for every column.
+std::vector<std::pair<std::string, double>> production_start(const ProductionModel& model,
+                                                             const ProductionMipInput& input) {
+  std::map<std::tuple<size_t, size_t, int64_t>, int64_t> planned;  // (k, f, d) → qty
+  for (size_t k = 0; k < input.start.size(); ++k) {
+    for (const ProductionAssignment& a : input.start[k])
+      planned[{k, a.factory, a.day}] += a.qty_units;
+  }
+  std::vector<double> value(model.columns.cost.size(), 0.0);
+  std::vector<int64_t> made(input.demands.size(), 0);
+  for (size_t column = 0; column < model.x.size(); ++column) {
+    const ProductionXColumn& x = model.x[column];
+    auto found = planned.find({x.demand, x.factory, x.day});
+    if (found == planned.end() || found->second == 0) continue;
+    value[column] = static_cast<double>(found->second);
+    made[x.demand] += found->second;
+    auto setup = model.setup_columns.find({input.demands[x.demand].order, x.factory});
+    if (setup != model.setup_columns.end()) value[setup->second] = 1;
+  }
+  for (size_t k = 0; k < input.demands.size(); ++k) {
+    LC_ASSERT(made[k] <= input.demands[k].qty_units);
+    value[model.x.size() + k] = static_cast<double>(input.demands[k].qty_units - made[k]);
+  }
+  std::vector<std::pair<std::string, double>> start;
+  start.reserve(value.size());
+  for (size_t column = 0; column < value.size(); ++column) {
+    start.emplace_back(production_column_name(column), value[column]);
+  }
+  return start;
+}
 
 void build_production_model(const ProductionProblem& problem, const ProductionMipInput& input,
                             ProductionModel& model) {
   const double holding = problem.holding_cost_per_unit_day;
-  std::map<std::pair<size_t, int64_t>, int> capacity_rows;    // (f, d) → row
-  std::map<std::pair<size_t, size_t>, size_t> setup_columns;  // (order, f) → z column
+  std::map<std::pair<size_t, int64_t>, int> capacity_rows;  // (f, d) → row
+  std::map<std::pair<size_t, size_t>, size_t>& setup_columns = model.setup_columns;
   std::vector<int> demand_rows(input.demands.size());
   for (size_t k = 0; k < input.demands.size(); ++k) {
     double qty = static_cast<double>(input.demands[k].qty_units);
@@ -112,6 +150,9 @@ void build_production_model(const ProductionProblem& problem, const ProductionMi
                       problem.penalty_of(problem.orders[input.demands[k].order]));
     model.rows.set(demand_rows[k], model.x.size() + k, 1);
   }
+  // Setup links, one row per (demand, factory): Σ_d x[k,f,d] ≤ U·z[o,f] with U =
+  // min(qty[k], Σ_d capacity[f,d] over the window), the tightest big-M.
+  std::map<std::pair<size_t, size_t>, std::pair<int, double>> link_rows;  // (k, f) → row, U
   for (size_t column = 0; column < model.x.size(); ++column) {
     const ProductionXColumn& x = model.x[column];
     size_t order = input.demands[x.demand].order;
@@ -121,9 +162,15 @@ void build_production_model(const ProductionProblem& problem, const ProductionMi
       slot->second = model.columns.cost.size();
       model.columns.add(0, 1, problem.factories[x.factory].setup_cost);
     }
-    int row = model.rows.add_row(-COIN_DBL_MAX, 0);
-    model.rows.set(row, column, 1);
-    model.rows.set(row, slot->second, -model.columns.upper[column]);
+    auto [link, new_link] = link_rows.emplace(std::pair{x.demand, x.factory}, std::pair{0, 0.0});
+    if (new_link) link->second.first = model.rows.add_row(-COIN_DBL_MAX, 0);
+    model.rows.set(link->second.first, column, 1);
+    link->second.second += model.columns.upper[column];
+  }
+  for (const auto& [key, link] : link_rows) {
+    double big_m = std::min(link.second, static_cast<double>(input.demands[key.first].qty_units));
+    size_t z = setup_columns.at({input.demands[key.first].order, key.second});
+    model.rows.set(link.first, z, -big_m);
   }
 }
 
@@ -140,17 +187,22 @@ Result<void> run_production_cbc(const ProductionModel& model, const ProductionMi
   solver.messageHandler()->setLogLevel(0);
   solver.loadProblem(matrix, c.lower.data(), c.upper.data(), c.cost.data(), r.lower.data(),
                      r.upper.data());
+  solver.setIntParam(OsiNameDiscipline, 2);  // names for the MIP start
   for (int column = 0; column < static_cast<int>(c.cost.size()); ++column) {
     solver.setInteger(column);
+    solver.setColName(column, production_column_name(static_cast<size_t>(column)));
   }
   CbcModel cbc(solver);
   CbcSolverUsefulData data;
   CbcMain0(cbc, data);
   cbc.setLogLevel(0);
+  cbc.setMIPStart(production_start(model, input));
+  // -timeMode elapsed: the limit is wall-clock time, not CPU time.
   std::string seconds = fmt::format("{}", time_limit_s);
-  const char* argv[] = {"livechain", "-log", "0", "-seconds", seconds.c_str(), "-solve", "-quit"};
+  const char* argv[] = {"livechain", "-log",          "0",      "-timeMode", "elapsed",
+                        "-seconds",  seconds.c_str(), "-solve", "-quit"};
   auto start = std::chrono::steady_clock::now();
-  CbcMain1(7, argv, cbc, nullptr, data);
+  CbcMain1(static_cast<int>(std::size(argv)), argv, cbc, nullptr, data);
   result.solve_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (cbc.isProvenInfeasible()) {
     return fail(ErrorCode::invalid_state, "solver", "CBC reported the model infeasible");

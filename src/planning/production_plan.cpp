@@ -138,6 +138,10 @@ Result<ProductionPlan> solve_production(const ProductionProblem& problem,
   input.capacity_units = production_capacity_units(problem);
   input.setup_paid.assign(problem.orders.size(),
                           std::vector<bool>(problem.factories.size(), false));
+  // CBC starts from the greedy plan: it always has an incumbent to improve on.
+  ProductionPlan greedy = greedy_production_plan(problem);
+  input.start.resize(problem.orders.size());
+  for (const ProductionAssignment& a : greedy.assignments) input.start[a.order].push_back(a);
   LC_TRY(mip, solve_production_mip(problem, input, options));
   ProductionPlan plan;
   if (mip.has_plan) {

@@ -612,7 +612,7 @@ ProductionProblem random_tiny_problem(std::mt19937_64& rng) {
   for (int f = 0; f < 2; ++f) {
     ProductionFactory factory;
     factory.id = "F" + std::to_string(f);
-    factory.capacity_units_per_day = static_cast<int64_t>(rng() % 4);
+    factory.capacity_units_per_day = static_cast<int64_t>(rng() % 5);  // 0 … 4
     factory.capacity_score = rng() % 2 == 0 ? 1.0 : 0.5;
     factory.fulfilment_rating = 0.5 + 0.5 * static_cast<double>(rng() % 2);
     factory.unit_cost = amount(rng);
@@ -622,7 +622,7 @@ ProductionProblem random_tiny_problem(std::mt19937_64& rng) {
     p.factories.push_back(std::move(factory));
   }
   for (int o = 0; o < 2; ++o) {
-    p.orders.push_back(order("O" + std::to_string(o), rng() % 3 == 0 ? "b" : "a",
+    p.orders.push_back(order("O" + std::to_string(o), rng() % 5 == 0 ? "b" : "a",
                              1 + static_cast<int64_t>(rng() % 3),
                              static_cast<int64_t>(rng() % static_cast<uint64_t>(p.horizon_days)),
                              rng() % 3 == 0 ? OrderKind::emergency : OrderKind::normal));
@@ -655,9 +655,9 @@ TEST(ProductionRandom, CbcMatchesEnumerationOnTinyInstances) {
   std::printf("tiny instances: %d with production, %d with unmet, %d with a setup paid\n",
               with_production, with_unmet, with_setup);
   // The draw must exercise the solver, not only empty instances.
-  EXPECT_GE(with_production, 150);
+  EXPECT_GE(with_production, 120);
   EXPECT_GE(with_unmet, 50);
-  EXPECT_GE(with_setup, 50);
+  EXPECT_GE(with_setup, 30);
 }
 
 TEST(ProductionRandom, CbcBeatsOrMatchesGreedyOnSeededInstances) {
@@ -667,16 +667,22 @@ TEST(ProductionRandom, CbcBeatsOrMatchesGreedyOnSeededInstances) {
     ProductionInstanceShape shape{2 + rng() % 4, 10 + rng() % 30, 1 + rng() % 4,
                                   static_cast<int64_t>(3 + rng() % 8), rng()};
     ProductionProblem p = generate_production_instance(shape);
-    auto plan = solve_production(p);
+    auto plan = solve_production(p, {2.0});
     ASSERT_TRUE(plan) << plan.error().to_string();
     EXPECT_TRUE(check_production_plan(p, *plan));
     ProductionPlan greedy = greedy_production_plan(p);
     EXPECT_TRUE(check_production_plan(p, greedy));
-    if (plan->status == ProductionStatus::optimal) {
-      EXPECT_LE(plan->objective, greedy.objective + 1e-6) << "seed " << seed << " round " << round;
-    }
+    EXPECT_LE(plan->objective, greedy.objective + 1e-6) << "seed " << seed << " round " << round;
+    ASSERT_TRUE(plan->best_bound);
+    EXPECT_LE(*plan->best_bound, plan->objective + 1e-6 * std::max(1.0, plan->objective));
+    std::printf(
+        "round %d: %zu factories, %zu orders, %lld days: %s, CBC %.2f, greedy %.2f, "
+        "%.3f s\n",
+        round, p.factories.size(), p.orders.size(), static_cast<long long>(p.horizon_days),
+        std::string(production_status_name(plan->status)).c_str(), plan->objective,
+        greedy.objective, plan->solve_s);
     // Failover of the first factory keeps every rule.
-    auto failover = solve_production_failover(p, {0});
+    auto failover = solve_production_failover(p, {0}, {2.0});
     ASSERT_TRUE(failover) << failover.error().to_string();
     int64_t displaced = 0;
     for (const ProductionAssignment& a : failover->base.assignments) {
