@@ -676,11 +676,11 @@ TEST(ProductionRandom, CbcBeatsOrMatchesGreedyOnSeededInstances) {
     ASSERT_TRUE(plan->best_bound);
     EXPECT_LE(*plan->best_bound, plan->objective + 1e-6 * std::max(1.0, plan->objective));
     std::printf(
-        "round %d: %zu factories, %zu orders, %lld days: %s, CBC %.2f, greedy %.2f, "
+        "round %d: %zu factories, %zu orders, %lld days: %s, CBC %.2f (bound %.2f), greedy %.2f, "
         "%.3f s\n",
         round, p.factories.size(), p.orders.size(), static_cast<long long>(p.horizon_days),
         std::string(production_status_name(plan->status)).c_str(), plan->objective,
-        greedy.objective, plan->solve_s);
+        *plan->best_bound, greedy.objective, plan->solve_s);
     // Failover of the first factory keeps every rule.
     auto failover = solve_production_failover(p, {0}, {2.0});
     ASSERT_TRUE(failover) << failover.error().to_string();
