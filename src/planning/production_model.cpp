@@ -204,10 +204,15 @@ Result<void> run_production_cbc(const ProductionModel& model, const ProductionMi
   auto start = std::chrono::steady_clock::now();
   CbcMain1(static_cast<int>(std::size(argv)), argv, cbc, nullptr, data);
   result.solve_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  if (cbc.isProvenInfeasible()) {
+  const double* best = cbc.bestSolution();
+  // The model is always feasible (every unit unmet is a plan, given as the MIP start).
+  // CBC reports "infeasible" when its time runs out in preprocessing, before it has read
+  // the start: that is a plan-less stop, not infeasibility. A claim of infeasibility
+  // within the time limit would be a solver fault.
+  if (best == nullptr && cbc.isProvenInfeasible() && !cbc.isSecondsLimitReached() &&
+      result.solve_s < time_limit_s) {
     return fail(ErrorCode::invalid_state, "solver", "CBC reported the model infeasible");
   }
-  const double* best = cbc.bestSolution();
   result.has_plan = best != nullptr;
   result.status = cbc.isProvenOptimal() && best != nullptr ? ProductionStatus::optimal
                                                            : ProductionStatus::feasible;
