@@ -91,6 +91,12 @@ TEST_F(ProductionCliTest, StopMovesTheOrdersToTheOtherFactory) {
   EXPECT_EQ(out.at("moved_within_72h").as_int64(), 10);
   EXPECT_EQ(out.at("moved_outside_72h").as_int64(), 0);
   EXPECT_EQ(json::serialize(out.at("stopped")), R"(["A"])");
+  // "stopped": true in the file is the same failover.
+  std::string text = kProblem;
+  text.replace(text.find(R"("unit_cost": 1,)"), 15, R"("unit_cost": 1, "stopped": true,)");
+  json::object marked = plan({"plan", "production", "--problem", write("stopped.json", text)});
+  EXPECT_EQ(slots(marked), slots(out));
+  EXPECT_EQ(json::serialize(marked.at("moved")), json::serialize(out.at("moved")));
   RunResult unknown = run({"plan", "production", "--problem", file, "--stop", "Z"});
   EXPECT_EQ(unknown.exit_code, 1);
   EXPECT_NE(unknown.err.find("(stop)"), std::string::npos) << unknown.err;

@@ -245,6 +245,34 @@ TEST(Production, ModularOrdersExpandIntoOneOrderPerModule) {
       R"({"order":"D2","product":"desk","qty":2,"into":[{"order":"D2/top","product":"top","qty":2},{"order":"D2/drawer","product":"drawer","qty":4}]})");
 }
 
+TEST(Production, GreedyEarliestDueDateAndWhereItLoses) {
+  // A (cost 1) and B (cost 2), 10/day, two days, no holding. L (15, due 1) is listed
+  // before E (12, due 0); greedy serves E first: A day 0 10, B day 0 2; then L: A day 1
+  // 10, B day 0 5. 10 + 4 + 10 + 10 = 34 — here also the optimum (20 units at A, 7 at B).
+  ProductionProblem p;
+  p.factories = {factory("A", 10, 1.0, 1.0, 1.0), factory("B", 10, 1.0, 1.0, 2.0)};
+  p.orders = {order("L", "x", 15, 1), order("E", "x", 12, 0)};
+  p.horizon_days = 2;
+  p.unmet_penalty = 100;
+  ProductionPlan greedy = greedy_production_plan(p);
+  EXPECT_EQ(greedy.status, ProductionStatus::greedy);
+  EXPECT_EQ(
+      slots_of(p, greedy),
+      (Slots{{{"E", "A", 0}, 10}, {{"E", "B", 0}, 2}, {{"L", "A", 1}, 10}, {{"L", "B", 0}, 5}}));
+  EXPECT_NEAR(greedy.objective, 34.0, 1e-9);
+  EXPECT_NEAR(solved(p).objective, 34.0, 1e-9);
+  // B makes only x; A makes x and y. Greedy gives X (listed first) the cheapest factory,
+  // A, and Y has nowhere left: 10·1 + 10·100 = 1010. The optimum sends X to B:
+  // 10·2 + 10·1 = 30.
+  p.factories[1].products = std::vector<std::string>{"x"};
+  p.orders = {order("X", "x", 10, 0), order("Y", "y", 10, 0)};
+  p.horizon_days = 1;
+  EXPECT_NEAR(greedy_production_plan(p).objective, 1010.0, 1e-9);
+  ProductionPlan plan = solved(p);
+  EXPECT_EQ(slots_of(p, plan), (Slots{{{"X", "B", 0}, 10}, {{"Y", "A", 0}, 10}}));
+  EXPECT_NEAR(plan.objective, 30.0, 1e-9);
+}
+
 // Failover instance: A (cost 1) and B (cost 2) both make p; only B makes q; C (cost 3)
 // makes p. All 10/day over 10 days, holding 0.1 (so units go as late as allowed).
 ProductionProblem failover_problem(bool with_c) {
