@@ -55,6 +55,8 @@ void add_plan_formulas_commands(CLI::App& root, CliOptions& options);
 // `stock show --as-of T`: balances (of one SKU, or all when gtin is empty) at T.
 // `plan transfers` and `bench plan-transfers`; call after add_bench_commands.
 void add_plan_transfer_commands(CLI::App& root, CliOptions& options);
+// `plan production` and `bench plan-production`; call after add_bench_commands.
+void add_plan_production_commands(CLI::App& root, CliOptions& options);
 void print_stock_as_of(const std::string& db, const std::string& gtin, const std::string& as_of,
                        const CliOptions& options);
 
