@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 #include <coin/CbcModel.hpp>
 #include <coin/CbcSolver.hpp>
+#include <coin/CoinError.hpp>
 #include <coin/CoinPackedMatrix.hpp>
 #include <coin/OsiClpSolverInterface.hpp>
 
@@ -20,6 +21,7 @@
 #include <cmath>
 #include <iterator>
 #include <map>
+#include <new>
 #include <string>
 #include <tuple>
 
@@ -177,8 +179,9 @@ void build_production_model(const ProductionProblem& problem, const ProductionMi
 }
 
 // Runs CBC on `model`; fills status, bound, time and the placements.
-Result<void> run_production_cbc(const ProductionModel& model, const ProductionMipInput& input,
-                                double time_limit_s, ProductionMipResult& result) {
+Result<void> run_production_cbc_unguarded(const ProductionModel& model,
+                                          const ProductionMipInput& input, double time_limit_s,
+                                          ProductionMipResult& result) {
   const ProductionColumns& c = model.columns;
   const ProductionRows& r = model.rows;
   CoinPackedMatrix matrix(false, r.row.data(), r.column.data(), r.element.data(),
@@ -233,6 +236,20 @@ Result<void> run_production_cbc(const ProductionModel& model, const ProductionMi
     result.placed[x.demand].push_back({input.demands[x.demand].order, x.factory, x.day, qty});
   }
   return {};
+}
+
+// COIN-OR reports its own faults (and allocation failures) by exception; none may leave
+// the planning module.
+Result<void> run_production_cbc(const ProductionModel& model, const ProductionMipInput& input,
+                                double time_limit_s, ProductionMipResult& result) {
+  try {
+    return run_production_cbc_unguarded(model, input, time_limit_s, result);
+  } catch (const CoinError& error) {
+    return fail(ErrorCode::invalid_state, "solver",
+                fmt::format("CBC failed in {}: {}", error.methodName(), error.message()));
+  } catch (const std::bad_alloc&) {
+    return fail(ErrorCode::limit_exceeded, "solver", "the model does not fit in memory");
+  }
 }
 
 }  // namespace
