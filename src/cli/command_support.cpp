@@ -4,6 +4,7 @@
 
 #include <charconv>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 
 #include "core/time.hpp"
@@ -35,6 +36,27 @@ void add_idempotency_option(CLI::App* command, CliOptions& options) {
   command->add_option("--idempotency-key", options.idempotency_key,
                       "Retry-safe: the same key and arguments apply once and print the first "
                       "answer again (kept 24 h)");
+}
+
+Result<json::value> read_json_file(const std::string& path, const std::string& field,
+                                   size_t bytes_max) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return fail(ErrorCode::not_found, field, "cannot open '" + path + "'");
+  std::string text;
+  text.resize(bytes_max + 1);
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<size_t>(in.gcount()));
+  if (text.size() > bytes_max) {
+    return fail(ErrorCode::limit_exceeded, field,
+                fmt::format("'{}' is larger than {} bytes", path, bytes_max));
+  }
+  boost::system::error_code error;
+  json::value value = json::parse(text, error);
+  if (error) {
+    return fail(ErrorCode::invalid_argument, field,
+                fmt::format("'{}' is not valid JSON: {}", path, error.message()));
+  }
+  return value;
 }
 
 CLI::App* plan_group(CLI::App& root) {

@@ -41,6 +41,12 @@ std::string to_text(const engine::Reply& reply);
 // Parses "GTIN:QTY[@LOCATION]". Errors: invalid_argument naming `field`.
 Result<engine::LineRequest> parse_line(const std::string& field, const std::string& text);
 
+// Reads a JSON file of at most `bytes_max` bytes (a problem, cases, lanes or tiers file).
+// Errors naming `field`: not_found when it cannot be opened, limit_exceeded when larger,
+// invalid_argument when it is not JSON.
+Result<boost::json::value> read_json_file(const std::string& path, const std::string& field,
+                                          size_t bytes_max);
+
 // The `plan` command group (planning: formulas, sessions, transfers), created by the
 // first caller; each planning command file adds its subcommands to it.
 CLI::App* plan_group(CLI::App& root);

@@ -11,7 +11,6 @@
 
 #include <boost/json.hpp>
 #include <chrono>
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -35,28 +34,6 @@ struct PlanProductionArgs {
   double time_limit_s = planning::kProductionTimeLimitSDefault;
 };
 
-// Reads a JSON file of at most kProductionFileBytesMax. Errors name `field`.
-Result<json::value> production_read_json(const std::string& path, const std::string& field) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return fail(ErrorCode::not_found, field, "cannot open '" + path + "'");
-  std::string text;
-  text.resize(planning::kProductionFileBytesMax + 1);
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  text.resize(static_cast<size_t>(in.gcount()));
-  if (text.size() > planning::kProductionFileBytesMax) {
-    return fail(
-        ErrorCode::limit_exceeded, field,
-        fmt::format("'{}' is larger than {} bytes", path, planning::kProductionFileBytesMax));
-  }
-  boost::system::error_code error;
-  json::value value = json::parse(text, error);
-  if (error) {
-    return fail(ErrorCode::invalid_argument, field,
-                fmt::format("'{}' is not valid JSON: {}", path, error.message()));
-  }
-  return value;
-}
-
 // Factory indices of --stop ids. Errors: not_found naming "stop".
 Result<std::vector<size_t>> production_stop_indices(const ProductionProblem& problem,
                                                     const std::vector<std::string>& ids) {
@@ -73,7 +50,7 @@ Result<std::vector<size_t>> production_stop_indices(const ProductionProblem& pro
 }
 
 Result<json::object> production_output(const PlanProductionArgs& a) {
-  LC_TRY(value, production_read_json(a.problem_file, "problem"));
+  LC_TRY(value, read_json_file(a.problem_file, "problem", planning::kProductionFileBytesMax));
   LC_TRY(problem, planning::parse_production_problem(value));
   LC_TRY(expanded, planning::expand_production_orders(problem));
   const ProductionProblem& solved = expanded.problem;

@@ -11,11 +11,9 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <chrono>
-#include <fstream>
 #include <iostream>
 #include <map>
 #include <memory>
-#include <sstream>
 #include <vector>
 
 #include "cli/cli.hpp"
@@ -45,27 +43,6 @@ struct PlanTransferArgs {
   double unmet_penalty = 1000.0;
 };
 
-// Reads a JSON file of at most kTransferFileBytesMax. Errors name `field`.
-Result<json::value> transfer_read_json(const std::string& path, const std::string& field) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return fail(ErrorCode::not_found, field, "cannot open '" + path + "'");
-  std::string text;
-  text.resize(planning::kTransferFileBytesMax + 1);
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  text.resize(static_cast<size_t>(in.gcount()));
-  if (text.size() > planning::kTransferFileBytesMax) {
-    return fail(ErrorCode::limit_exceeded, field,
-                fmt::format("'{}' is larger than {} bytes", path, planning::kTransferFileBytesMax));
-  }
-  boost::system::error_code error;
-  json::value value = json::parse(text, error);
-  if (error) {
-    return fail(ErrorCode::invalid_argument, field,
-                fmt::format("'{}' is not valid JSON: {}", path, error.message()));
-  }
-  return value;
-}
-
 json::object transfer_figures_json(const TransferPlan& plan) {
   return json::object{{"objective", plan.objective}, {"cost", plan.cost},
                       {"co2_kg", plan.co2_kg},       {"qty_lead_time_h", plan.qty_lead_time_h},
@@ -89,7 +66,7 @@ json::object transfer_output(const TransferProblem& problem) {
 
 // Targets file: {"LOCATION": units, …}. Errors name "targets.LOCATION".
 Result<std::map<std::string, int64_t>> transfer_read_targets(const std::string& path) {
-  LC_TRY(value, transfer_read_json(path, "targets"));
+  LC_TRY(value, read_json_file(path, "targets", planning::kTransferFileBytesMax));
   if (!value.is_object()) {
     return fail(ErrorCode::invalid_argument, "targets", "must be an object {\"LOCATION\": units}");
   }
@@ -132,7 +109,7 @@ Result<json::value> transfer_problem_from_ledger(const PlanTransferArgs& a) {
   auto ledger = open_reader(a.db);
   const engine::Engine& engine = ledger->engine();
   LC_TRY(balances, engine.stock(a.gtin));
-  LC_TRY(lanes_file, transfer_read_json(a.lanes_file, "lanes"));
+  LC_TRY(lanes_file, read_json_file(a.lanes_file, "lanes", planning::kTransferFileBytesMax));
   const json::value* lanes = &lanes_file;
   if (lanes_file.is_object() && lanes_file.get_object().contains("lanes")) {
     lanes = &lanes_file.get_object().at("lanes");
@@ -193,7 +170,7 @@ void run_plan_transfers(const PlanTransferArgs& a) {
   }
   json::value problem_json;
   if (!a.problem_file.empty()) {
-    auto read = transfer_read_json(a.problem_file, "problem");
+    auto read = read_json_file(a.problem_file, "problem", planning::kTransferFileBytesMax);
     if (!read) exit_with_error(read.error());
     problem_json = std::move(*read);
   } else {

@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <charconv>
-#include <fstream>
 #include <sstream>
 
 #include "cli/command_support.hpp"
@@ -119,18 +118,9 @@ planning::SessionSpec spec_of(const SessionArgs& args) {
 
 planning::TierConfig tiers_of(const std::string& path) {
   if (path.empty()) return planning::TierConfig{};
-  std::ifstream in(path, std::ios::binary);
-  if (!in) bad("--tiers", "cannot read " + path);
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (text.size() > kTiersFileBytesMax) {
-    exit_with_error(
-        Error{ErrorCode::limit_exceeded, "--tiers",
-              fmt::format("{} bytes exceed the limit of {}", text.size(), kTiersFileBytesMax)});
-  }
-  std::error_code error;
-  json::value value = json::parse(text, error);
-  if (error) bad("--tiers", "is not JSON: " + error.message());
-  auto config = planning::tier_config_from_json(value, planning::TierConfig{});
+  auto value = read_json_file(path, "--tiers", kTiersFileBytesMax);
+  if (!value) exit_with_error(value.error());
+  auto config = planning::tier_config_from_json(*value, planning::TierConfig{});
   if (!config) exit_with_error(config.error());
   return *config;
 }
