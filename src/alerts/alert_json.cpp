@@ -9,7 +9,9 @@ namespace livechain::alerts {
 
 namespace json = boost::json;
 
-std::string rfc3339_ms(TimeMs time_ms) { return format_rfc3339_ms(time_ms); }
+std::string rfc3339_ms(TimeMs time_ms) {
+  return format_rfc3339_ms(time_ms);
+}
 
 namespace {
 // Evidence and action are JSON object text checked by the API before they were

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "cli/command_support.hpp"
+#include "core/bytes.hpp"
 #include "core/gtin.hpp"
 #include "core/identifier.hpp"
 #include "planning/planning.hpp"
@@ -130,9 +131,7 @@ uint64_t spec_fingerprint(const planning::SessionSpec& spec, const planning::Tie
   planning::StoredSession as_asked{spec, 0, ""};
   std::string text = json::serialize(planning::session_json(as_asked)) +
                      json::serialize(planning::tier_config_json(config));
-  uint64_t hash = 0xcbf29ce484222325ull;
-  for (unsigned char c : text) hash = (hash ^ c) * 0x100000001b3ull;
-  return hash;
+  return fnv1a_64(text);
 }
 
 std::string plan_text(const json::object& plan) {

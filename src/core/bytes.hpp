@@ -20,6 +20,14 @@ std::string to_hex(std::span<const uint8_t> bytes);
 // Returns nullopt unless `hex` has even length and only [0-9a-fA-F].
 std::optional<Bytes> from_hex(std::string_view hex);
 
+// FNV-1a 64 of `bytes`, continuing from `hash` (chain calls to hash several parts):
+// request fingerprints for idempotency keys. Not for integrity (use crc32c or SHA-256).
+inline constexpr uint64_t kFnv1aOffset64 = 0xcbf29ce484222325ull;
+inline uint64_t fnv1a_64(std::string_view bytes, uint64_t hash = kFnv1aOffset64) {
+  for (unsigned char c : bytes) hash = (hash ^ c) * 0x100000001b3ull;
+  return hash;
+}
+
 // CRC-32C (Castagnoli), as used by LevelDB and iSCSI.
 uint32_t crc32c(std::span<const uint8_t> bytes, uint32_t seed = 0);
 

@@ -10,6 +10,7 @@
 #include <cstdio>
 
 #include "core/assert.hpp"
+#include "core/bytes.hpp"
 #include "server/api.hpp"
 #include "server/problem.hpp"
 
@@ -20,11 +21,7 @@ using namespace livechain::engine;
 namespace {
 // FNV-1a 64 of the route and the raw body: "same body" for a multi-command request.
 uint64_t body_fingerprint(std::string_view route, std::string_view body) {
-  uint64_t hash = 0xcbf29ce484222325ull;
-  for (std::string_view part : {route, std::string_view("\xff", 1), body}) {
-    for (unsigned char c : part) hash = (hash ^ c) * 0x100000001b3ull;
-  }
-  return hash;
+  return fnv1a_64(body, fnv1a_64(std::string_view("\xff", 1), fnv1a_64(route)));
 }
 }  // namespace
 

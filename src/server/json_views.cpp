@@ -9,7 +9,9 @@ namespace livechain::server {
 namespace json = boost::json;
 using namespace livechain::engine;
 
-std::string format_time(TimeMs time_ms) { return format_rfc3339_ms(time_ms); }
+std::string format_time(TimeMs time_ms) {
+  return format_rfc3339_ms(time_ms);
+}
 
 namespace {
 void put_balance_fields(json::object& out, const Balance& b) {

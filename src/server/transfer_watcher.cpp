@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <memory>
+#include <set>
 
 namespace livechain::server {
 
@@ -31,9 +32,9 @@ void TransferWatcher::look() {
   looks_.fetch_add(1);
   TimeMs now_ms = clock_.now_ms();
   // Copied: the read runs on the engine thread while the worker may take the next task.
-  auto cooling = std::make_shared<std::vector<std::string>>();
+  auto cooling = std::make_shared<std::set<std::string>>();
   for (const auto& [gtin, at_ms] : decided_at_ms_) {
-    if (now_ms - at_ms < config_.cooldown_ms) cooling->push_back(gtin);
+    if (now_ms - at_ms < config_.cooldown_ms) cooling->insert(gtin);
   }
   auto read = sequencer_->read_async([this, now_ms, cooling](const engine::Engine& engine) {
     const engine::LedgerState& state = engine.state();
@@ -49,9 +50,8 @@ void TransferWatcher::look() {
     std::vector<planning::TransferTrigger> triggers;
     if (!thresholds_.empty()) {
       triggers = planning::find_transfer_triggers(
-          state, thresholds_, config_, [&](const std::string& gtin) {
-            return std::find(cooling->begin(), cooling->end(), gtin) != cooling->end();
-          });
+          state, thresholds_, config_,
+          [&](const std::string& gtin) { return cooling->contains(gtin); });
     }
     if (triggers.empty()) return finish_look();
     auto moved = std::make_shared<std::vector<planning::TransferTrigger>>(std::move(triggers));
