@@ -64,7 +64,8 @@ std::vector<LocationStock> stocking_locations(const engine::LedgerState& state,
 
 Result<SessionLedgerInputs> read_session_inputs(const engine::LedgerState& state,
                                                 const SessionSpec& spec) {
-  LC_ASSERT(validate_session_spec(spec).has_value());
+  // The caller validated: re-checking every GTIN here would cost the engine thread.
+  LC_DASSERT(validate_session_spec(spec).has_value());
   if (!state.find_channel(spec.channel)) {
     return fail(ErrorCode::not_found, "channel", fmt::format("unknown channel {}", spec.channel));
   }
