@@ -347,11 +347,10 @@ uint64_t Server::journal_events() const {
 
 Result<void> run_server(const ServerOptions& options) {
   LC_TRY(server, Server::start(options));
-  std::printf("listening on http://%s:%u\n", options.listen_host.c_str(),
-              static_cast<unsigned>(server->port()));
-  std::fflush(stdout);
   // Signals are waited for on a thread of our own, so that the server's io threads
-  // never run this handler concurrently with their shutdown.
+  // never run this handler concurrently with their shutdown. The handler is in place
+  // before "listening" is printed: a SIGTERM sent as soon as a supervisor reads that
+  // line (tests restart the server this way) must drain, not kill the process.
   net::io_context signal_io;
   net::signal_set signals(signal_io, SIGTERM, SIGINT);
   signals.async_wait([&](boost::system::error_code error, int signal_number) {
@@ -360,6 +359,9 @@ Result<void> run_server(const ServerOptions& options) {
     server->request_stop();
   });
   std::thread signal_thread([&signal_io] { signal_io.run(); });
+  std::printf("listening on http://%s:%u\n", options.listen_host.c_str(),
+              static_cast<unsigned>(server->port()));
+  std::fflush(stdout);
   server->wait();
   signal_io.stop();
   signal_thread.join();
