@@ -34,47 +34,11 @@ struct PlanProductionArgs {
   double time_limit_s = planning::kProductionTimeLimitSDefault;
 };
 
-// Factory indices of --stop ids. Errors: not_found naming "stop".
-Result<std::vector<size_t>> production_stop_indices(const ProductionProblem& problem,
-                                                    const std::vector<std::string>& ids) {
-  std::vector<size_t> out;
-  for (const std::string& id : ids) {
-    size_t f = 0;
-    while (f < problem.factories.size() && problem.factories[f].id != id) ++f;
-    if (f == problem.factories.size()) {
-      return fail(ErrorCode::not_found, "stop", fmt::format("unknown factory '{}'", id));
-    }
-    out.push_back(f);
-  }
-  return out;
-}
-
 Result<json::object> production_output(const PlanProductionArgs& a) {
   LC_TRY(value, read_json_file(a.problem_file, "problem", planning::kProductionFileBytesMax));
   LC_TRY(problem, planning::parse_production_problem(value));
-  LC_TRY(expanded, planning::expand_production_orders(problem));
-  const ProductionProblem& solved = expanded.problem;
-  LC_TRY(stop, production_stop_indices(solved, a.stop));
-  bool failover = !stop.empty();
-  for (const planning::ProductionFactory& f : solved.factories) failover = failover || f.stopped;
-  planning::ProductionSolveOptions options{a.time_limit_s};
-  json::object out;
-  if (failover) {
-    LC_TRY(result, planning::solve_production_failover(solved, stop, options));
-    out = planning::production_plan_json(solved, result.plan);
-    for (auto& entry : planning::production_failover_json(solved, result)) {
-      out[entry.key()] = entry.value();
-    }
-  } else {
-    LC_TRY(plan, planning::solve_production(solved, options));
-    out = planning::production_plan_json(solved, plan);
-  }
-  out["solver"] = "coin_cbc";
-  out["time_limit_s"] = a.time_limit_s;
-  if (!expanded.expansions.empty()) {
-    out["expanded_orders"] = planning::production_expansions_json(expanded);
-  }
-  return out;
+  LC_TRY(run, planning::run_production(problem, a.stop, {a.time_limit_s}));
+  return std::move(run.output);
 }
 
 void run_plan_production(const PlanProductionArgs& a) {
