@@ -33,9 +33,11 @@ std::string canonical_product(const std::string& product) {
   return gtin ? *gtin : product;
 }
 
-// The validator's "factories[0].capacity_score" is the body's "capacity_score".
+// The validator's "factories[0].capacity_score" (and the parser's ".capacity_score",
+// called without a path) is the body's "capacity_score".
 Error body_field(Error error, std::string_view prefix) {
   if (error.field.starts_with(prefix)) error.field = error.field.substr(prefix.size());
+  if (error.field.starts_with('.')) error.field = error.field.substr(1);
   return error;
 }
 
@@ -49,17 +51,18 @@ Result<planning::FactoryRecord> parse_factory(const json::object& body, const st
   json::object object = body;
   object.erase("location");
   object["id"] = id;
-  LC_TRY(factory, planning::parse_production_factory_json(object, ""));
-  if (factory.products) {
-    for (std::string& product : *factory.products) product = canonical_product(product);
+  auto factory = planning::parse_production_factory_json(object, "");
+  if (!factory) return std::unexpected(body_field(factory.error(), ""));
+  if (factory->products) {
+    for (std::string& product : *factory->products) product = canonical_product(product);
   }
   planning::ProductionProblem check;
-  check.factories.push_back(factory);
+  check.factories.push_back(*factory);
   check.unmet_penalty = 1;
   if (auto valid = planning::validate_production_problem(check); !valid) {
     return std::unexpected(body_field(valid.error(), "factories[0]."));
   }
-  return planning::FactoryRecord{std::move(factory), std::move(location), 0, {}};
+  return planning::FactoryRecord{std::move(*factory), std::move(location), 0, {}};
 }
 
 Result<planning::OrderRecord> parse_order(const json::object& body, const std::string& id,
@@ -79,7 +82,9 @@ Result<planning::OrderRecord> parse_order(const json::object& body, const std::s
   object.erase("state");
   object["id"] = id;
   if (!object.contains("kind")) object["kind"] = "normal";
-  LC_TRY(order, planning::parse_production_order_json(object, ""));
+  auto parsed = planning::parse_production_order_json(object, "");
+  if (!parsed) return std::unexpected(body_field(parsed.error(), ""));
+  planning::ProductionOrder order = std::move(*parsed);
   order.product = canonical_product(order.product);
   planning::ProductionProblem check;
   check.orders.push_back(order);

@@ -41,15 +41,14 @@ class ProductionApi : public ServerApiTest {
     return call("planner", method, target, body);
   }
   void expect_problem(const HttpResponse& r, unsigned status, const std::string& field) {
-    EXPECT_EQ(r.status, status) << describe(r);
-    EXPECT_EQ(r.media_type(), "application/problem+json") << describe(r);
-    EXPECT_EQ(parse_object(r.body)["field"], json::value(field)) << describe(r);
+    EXPECT_TRUE(IsProblem(r, status, field));
   }
   // presale_planned of SKU A at `location` (0 when the row is absent).
   int64_t presale_planned(const std::string& location) {
     HttpResponse r = admin("GET", "/v1/stock/" + kSkuA);
     EXPECT_EQ(r.status, 200u) << describe(r);
-    for (const json::value& row : parse_object(r.body)["locations"].as_array()) {
+    json::object stock = parse_object(r.body);
+    for (const json::value& row : stock["locations"].as_array()) {
       if (str(row.as_object(), "location") == location) {
         return num(row.as_object(), "presale_planned");
       }
