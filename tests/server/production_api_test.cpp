@@ -296,6 +296,28 @@ TEST_F(ProductionApi, LimitsOnFactoriesAndOpenOrders) {
   EXPECT_EQ(planner("PUT", "/v1/production/orders/O200", body).status, 201u);
 }
 
+// `livechain plan production --db` plans the ledger's factories and open orders as the
+// server would, read-only; --stop works on them too.
+TEST_F(ProductionApi, CliPlansTheLedgersFactoriesAndOrders) {
+  ASSERT_NO_FATAL_FAILURE(put_two_factories_and_an_order());
+  ASSERT_EQ(stop_server(), 0);
+  RunResult plan = cli({"plan", "production", "--db", db_});
+  ASSERT_EQ(plan.exit_code, 0) << plan.err;
+  json::object out = parse_object(plan.out);
+  EXPECT_EQ(num(out, "produced"), 150);
+  EXPECT_EQ(str(out, "planned_by"), "cli");
+  RunResult stopped = cli({"plan", "production", "--db", db_, "--stop", "F1"});
+  ASSERT_EQ(stopped.exit_code, 0) << stopped.err;
+  EXPECT_EQ(num(parse_object(stopped.out), "moved_within_72h"), 150) << stopped.out;
+  RunResult unknown = cli({"plan", "production", "--db", db_, "--stop", "F9"});
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_NE(unknown.err.find("stop"), std::string::npos) << unknown.err;
+  EXPECT_EQ(cli({"plan", "production"}).exit_code, 2) << "neither --problem nor --db";
+  // Read-only: the ledger still plans nothing into presale.
+  ASSERT_NO_FATAL_FAILURE(start_server());
+  EXPECT_EQ(presale_planned("factory-1"), 0);
+}
+
 class ProductionConfig : public ServerApiTest {
  protected:
   std::string config_json() const override {
