@@ -55,6 +55,24 @@ class ProductionApi : public ServerApiTest {
     }
     return 0;
   }
+  // The record (the "state" field, parsed) of the newest ledger event of `kind` with
+  // `key` among the last 20 events; empty when none.
+  json::object newest_record(const std::string& kind, const std::string& key) {
+    json::object head = parse_object(admin("GET", "/v1/ledger/head").body);
+    int64_t size = num(head, "tree_size");
+    for (int64_t seq = size - 1; seq >= 0 && seq >= size - 20; --seq) {
+      json::object event =
+          parse_object(admin("GET", "/v1/ledger/events/" + std::to_string(seq)).body);
+      if (str(event, "kind") != kind) continue;
+      std::string event_key, state;
+      for (const json::value& field : event["fields"].as_array()) {
+        if (str(field.as_object(), "name") == "key") event_key = str(field.as_object(), "value");
+        if (str(field.as_object(), "name") == "state") state = str(field.as_object(), "value");
+      }
+      if (event_key == key) return parse_object(state);
+    }
+    return {};
+  }
   void put_two_factories_and_an_order() {
     ASSERT_EQ(planner("PUT", "/v1/factories/F1", factory_body("factory-1", 5)).status, 201u);
     ASSERT_EQ(planner("PUT", "/v1/factories/F2", factory_body("dc-west", 8)).status, 201u);
@@ -171,6 +189,16 @@ TEST_F(ProductionApi, PlanSolvesOpenOrdersAndFeedsPresale) {
     if (str(a.as_object(), "factory") == "F1") at_f1 += num(a.as_object(), "qty");
   }
   EXPECT_EQ(at_f1, 150) << "the cheaper factory makes it all by day 2";
+  // The decision is journaled: who, when, inputs, result (event 67, key "production").
+  json::object decision = newest_record("plan_decided", "production");
+  ASSERT_FALSE(decision.empty()) << "no plan_decided event";
+  EXPECT_EQ(str(decision, "decision"), "production_plan");
+  EXPECT_EQ(str(decision, "decided_by"), keys_.at("planner").key_id);
+  EXPECT_EQ(decision["inputs"].at("orders").as_array().size(), 1u) << "the done order is not input";
+  EXPECT_EQ(decision["inputs"].at("factories").as_array().size(), 2u);
+  EXPECT_EQ(decision["result"].at("produced"), 150);
+  EXPECT_EQ(newest_record("production_order_put", "O1")["qty"], 150) << "event 69";
+  EXPECT_EQ(newest_record("factory_put", "F2")["location"], "dc-west") << "event 68";
   // Planned production feeds presale at the factory's location.
   EXPECT_EQ(presale_planned("factory-1"), 150);
   EXPECT_EQ(presale_planned("dc-west"), 0);
