@@ -3,7 +3,9 @@
 // keeps them), bad input names the field, GET /v1/production/plan solves every open
 // order with CBC and feeds the presale plan (GET /v1/stock/{gtin} shows it), marking a
 // factory stopped moves its units to another within 72 h, an orange sales_over_forecast
-// alert raises an emergency order "emergency-<alert id>", and the limits hold.
+// alert raises an emergency order "emergency-<alert id>", and the limits hold. (A snapshot
+// restoring the records: tests/planning/production_records_test.cpp; the server snapshots
+// at most once a minute.)
 #include <ctime>
 
 #include "server_fixture.hpp"
