@@ -256,6 +256,17 @@ size_t count_rule_states(const engine::LedgerState& state, engine::RuleStateKind
   return count;
 }
 
+size_t count_open_orders(const engine::LedgerState& state) {
+  const auto& records = state.rule_states();
+  auto first = records.lower_bound({engine::RuleStateKind::production_order, std::string()});
+  size_t count = 0;
+  for (auto it = first;
+       it != records.end() && it->first.first == engine::RuleStateKind::production_order; ++it) {
+    if (it->second.find("\"state\":\"open\"") != std::string::npos) ++count;
+  }
+  return count;
+}
+
 Result<std::vector<FactoryRecord>> stored_factories(const engine::LedgerState& state) {
   std::vector<FactoryRecord> out;
   const auto& records = state.rule_states();

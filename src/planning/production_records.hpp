@@ -87,6 +87,9 @@ Result<std::optional<OrderRecord>> find_order(const engine::LedgerState& state,
                                               std::string_view id);
 // Records of `kind` (cheap: no parsing).
 size_t count_rule_states(const engine::LedgerState& state, engine::RuleStateKind kind);
+// Order records in state open, without parsing them (the engine thread counts them on every
+// order PUT): order_record_json serialises the state as "state":"open".
+size_t count_open_orders(const engine::LedgerState& state);
 
 // ---- the server's configuration ("planning": {"production": {…}}) ----
 

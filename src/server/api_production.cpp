@@ -126,10 +126,7 @@ Result<bool> order_admissible(const engine::LedgerState& state,
   bool opens = record.state == planning::OrderState::open &&
                (!previous || previous->state != planning::OrderState::open);
   if (opens) {
-    LC_TRY(orders, planning::stored_orders(state));
-    size_t open = std::count_if(orders.begin(), orders.end(), [](const auto& o) {
-      return o.state == planning::OrderState::open;
-    });
+    size_t open = planning::count_open_orders(state);
     if (open >= planning::kServerOpenOrdersMax) {
       return fail(ErrorCode::limit_exceeded, "orders",
                   fmt::format("{} open orders: the limit", planning::kServerOpenOrdersMax));

@@ -81,6 +81,7 @@ TEST(ProductionRecords, RoundTripThroughTheJournalAndASnapshotAndPlanOpenOrders)
   EXPECT_EQ((*orders)[1].order.modules.size(), 1u);
   EXPECT_EQ(order_view_json((*orders)[0], kNowMs).at("due_day"), -2);
 
+  EXPECT_EQ(count_open_orders(state), 2u);
   auto inputs = read_production_inputs(state);
   ASSERT_TRUE(inputs.has_value()) << inputs.error().to_string();
   EXPECT_EQ(inputs->open_orders.size(), 2u) << "the cancelled order is not planned";
