@@ -62,6 +62,19 @@ Result<int64_t> config_integer(const json::value& v, const std::string& field, i
   return v.get_int64();
 }
 
+constexpr std::string_view kOpenMarker = "\"state\":\"open\"";
+constexpr std::string_view kProductMarker = "\"product\":\"";
+
+// The product of a stored order body without parsing it: order_record_json writes it as
+// "product":"<id>" and an id holds no quote. Empty when absent.
+std::string_view product_of_body(std::string_view body) {
+  size_t at = body.find(kProductMarker);
+  if (at == std::string_view::npos) return {};
+  at += kProductMarker.size();
+  size_t end = body.find('"', at);
+  return end == std::string_view::npos ? std::string_view() : body.substr(at, end - at);
+}
+
 json::object decision_inputs(const ProductionLedgerInputs& inputs,
                              const ProductionServerConfig& config, TimeMs now_ms) {
   json::array factories;
@@ -262,7 +275,7 @@ size_t count_open_orders(const engine::LedgerState& state) {
   size_t count = 0;
   for (auto it = first;
        it != records.end() && it->first.first == engine::RuleStateKind::production_order; ++it) {
-    if (it->second.find("\"state\":\"open\"") != std::string::npos) ++count;
+    if (it->second.find(kOpenMarker) != std::string::npos) ++count;
   }
   return count;
 }
@@ -362,12 +375,22 @@ Result<ProductionLedgerInputs> read_production_inputs(const engine::LedgerState&
                                                       std::vector<OrderRecord> added) {
   ProductionLedgerInputs inputs;
   LC_TRY(factories, stored_factories(state));
-  LC_TRY(orders, stored_orders(state));
   inputs.factories = std::move(factories);
   std::set<std::string> added_ids;
   for (const OrderRecord& o : added) added_ids.insert(o.order.id);
   std::set<std::string> products;
-  for (OrderRecord& o : orders) {
+  // Only open orders are parsed: at 10,000 records parsing them all took 33 ms of the
+  // engine thread; a closed order only lends its product (presale rows to keep exact).
+  const auto& records = state.rule_states();
+  auto first = records.lower_bound({engine::RuleStateKind::production_order, std::string()});
+  for (auto it = first;
+       it != records.end() && it->first.first == engine::RuleStateKind::production_order; ++it) {
+    if (it->second.find(kOpenMarker) == std::string::npos) {
+      std::string_view product = product_of_body(it->second);
+      if (!product.empty()) products.emplace(product);
+      continue;
+    }
+    LC_TRY(o, order_from_record(it->first.second, it->second));
     products.insert(o.order.product);
     if (o.state == OrderState::open && !added_ids.contains(o.order.id)) {
       inputs.open_orders.push_back(std::move(o));

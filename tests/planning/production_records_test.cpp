@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <chrono>
+#include <cstdio>
 
 #include "engine/engine.hpp"
 #include "engine/ledger.hpp"
@@ -139,6 +141,35 @@ TEST(ProductionRecords, ADecisionTooBigForOneRecordIsAbridged) {
   EXPECT_EQ(body.at("inputs").at("orders").to_number<size_t>(), kServerOpenOrdersMax);
   EXPECT_EQ(body.at("result").at("produced"), 200);
   EXPECT_EQ(decision->output.at("assignments").as_array().size(), 200u) << "the answer is whole";
+}
+
+// The engine thread reads every order record for a plan: at the limit (10,000 records, 200
+// open) that read is timed and printed (docs/limits.md cites the figure).
+TEST(ProductionRecords, ReadingTheInputsAtTheRecordLimitIsTimed) {
+  engine::Engine engine;
+  journal::BatchBuilder batch;
+  ASSERT_TRUE(engine.execute(engine::PutSku{kGtin, "Alpha"}, kNowMs, batch).has_value());
+  ASSERT_TRUE(engine
+                  .execute(engine::PutLocation{"factory-1", engine::LocationKind::factory, "east"},
+                           kNowMs, batch)
+                  .has_value());
+  ASSERT_TRUE(
+      engine.execute(factory_command(factory("F1", "factory-1", 5)), kNowMs, batch).has_value());
+  for (size_t i = 0; i < kServerOrderRecordsMax; ++i) {
+    OrderState state = i < kServerOpenOrdersMax ? OrderState::open : OrderState::done;
+    auto put =
+        order_command(order("order-" + std::to_string(i), i % 2 ? kGtin : "desk", 5, 3, state));
+    ASSERT_TRUE(engine.execute(put, kNowMs, batch).has_value());
+  }
+  EXPECT_EQ(count_open_orders(engine.state()), kServerOpenOrdersMax);
+  auto start = std::chrono::steady_clock::now();
+  auto inputs = read_production_inputs(engine.state());
+  double read_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  ASSERT_TRUE(inputs.has_value()) << inputs.error().to_string();
+  EXPECT_EQ(inputs->open_orders.size(), kServerOpenOrdersMax);
+  std::printf("read_production_inputs: %zu order records, %zu open: %.1f ms\n",
+              kServerOrderRecordsMax, inputs->open_orders.size(), read_ms);
 }
 
 TEST(ProductionRecords, ConfigNamesItsFields) {
