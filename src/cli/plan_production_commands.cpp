@@ -7,8 +7,14 @@
 // plan with every factory running, then the stopped factories' units moved, within 72 h
 // of their slot where capacity allows. Exit 0 solved (unmet quantity is a result, not a
 // failure), 1 invalid input naming the field, 2 usage.
+//
+// plan production --db DB [--stop FACTORY]… [--time-limit-s S]: the same for the
+// factories and open orders the ledger holds (PUT /v1/factories, /v1/production/orders),
+// planned as the server would plan them now (docs/planning.md "In the server"), with the
+// default penalties. Read-only: nothing is journaled, no presale is set.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <chrono>
 #include <iostream>
@@ -19,6 +25,7 @@
 #include "cli/cli.hpp"
 #include "cli/command_support.hpp"
 #include "planning/production.hpp"
+#include "planning/production_records.hpp"
 
 namespace livechain::cli {
 
@@ -30,54 +37,43 @@ namespace {
 
 struct PlanProductionArgs {
   std::string problem_file;
+  std::string db;
   std::vector<std::string> stop;
   double time_limit_s = planning::kProductionTimeLimitSDefault;
 };
 
-// Factory indices of --stop ids. Errors: not_found naming "stop".
-Result<std::vector<size_t>> production_stop_indices(const ProductionProblem& problem,
-                                                    const std::vector<std::string>& ids) {
-  std::vector<size_t> out;
-  for (const std::string& id : ids) {
-    size_t f = 0;
-    while (f < problem.factories.size() && problem.factories[f].id != id) ++f;
-    if (f == problem.factories.size()) {
+// --db: the ledger's factories and open orders, planned as the server would plan them.
+Result<json::object> production_output_from_ledger(const PlanProductionArgs& a) {
+  auto ledger = open_reader(a.db);
+  LC_TRY(inputs, planning::read_production_inputs(ledger->engine().state()));
+  for (const std::string& id : a.stop) {
+    auto found = std::find_if(inputs.factories.begin(), inputs.factories.end(),
+                              [&](const planning::FactoryRecord& f) { return f.factory.id == id; });
+    if (found == inputs.factories.end()) {
       return fail(ErrorCode::not_found, "stop", fmt::format("unknown factory '{}'", id));
     }
-    out.push_back(f);
+    found->factory.stopped = true;
   }
-  return out;
+  planning::ProductionServerConfig config;
+  config.time_limit_s = a.time_limit_s;
+  TimeMs now_ms = SystemClock().now_ms();
+  LC_TRY(decision, planning::decide_production(inputs, config, now_ms, "cli"));
+  return std::move(decision.output);
 }
 
 Result<json::object> production_output(const PlanProductionArgs& a) {
+  if (!a.db.empty()) return production_output_from_ledger(a);
   LC_TRY(value, read_json_file(a.problem_file, "problem", planning::kProductionFileBytesMax));
   LC_TRY(problem, planning::parse_production_problem(value));
-  LC_TRY(expanded, planning::expand_production_orders(problem));
-  const ProductionProblem& solved = expanded.problem;
-  LC_TRY(stop, production_stop_indices(solved, a.stop));
-  bool failover = !stop.empty();
-  for (const planning::ProductionFactory& f : solved.factories) failover = failover || f.stopped;
-  planning::ProductionSolveOptions options{a.time_limit_s};
-  json::object out;
-  if (failover) {
-    LC_TRY(result, planning::solve_production_failover(solved, stop, options));
-    out = planning::production_plan_json(solved, result.plan);
-    for (auto& entry : planning::production_failover_json(solved, result)) {
-      out[entry.key()] = entry.value();
-    }
-  } else {
-    LC_TRY(plan, planning::solve_production(solved, options));
-    out = planning::production_plan_json(solved, plan);
-  }
-  out["solver"] = "coin_cbc";
-  out["time_limit_s"] = a.time_limit_s;
-  if (!expanded.expansions.empty()) {
-    out["expanded_orders"] = planning::production_expansions_json(expanded);
-  }
-  return out;
+  LC_TRY(run, planning::run_production(problem, a.stop, {a.time_limit_s}));
+  return std::move(run.output);
 }
 
 void run_plan_production(const PlanProductionArgs& a) {
+  if (a.problem_file.empty() == a.db.empty()) {
+    std::cerr << "error: give either --problem FILE or --db DB\n";
+    throw CommandExit{kExitUsage};
+  }
   auto out = production_output(a);
   if (!out) exit_with_error(out.error());
   std::cout << json::serialize(*out) << "\n";
@@ -149,7 +145,12 @@ void add_plan_production_commands(CLI::App& root, CliOptions& options) {
   auto* cmd = plan->add_subcommand(
       "production",
       "Flexible production: orders across shared factories by due date, CBC MIP (JSON)");
-  cmd->add_option("--problem", a->problem_file, "Problem JSON file (docs/planning.md)")->required();
+  auto* problem =
+      cmd->add_option("--problem", a->problem_file, "Problem JSON file (docs/planning.md)");
+  auto* db =
+      cmd->add_option("--db", a->db, "Ledger database: its factories and open orders (read-only)");
+  problem->excludes(db);
+  db->excludes(problem);
   cmd->add_option("--stop", a->stop,
                   "Factory id to stop (repeatable): dual-base failover of its orders");
   cmd->add_option("--time-limit-s", a->time_limit_s, "CBC wall-clock limit per solve")

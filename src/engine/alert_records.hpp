@@ -94,8 +94,9 @@ bool parse_alert_state(std::string_view name, AlertState& out);
 // The grouping key: kind and the canonical subject.
 std::string alert_group_key(std::string_view kind, const AlertSubject& subject);
 
-// Durable rule state records (events 60–67, engine/events.hpp): the alert rules' (0–5)
-// and planning's (6–7: planned live sessions and the decisions taken for them).
+// Durable rule state records (events 60–69, engine/events.hpp): the alert rules' (0–5)
+// and planning's (6–7: planned live sessions and the decisions taken for them; 8–9:
+// production's factories and orders, docs/planning.md "In the server").
 enum class RuleStateKind : uint8_t {
   session_plan = 0,
   warehouse = 1,
@@ -103,10 +104,12 @@ enum class RuleStateKind : uint8_t {
   shipment = 3,
   forecast_safety = 4,
   turnover = 5,
-  live_session = 6,   // src/planning: a planned live session (tier, start, SKUs)
-  plan_decision = 7,  // src/planning: one decision (who, when, inputs, result)
+  live_session = 6,      // src/planning: a planned live session (tier, start, SKUs)
+  plan_decision = 7,     // src/planning: one decision (who, when, inputs, result)
+  factory = 8,           // src/planning: a factory of flexible production (key = its id)
+  production_order = 9,  // src/planning: a production order (key = its id)
 };
-inline constexpr uint8_t kRuleStateKindLast = 7;
+inline constexpr uint8_t kRuleStateKindLast = 9;
 inline constexpr size_t kRuleStateKeyBytesMax = 256;
 inline constexpr size_t kRuleStateBodyBytesMax = 64 * 1024;
 inline constexpr size_t kRuleStatesMax = 1'000'000;  // records of all kinds

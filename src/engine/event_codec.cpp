@@ -223,7 +223,7 @@ constexpr EventKind kKindByIndex[] = {
     EventKind::batch_created,
     EventKind::units_issued,
     EventKind::stock_restored,
-    EventKind::session_plan_put,  // + the rule state's kind (kinds 60–67)
+    EventKind::session_plan_put,  // + the rule state's kind (kinds 60–69)
     EventKind::silence_created,
     EventKind::silence_deleted,
 };
@@ -247,7 +247,7 @@ bool known_kind(uint8_t kind) {
     return true;
   }
   if (kind >= static_cast<uint8_t>(EventKind::session_plan_put) &&
-      kind <= static_cast<uint8_t>(EventKind::plan_decided)) {
+      kind <= static_cast<uint8_t>(EventKind::production_order_put)) {
     return true;
   }
   for (EventKind known : kKindByIndex) {
@@ -471,7 +471,9 @@ Result<EventBody> decode_body(EventKind kind, Decoder& d) {
     case EventKind::forecast_safety_put:
     case EventKind::turnover_put:
     case EventKind::live_session_put:
-    case EventKind::plan_decided: {
+    case EventKind::plan_decided:
+    case EventKind::factory_put:
+    case EventKind::production_order_put: {
       RuleStateEvent e;
       e.kind = static_cast<RuleStateKind>(static_cast<uint8_t>(kind) -
                                           static_cast<uint8_t>(EventKind::session_plan_put));
@@ -564,6 +566,10 @@ std::string_view event_kind_name(EventKind kind) {
       return "live_session_put";
     case EventKind::plan_decided:
       return "plan_decided";
+    case EventKind::factory_put:
+      return "factory_put";
+    case EventKind::production_order_put:
+      return "production_order_put";
     case EventKind::silence_created:
       return "silence_created";
     case EventKind::silence_deleted:

@@ -66,7 +66,8 @@ enum class EventKind : uint8_t {
   batch_created = 40,
   units_issued = 41,
   // 60–69: rule state (issue 11: session plans, warehouse levels, lanes, shipments,
-  // forecast safety, turnover; issue 18: planned sessions and plan decisions).
+  // forecast safety, turnover; issue 18: planned sessions, plan decisions, factories and
+  // production orders).
   // One body, RuleStateEvent, whose kind picks the event kind (60 + kind).
   session_plan_put = 60,
   warehouse_state_put = 61,
@@ -74,9 +75,11 @@ enum class EventKind : uint8_t {
   shipment_put = 63,
   forecast_safety_put = 64,
   turnover_put = 65,
-  // 66–67: planning's records (src/planning), same body.
+  // 66–69: planning's records (src/planning), same body.
   live_session_put = 66,
   plan_decided = 67,
+  factory_put = 68,
+  production_order_put = 69,
   // 70–79: notification silences.
   silence_created = 70,
   silence_deleted = 71,

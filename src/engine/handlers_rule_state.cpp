@@ -1,6 +1,6 @@
-// Rule state records (events 60–67): the alerts module's session plans, warehouse
-// windows, lanes and shipments, and planning's sessions and decisions, kept durable by
-// the engine as opaque JSON bodies.
+// Rule state records (events 60–69): the alerts module's session plans, warehouse
+// windows, lanes and shipments, and planning's sessions, decisions, factories and
+// production orders, kept durable by the engine as opaque JSON bodies.
 #include "engine/handlers.hpp"
 
 namespace livechain::engine {

@@ -9,6 +9,7 @@
 
 #include "planning/formulas.hpp"             // inventory-policy formulas (§1)
 #include "planning/production.hpp"           // flexible production (§4)
+#include "planning/production_records.hpp"   // factories, orders, the server's plan (§4)
 #include "planning/session_records.hpp"      // session-tier stocking, its records (§2)
 #include "planning/session_tiers.hpp"        // the tier rules (§2)
 #include "planning/threshold_transfers.hpp"  // thresholds from sessions, triggers (§3)

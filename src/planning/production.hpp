@@ -276,6 +276,34 @@ boost::json::array production_expansions_json(const ExpandedProduction& expanded
 boost::json::object production_failover_json(const ProductionProblem& problem,
                                              const ProductionFailover& failover);
 
+// One factory or order of the file format on its own (the server's factory and order
+// records, docs/planning.md "In the server"), errors naming `at + ".<member>"` (no
+// dot when `at` is empty). Parsing only: validate_production_problem checks ranges.
+Result<ProductionFactory> parse_production_factory_json(const boost::json::value& json,
+                                                        const std::string& at);
+Result<ProductionOrder> parse_production_order_json(const boost::json::value& json,
+                                                    const std::string& at);
+// The inverse: what parse_production_*_json reads back to an equal value.
+boost::json::object production_factory_json(const ProductionFactory& factory);
+boost::json::object production_order_json(const ProductionOrder& order);
+
+// ---- one run, as `plan production` prints it ----
+
+struct ProductionRun {
+  ExpandedProduction expanded;  // the solved problem is expanded.problem
+  ProductionPlan plan;          // after the stop when failover is set
+  std::optional<ProductionFailover> failover;
+  boost::json::object output;  // the Output of docs/planning.md "Flexible production"
+};
+
+// Expands modular orders, then solves; with a stopped factory (marked, or named in
+// `stop_ids`) runs the dual-base failover. `output` is what `plan production` prints.
+// Errors: those of expand_production_orders, solve_production and
+// solve_production_failover; not_found naming "stop" for an unknown id in `stop_ids`.
+Result<ProductionRun> run_production(const ProductionProblem& problem,
+                                     const std::vector<std::string>& stop_ids,
+                                     const ProductionSolveOptions& options);
+
 // ---- seeded instances (benchmark and tests) ----
 
 struct ProductionInstanceShape {

@@ -245,6 +245,52 @@ Result<ProductionProblem> parse_production_problem_text(std::string_view text) {
   return parse_production_problem(value);
 }
 
+Result<ProductionFactory> parse_production_factory_json(const json::value& value,
+                                                        const std::string& at) {
+  return parse_production_factory(value, at);
+}
+
+Result<ProductionOrder> parse_production_order_json(const json::value& value,
+                                                    const std::string& at) {
+  return parse_production_order(value, at);
+}
+
+namespace {
+json::array module_lines_json(const std::vector<ModuleLine>& lines) {
+  json::array out;
+  for (const ModuleLine& line : lines) {
+    out.push_back(json::object{{"module", line.module}, {"qty_per_unit", line.qty_per_unit}});
+  }
+  return out;
+}
+}  // namespace
+
+json::object production_factory_json(const ProductionFactory& factory) {
+  json::object out{{"id", factory.id},
+                   {"capacity_units_per_day", factory.capacity_units_per_day},
+                   {"capacity_score", factory.capacity_score},
+                   {"fulfilment_rating", factory.fulfilment_rating},
+                   {"unit_cost", factory.unit_cost},
+                   {"setup_cost", factory.setup_cost},
+                   {"stopped", factory.stopped}};
+  if (factory.products) {
+    json::array products;
+    for (const std::string& p : *factory.products) products.push_back(json::string(p));
+    out["products"] = std::move(products);
+  }
+  return out;
+}
+
+json::object production_order_json(const ProductionOrder& order) {
+  json::object out{{"id", order.id},
+                   {"product", order.product},
+                   {"qty", order.qty_units},
+                   {"due_day", order.due_day},
+                   {"kind", order.kind == OrderKind::emergency ? "emergency" : "normal"}};
+  if (!order.modules.empty()) out["modules"] = module_lines_json(order.modules);
+  return out;
+}
+
 json::object production_plan_json(const ProductionProblem& problem, const ProductionPlan& plan) {
   json::array assignments;
   for (const ProductionAssignment& a : plan.assignments) {

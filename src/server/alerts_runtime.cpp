@@ -144,6 +144,8 @@ Result<void> AlertsRuntime::restore(const engine::LedgerState::RuleStateMap& rec
         break;
       case engine::RuleStateKind::live_session:
       case engine::RuleStateKind::plan_decision:
+      case engine::RuleStateKind::factory:
+      case engine::RuleStateKind::production_order:
         break;  // planning's records: read from the ledger state when asked
     }
   }

@@ -355,6 +355,16 @@ void Api::dispatch(const Route& route, const Params& params, ApiRequest& request
       return session_plan_put(params, request, std::move(respond));
     case RouteId::session_put:
       return session_put(params, request, caller, std::move(respond));
+    case RouteId::factory_put:
+      return factory_put(params, request, caller, std::move(respond));
+    case RouteId::production_order_put:
+      return order_put(params, request, caller, std::move(respond));
+    case RouteId::factories_list:
+    case RouteId::factory_get:
+    case RouteId::production_orders_list:
+      return production_read(route.id, params, std::move(respond));
+    case RouteId::production_plan_get:
+      return production_plan(caller, std::move(respond));
     case RouteId::session_get:
     case RouteId::session_plan_get:
       return session_read(route.id, params, std::move(respond));

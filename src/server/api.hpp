@@ -30,6 +30,7 @@
 namespace livechain::server {
 
 class AlertsRuntime;
+class ProductionPlanner;
 
 // Token bucket per API key: `rate_per_second` requests with a burst of one second's
 // worth. 0 turns it off.
@@ -85,6 +86,8 @@ struct ApiDependencies {
   AlertsRuntime* rules_runtime = nullptr;
   // Session-tier stocking rules (issue 18 §2, api_sessions.cpp).
   planning::TierConfig tier_config;
+  // Flexible production (issue 18 §4, api_production.cpp). Null: its writes answer 503.
+  ProductionPlanner* production = nullptr;
 };
 
 // What the transport learns from a request's head before it reads any body: the route,
@@ -222,6 +225,12 @@ class Api {
   void decide_and_journal(const planning::SessionSpec& spec,
                           const planning::SessionLedgerInputs& inputs, const std::string& actor,
                           std::vector<engine::Command> claim, Respond respond);
+  // Factories, production orders and the plan (api_production.cpp).
+  void factory_put(const Params& params, ApiRequest& request, const Caller& caller,
+                   Respond respond);
+  void order_put(const Params& params, ApiRequest& request, const Caller& caller, Respond respond);
+  void production_read(RouteId id, const Params& params, Respond respond);
+  void production_plan(const Caller& caller, Respond respond);
   // api_silences.cpp
   void silences(RouteId id, const Params& params, ApiRequest& request, Respond respond);
 

@@ -243,14 +243,15 @@ Result<ServerOptions> load_server_config(const std::string& path, ServerOptions 
     LC_TRY(model_path, optional_string(nowcast->get_object(), "model_path", "nowcast."));
     if (model_path) out.nowcast_model_path = *model_path;
   }
-  // "planning": {"tiers": {…}, "transfers": {…}}: a brand's session-tier rules and the
-  // threshold-transfer watcher (docs/planning.md).
+  // "planning": {"tiers": {…}, "transfers": {…}, "production": {…}}: a brand's
+  // session-tier rules, the threshold-transfer watcher and production (docs/planning.md).
   if (const json::value* planning_options = root.if_contains("planning")) {
     if (!planning_options->is_object()) {
       return fail(ErrorCode::invalid_argument, "planning", "must be an object");
     }
     const json::object& planning_object = planning_options->get_object();
-    LC_CHECK(reject_unknown_fields(planning_object, {"tiers", "transfers"}, "planning."));
+    LC_CHECK(
+        reject_unknown_fields(planning_object, {"tiers", "transfers", "production"}, "planning."));
     // The planning module names its fields "tiers.…" and "transfers.…".
     auto under_planning = [](Error error) {
       error.field = "planning." + error.field;
@@ -260,6 +261,11 @@ Result<ServerOptions> load_server_config(const std::string& path, ServerOptions 
       auto config = planning::threshold_config_from_json(*transfers, out.transfers);
       if (!config) return under_planning(config.error());
       out.transfers = *config;
+    }
+    if (const json::value* production = planning_object.if_contains("production")) {
+      auto config = planning::production_config_from_json(*production, out.production);
+      if (!config) return under_planning(config.error());
+      out.production = *config;
     }
     if (const json::value* tiers = planning_object.if_contains("tiers")) {
       auto config = planning::tier_config_from_json(*tiers, out.tier_config);

@@ -114,6 +114,17 @@ constexpr Route kRoutes[] = {
     {Method::get, "/v1/silences", silence_list, Permission::alerts_read, BodyKind::none},
     {Method::delete_, "/v1/silences/{id}", silence_delete, Permission::alerts_write,
      BodyKind::none},
+    // Flexible production (issue 18 §4, api_production.cpp). The plan is a GET that
+    // journals a decision, so it takes planning_write.
+    {Method::put, "/v1/factories/{id}", factory_put, Permission::planning_write, BodyKind::json},
+    {Method::get, "/v1/factories", factories_list, Permission::stock_read, BodyKind::none},
+    {Method::get, "/v1/factories/{id}", factory_get, Permission::stock_read, BodyKind::none},
+    {Method::put, "/v1/production/orders/{id}", production_order_put, Permission::planning_write,
+     BodyKind::json},
+    {Method::get, "/v1/production/orders", production_orders_list, Permission::stock_read,
+     BodyKind::none},
+    {Method::get, "/v1/production/plan", production_plan_get, Permission::planning_write,
+     BodyKind::none},
 };
 
 // Splits "/a/b/c" into {"a","b","c"}; a trailing slash gives an empty last segment,

@@ -87,6 +87,13 @@ enum class RouteId {
   silence_create,
   silence_list,
   silence_delete,
+  // Flexible production (issue 18 §4), handled in api_production.cpp.
+  factory_put,
+  factories_list,
+  factory_get,
+  production_order_put,
+  production_orders_list,
+  production_plan_get,
 };
 
 // What a body must be. The server answers 415 when Content-Type disagrees.

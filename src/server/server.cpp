@@ -21,6 +21,7 @@
 #include "server/ats_feed.hpp"
 #include "server/channel_checker.hpp"
 #include "server/http_server.hpp"
+#include "server/production_planner.hpp"
 #include "server/routes.hpp"
 #include "server/stream_hub.hpp"
 #include "server/transfer_watcher.hpp"
@@ -82,12 +83,16 @@ struct Server::Impl {
   std::unique_ptr<AlertsRuntime> alerts;  // outlives the sequencer that wakes it
   std::unique_ptr<AtsFeed> ats_feed;      // outlives the engine thread and the worker
   std::unique_ptr<store::ObservedStockStore> observed;
-  std::unique_ptr<ChannelChecker> checker;     // outlives the engine thread and the worker
-  std::unique_ptr<TransferWatcher> transfers;  // outlives the engine thread and the worker
+  std::unique_ptr<ChannelChecker> checker;        // outlives the engine thread and the worker
+  std::unique_ptr<TransferWatcher> transfers;     // outlives the engine thread and the worker
+  std::unique_ptr<ProductionPlanner> production;  // outlives the engine and solver threads
   std::unique_ptr<engine::Sequencer> sequencer;
   // One worker for blocking work, so proofs and signal appends stay in order and never
   // occupy an I/O thread.
   net::thread_pool workers{1};
+  // Production's CBC solves (seconds each) get their own thread, so they never hold up
+  // the worker the alert rules and signal appends run on.
+  net::thread_pool production_solver{1};
   std::unique_ptr<LedgerViews> ledger_views;
   std::unique_ptr<engine::AsOfIndex> as_of;  // used on the worker only
   std::atomic<bool> ready{false};
@@ -192,14 +197,23 @@ Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options) {
                                                     });
   }
   TransferWatcher* transfers = s.transfers.get();
+  // Flexible production: factories, orders, plans, emergency orders from orange alerts.
+  net::thread_pool* production_solver = &s.production_solver;
+  s.production = std::make_unique<ProductionPlanner>(
+      clock, options.production, [production_solver](std::function<void()> work) {
+        net::post(*production_solver, std::move(work));
+      });
+  ProductionPlanner* production = s.production.get();
   s.sequencer = std::make_unique<engine::Sequencer>(
       s.ledger->engine_for_sequencer(), &s.ledger->journal(), clock, sequencer_options,
-      [metrics, alerts, transfers](const engine::BatchReport& report) {
+      [metrics, alerts, transfers, production](const engine::BatchReport& report) {
         metrics->observe_batch(report.commands, report.events, report.commit_latency_us);
         alerts->on_batch_durable();
         if (transfers != nullptr) transfers->on_batch_durable();
+        production->on_batch_durable();
       });
   if (transfers != nullptr) transfers->attach(*s.sequencer);
+  production->attach(*s.sequencer);
   s.sequencer->start();
   net::thread_pool* rule_worker = &s.workers;
   s.alerts->start(*s.sequencer, [rule_worker](std::function<void()> work) {
@@ -246,10 +260,12 @@ Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options) {
   s.checker = std::make_unique<ChannelChecker>(*s.sequencer, *s.observed, dependencies.run_blocking,
                                                options.channel_drift_threshold_pct);
   ChannelChecker* checker = s.checker.get();
-  dependencies.alert_metrics = [alerts, ats_feed, transfers] {
+  dependencies.alert_metrics = [alerts, ats_feed, transfers, production] {
     return alerts->metrics_text() + ats_feed->metrics_text() +
-           (transfers != nullptr ? transfers->metrics_text() : std::string());
+           (transfers != nullptr ? transfers->metrics_text() : std::string()) +
+           production->metrics_text();
   };
+  dependencies.production = production;
   dependencies.rules_runtime = alerts;
   dependencies.tier_config = options.tier_config;
   s.api = std::make_unique<Api>(std::move(dependencies));
@@ -332,6 +348,7 @@ void Server::wait() {
   impl_->stopped = true;
   impl_->sequencer->stop();  // commits whatever is still queued, runs pending reads
   impl_->workers.join();
+  impl_->production_solver.join();
   impl_->alerts->stop();  // after the last batch: the feed has woken for it
 }
 

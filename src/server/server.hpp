@@ -18,6 +18,7 @@
 #include "core/error.hpp"
 #include "core/time.hpp"
 #include "engine/as_of.hpp"
+#include "planning/production_records.hpp"
 #include "planning/session_tiers.hpp"
 #include "planning/threshold_transfers.hpp"
 
@@ -80,6 +81,9 @@ struct ServerOptions {
   // Transfers triggered by the planned sessions' thresholds ("planning": {"transfers":
   // {"mode": "off"|"propose"|"ship", …}}; docs/planning.md "Triggered by the ledger").
   planning::ThresholdTransferConfig transfers;
+  // Flexible production in the server ("planning": {"production": {…}};
+  // docs/planning.md "In the server").
+  planning::ProductionServerConfig production;
   // Stock as of T (issue 10 §4): events between two as-of checkpoints (PATH.asof).
   uint64_t as_of_checkpoint_every_events = engine::kAsOfCheckpointEventsDefault;
 };

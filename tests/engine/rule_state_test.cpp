@@ -37,7 +37,7 @@ TEST(RuleStateEngine, PutReplaceRemoveAndNothingForAnUnchangedRecord) {
   EXPECT_EQ(batch.event_count(), 4u);
 }
 
-TEST(RuleStateEngine, EventsCarryKinds60To67AndSnapshotSection3RoundTrips) {
+TEST(RuleStateEngine, EventsCarryKinds60To69AndSnapshotSection3RoundTrips) {
   Engine engine;
   journal::BatchBuilder batch;
   for (uint8_t kind = 0; kind <= kRuleStateKindLast; ++kind) {
@@ -53,11 +53,13 @@ TEST(RuleStateEngine, EventsCarryKinds60To67AndSnapshotSection3RoundTrips) {
                                                leaves.emplace_back(data.begin(), data.end());
                                              })
                   .has_value());
-  ASSERT_EQ(leaves.size(), 8u);
+  ASSERT_EQ(leaves.size(), 10u);
   for (size_t i = 0; i < leaves.size(); ++i) EXPECT_EQ(leaves[i][0], 60 + i);
   EXPECT_EQ(describe_stored_event(leaves[3])->kind, "shipment_put");
   EXPECT_EQ(describe_stored_event(leaves[6])->kind, "live_session_put");
   EXPECT_EQ(describe_stored_event(leaves[7])->kind, "plan_decided");
+  EXPECT_EQ(describe_stored_event(leaves[8])->kind, "factory_put");
+  EXPECT_EQ(describe_stored_event(leaves[9])->kind, "production_order_put");
   Engine replayed;
   for (const Bytes& leaf : leaves) ASSERT_TRUE(replayed.apply_stored_event(leaf).has_value());
   EXPECT_EQ(replayed.state().rule_states(), engine.state().rule_states());
