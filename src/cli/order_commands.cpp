@@ -116,6 +116,17 @@ void add_transfer(CLI::App& root, CliOptions& options) {
   receive->callback([a, qty, &options] {
     execute_and_print(a->db, ReceiveTransfer{a->id, optional_qty(qty, a->qty)}, options);
   });
+  auto* reroute = transfer->add_subcommand(
+      "reroute", "Send units in transit to --to instead (fewer than all: a new transfer)");
+  add_idempotency_option(reroute, options);
+  reroute->add_option("--db", a->db)->required();
+  reroute->add_option("--transfer", a->id)->required();
+  reroute->add_option("--to", a->to)->required();
+  auto* reroute_qty = reroute->add_option("--qty", a->qty, "Units to re-route (default: all)");
+  reroute->callback([a, reroute_qty, &options] {
+    execute_and_print(a->db, RerouteTransfer{a->id, a->to, optional_qty(reroute_qty, a->qty)},
+                      options);
+  });
   auto* show = transfer->add_subcommand("show", "Show a transfer");
   show->add_option("--db", a->db)->required();
   show->add_option("--transfer", a->id)->required();

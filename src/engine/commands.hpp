@@ -95,6 +95,15 @@ struct ReceiveTransfer {
   uint64_t transfer_id = 0;
   std::optional<int64_t> received_units;  // default: all shipped; fewer = lost in transit
 };
+// Sends units still in transit to another location instead (a redirected shipment).
+// All of them (default): the transfer keeps its id and changes destination. Fewer: the
+// transfer keeps the rest for its destination and a new transfer (next id, same origin)
+// carries qty_units to the new one. Reply: the TransferView now carrying the units.
+struct RerouteTransfer {
+  uint64_t transfer_id = 0;
+  std::string to_location_id;
+  std::optional<int64_t> qty_units;
+};
 struct ReceiveReturn {
   std::string gtin;
   std::string location_id;
@@ -238,7 +247,7 @@ using Command =
                  ReceiveTransfer, ReceiveReturn, GradeReturn, CompleteRework, SetAllocation,
                  MoveAllocation, Keyed, KeyGuard, RaiseAlert, AcknowledgeAlert, ResolveAlert,
                  CreateBatch, IssueUnits, RestoreStock, PutRuleState, CreateSilence, DeleteSilence,
-                 RecordAnswer>;
+                 RecordAnswer, RerouteTransfer>;
 
 struct CommandBox {
   Command command;

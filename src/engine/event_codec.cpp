@@ -141,6 +141,12 @@ class Encoder {
   }
   void body(const SilenceCreatedEvent& e) { put_silence_record(out_, e.silence); }
   void body(const SilenceDeletedEvent& e) { out_.put_varint(e.silence_id); }
+  void body(const TransferReroutedEvent& e) {
+    out_.put_varint(e.transfer_id);
+    location(e.to);
+    out_.put_signed_varint(e.qty_units);
+    out_.put_varint(e.new_transfer_id);
+  }
 
  private:
   const NameTables& names_;
@@ -226,6 +232,7 @@ constexpr EventKind kKindByIndex[] = {
     EventKind::session_plan_put,  // + the rule state's kind (kinds 60–69)
     EventKind::silence_created,
     EventKind::silence_deleted,
+    EventKind::transfer_rerouted,
 };
 static_assert(std::size(kKindByIndex) == std::variant_size_v<EventBody>);
 
@@ -490,6 +497,14 @@ Result<EventBody> decode_body(EventKind kind, Decoder& d) {
     }
     case EventKind::silence_deleted:
       return SilenceDeletedEvent{in.get_varint()};
+    case EventKind::transfer_rerouted: {
+      TransferReroutedEvent e;
+      e.transfer_id = in.get_varint();
+      e.to = d.location();
+      e.qty_units = in.get_signed_varint();
+      e.new_transfer_id = in.get_varint();
+      return e;
+    }
   }
   return fail(ErrorCode::corruption, "event", "unknown event kind");
 }
@@ -574,6 +589,8 @@ std::string_view event_kind_name(EventKind kind) {
       return "silence_created";
     case EventKind::silence_deleted:
       return "silence_deleted";
+    case EventKind::transfer_rerouted:
+      return "transfer_rerouted";
   }
   return "unknown";
 }

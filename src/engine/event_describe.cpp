@@ -100,6 +100,12 @@ class Describer {
     number("transfer_id", static_cast<int64_t>(e.transfer_id)),
         number("received", e.received_units);
   }
+  void operator()(const TransferReroutedEvent& e) {
+    number("transfer_id", static_cast<int64_t>(e.transfer_id));
+    text("to", names_.location_id_of(e.to));
+    number("qty", e.qty_units);
+    if (e.new_transfer_id != 0) number("new_transfer_id", static_cast<int64_t>(e.new_transfer_id));
+  }
   void operator()(const ReturnReceivedEvent& e) {
     number("return_id", static_cast<int64_t>(e.return_id));
     line(e.line);

@@ -83,6 +83,8 @@ enum class EventKind : uint8_t {
   // 70–79: notification silences.
   silence_created = 70,
   silence_deleted = 71,
+  // 80–89: planning's movements (issue 18 §3).
+  transfer_rerouted = 80,
 };
 
 struct SkuPutEvent {
@@ -147,6 +149,15 @@ struct TransferShippedEvent {
 struct TransferReceivedEvent {
   uint64_t transfer_id;
   int64_t received_units;
+};
+// qty_units of an in-transit transfer now go to `to`. new_transfer_id is 0 when all of
+// them go (the transfer changes destination), else the id of the transfer split off
+// (the next transfer id; same origin) while the rest keep going where they were.
+struct TransferReroutedEvent {
+  uint64_t transfer_id;
+  LocationIndex to;
+  int64_t qty_units;
+  uint64_t new_transfer_id;
 };
 struct ReturnReceivedEvent {
   uint64_t return_id;
@@ -232,14 +243,13 @@ struct SilenceDeletedEvent {
   uint64_t silence_id = 0;
 };
 
-using EventBody =
-    std::variant<SkuPutEvent, LocationPutEvent, ChannelPutEvent, RegionDistancePutEvent,
-                 StockReceivedEvent, StockAdjustedEvent, PresalePlannedEvent, ReservedEvent,
-                 CommittedEvent, ReleasedEvent, ExpiredEvent, ReservationExtendedEvent,
-                 TransferShippedEvent, TransferReceivedEvent, ReturnReceivedEvent,
-                 ReturnGradedEvent, ReworkCompletedEvent, AllocationSetEvent,
-                 IdempotencyRecordedEvent, AlertEvent, BatchCreatedEvent, UnitsIssuedEvent,
-                 StockRestoredEvent, RuleStateEvent, SilenceCreatedEvent, SilenceDeletedEvent>;
+using EventBody = std::variant<
+    SkuPutEvent, LocationPutEvent, ChannelPutEvent, RegionDistancePutEvent, StockReceivedEvent,
+    StockAdjustedEvent, PresalePlannedEvent, ReservedEvent, CommittedEvent, ReleasedEvent,
+    ExpiredEvent, ReservationExtendedEvent, TransferShippedEvent, TransferReceivedEvent,
+    ReturnReceivedEvent, ReturnGradedEvent, ReworkCompletedEvent, AllocationSetEvent,
+    IdempotencyRecordedEvent, AlertEvent, BatchCreatedEvent, UnitsIssuedEvent, StockRestoredEvent,
+    RuleStateEvent, SilenceCreatedEvent, SilenceDeletedEvent, TransferReroutedEvent>;
 
 // The kind tag of an event body. Not index + 1 for every alternative: kinds are
 // allotted in ranges (docs/events.md), so the table is explicit; an AlertEvent's kind

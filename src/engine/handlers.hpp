@@ -98,6 +98,7 @@ class Engine::Handlers {
   Result<Reply> operator()(const ExpireDue& c);
   Result<Reply> operator()(const ShipTransfer& c);
   Result<Reply> operator()(const ReceiveTransfer& c);
+  Result<Reply> operator()(const RerouteTransfer& c);
   Result<Reply> operator()(const ReceiveReturn& c);
   Result<Reply> operator()(const GradeReturn& c);
   Result<Reply> operator()(const CompleteRework& c);

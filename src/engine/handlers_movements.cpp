@@ -64,6 +64,39 @@ Result<Reply> Engine::Handlers::operator()(const ReceiveTransfer& c) {
   return engine_.transfer(c.transfer_id).value();
 }
 
+Result<Reply> Engine::Handlers::operator()(const RerouteTransfer& c) {
+  const TransferRecord* transfer = state_.transfer(c.transfer_id);
+  if (!transfer) {
+    return fail(ErrorCode::not_found, "transfer_id", fmt::format("no transfer {}", c.transfer_id));
+  }
+  if (transfer->received_units >= 0) {
+    return fail(ErrorCode::invalid_state, "transfer_id",
+                fmt::format("transfer {} was already received", c.transfer_id));
+  }
+  auto to = location("to_location", c.to_location_id);
+  if (!to) {
+    // The transfer is the addressed resource (not_found); an unknown destination is a
+    // bad argument of the request, like any other field.
+    Error error = to.error();
+    if (error.code == ErrorCode::not_found) error.code = ErrorCode::invalid_argument;
+    return std::unexpected(error);
+  }
+  if (*to == transfer->to) {
+    return fail(ErrorCode::invalid_argument, "to_location",
+                fmt::format("transfer {} already goes to {}", c.transfer_id, c.to_location_id));
+  }
+  auto qty = qty_within("qty_units", c.qty_units, transfer->shipped_units, false);
+  if (!qty) return std::unexpected(qty.error());
+  uint64_t carrier_id = c.transfer_id;
+  uint64_t new_transfer_id = 0;
+  if (*qty < transfer->shipped_units) {
+    new_transfer_id = state_.next_transfer_id();
+    carrier_id = new_transfer_id;
+  }
+  emit(TransferReroutedEvent{c.transfer_id, *to, *qty, new_transfer_id});
+  return engine_.transfer(carrier_id).value();
+}
+
 Result<Reply> Engine::Handlers::operator()(const ReceiveReturn& c) {
   auto line = stock_line(c.gtin, c.location_id, c.qty_units, false);
   if (!line) return std::unexpected(line.error());

@@ -296,6 +296,9 @@ class Fingerprint {
   void operator()(const ReceiveTransfer& c) {
     mix(static_cast<int64_t>(c.transfer_id)), mix(c.received_units);
   }
+  void operator()(const RerouteTransfer& c) {
+    mix(static_cast<int64_t>(c.transfer_id)), mix(c.to_location_id), mix(c.qty_units);
+  }
   void operator()(const ReceiveReturn& c) {
     gtin(c.gtin), mix(c.location_id), mix(c.qty_units), mix(c.reason), mix(c.order_id);
   }

@@ -417,6 +417,7 @@ void SnapshotCodec::read_records(LedgerState& s, ByteReader& in) {
     t.shipped_units = in.get_signed_varint();
     t.received_units = in.get_signed_varint();
     s.transfers_.push_back(t);
+    if (t.received_units < 0) s.in_transit_by_sku_[t.sku].insert(s.transfers_.size());
   }
   count = in.get_varint();
   for (uint64_t i = 0; i < count && in.ok(); ++i) {

@@ -84,6 +84,12 @@ const TransferRecord* LedgerState::transfer(uint64_t transfer_id) const {
   return &transfers_[transfer_id - 1];
 }
 
+const std::set<uint64_t>& LedgerState::in_transit_transfers(SkuIndex sku) const {
+  static const std::set<uint64_t> kNone;
+  auto found = in_transit_by_sku_.find(sku);
+  return found == in_transit_by_sku_.end() ? kNone : found->second;
+}
+
 const ReturnRecord* LedgerState::return_record(uint64_t return_id) const {
   if (return_id == 0 || return_id > returns_.size()) return nullptr;
   return &returns_[return_id - 1];
@@ -409,6 +415,7 @@ void LedgerState::on(const TransferShippedEvent& e) {
   });
   change_balance(e.sku, e.to, [&](Balance& to) { to.in_transit_units += e.qty_units; });
   transfers_.push_back(TransferRecord{e.sku, e.from, e.to, e.qty_units, -1});
+  in_transit_by_sku_[e.sku].insert(e.transfer_id);
 }
 
 void LedgerState::on(const TransferReceivedEvent& e) {
@@ -422,6 +429,34 @@ void LedgerState::on(const TransferReceivedEvent& e) {
     to.lost_in_transit_units += transfer.shipped_units - e.received_units;
   });
   transfer.received_units = e.received_units;
+  auto open = in_transit_by_sku_.find(transfer.sku);
+  LC_ASSERT(open != in_transit_by_sku_.end());
+  size_t erased = open->second.erase(e.transfer_id);
+  LC_ASSERT(erased == 1);
+  (void)erased;
+  if (open->second.empty()) in_transit_by_sku_.erase(open);
+}
+
+void LedgerState::on(const TransferReroutedEvent& e) {
+  LC_ASSERT(e.transfer_id >= 1 && e.transfer_id <= transfers_.size());
+  TransferRecord& transfer = transfers_[e.transfer_id - 1];
+  LC_ASSERT(transfer.received_units < 0);
+  LC_ASSERT(e.qty_units > 0 && e.qty_units <= transfer.shipped_units);
+  LC_ASSERT(e.to != transfer.to);
+  LC_ASSERT((e.new_transfer_id == 0) == (e.qty_units == transfer.shipped_units));
+  change_balance(transfer.sku, transfer.to,
+                 [&](Balance& old_to) { old_to.in_transit_units -= e.qty_units; });
+  change_balance(transfer.sku, e.to,
+                 [&](Balance& new_to) { new_to.in_transit_units += e.qty_units; });
+  if (e.new_transfer_id == 0) {
+    transfer.to = e.to;
+    return;
+  }
+  LC_ASSERT(e.new_transfer_id == next_transfer_id());
+  transfer.shipped_units -= e.qty_units;
+  TransferRecord split{transfer.sku, transfer.from, e.to, e.qty_units, -1};
+  transfers_.push_back(split);  // may reallocate: `transfer` is not used after this
+  in_transit_by_sku_[split.sku].insert(e.new_transfer_id);
 }
 
 void LedgerState::on(const ReturnReceivedEvent& e) {

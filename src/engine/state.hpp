@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <queue>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -183,6 +184,8 @@ class LedgerState final : public NameTables {
   const PendingReservation* pending(uint64_t reservation_id) const;
   std::optional<ReservationStatus> status(uint64_t reservation_id) const;
   const TransferRecord* transfer(uint64_t transfer_id) const;
+  // Ids of the SKU's transfers still in transit, ascending (empty when none).
+  const std::set<uint64_t>& in_transit_transfers(SkuIndex sku) const;
   const ReturnRecord* return_record(uint64_t return_id) const;
   const IdempotencyEntry* idempotency(std::string_view key) const;
   const KeyedReplyEntry* keyed_reply(std::string_view key) const;
@@ -256,6 +259,7 @@ class LedgerState final : public NameTables {
   void on(const ReservationExtendedEvent& e);
   void on(const TransferShippedEvent& e);
   void on(const TransferReceivedEvent& e);
+  void on(const TransferReroutedEvent& e);
   void on(const ReturnReceivedEvent& e);
   void on(const ReturnGradedEvent& e);
   void on(const ReworkCompletedEvent& e);
@@ -323,7 +327,9 @@ class LedgerState final : public NameTables {
                       std::greater<>>
       expiry_heap_;
   std::vector<TransferRecord> transfers_;  // index = transfer_id − 1
-  std::vector<ReturnRecord> returns_;      // index = return_id − 1
+  // Derived from transfers_ (rebuilt after deserialize): per SKU, the ids in transit.
+  std::map<SkuIndex, std::set<uint64_t>> in_transit_by_sku_;
+  std::vector<ReturnRecord> returns_;  // index = return_id − 1
   StringMap<IdempotencyEntry> idempotency_;
   std::deque<std::pair<TimeMs, std::string>> idempotency_order_;  // insertion order
   StringMap<KeyedReplyEntry> keyed_replies_;

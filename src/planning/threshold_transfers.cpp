@@ -279,6 +279,25 @@ std::vector<TransferTrigger> find_transfer_triggers(
     }
     if (trigger.below.empty()) continue;
 
+    // Re-routable shipments: what they carry beyond their destination's target.
+    const size_t location_sites = site_locations.size();  // the pushes below reallocate
+    for (uint64_t transfer_id : state.in_transit_transfers(*sku)) {
+      if (trigger.problem.sites.size() >= kTransferSitesMax) break;
+      const engine::TransferRecord* transfer = state.transfer(transfer_id);
+      LC_ASSERT(transfer != nullptr && transfer->received_units < 0);
+      auto locations_end = site_locations.begin() + static_cast<ptrdiff_t>(location_sites);
+      auto destination = std::find(site_locations.begin(), locations_end, transfer->to);
+      if (destination == locations_end) continue;
+      TransferSite& receiver = trigger.problem.sites[destination - site_locations.begin()];
+      int64_t carried = std::min(transfer->shipped_units, receiver.spare_units());
+      std::string id = fmt::format("transfer:{}", transfer_id);
+      if (carried <= 0 || state.find_location(id)) continue;
+      receiver.stock_units -= carried;
+      trigger.transfer_by_site[trigger.problem.sites.size()] = transfer_id;
+      trigger.problem.sites.push_back(TransferSite{std::move(id), "in_transit", carried, 0});
+      site_locations.push_back(transfer->from);
+    }
+
     std::vector<TransferSite>& sites = trigger.problem.sites;
     for (size_t from = 0; from < sites.size(); ++from) {
       if (sites[from].spare_units() == 0) continue;
@@ -344,6 +363,12 @@ std::vector<engine::Command> threshold_decision_commands(const TransferTrigger& 
   if (config.mode == TransferMode::ship) {
     for (const TransferMove& move : plan.moves) {
       const TransferLane& lane = problem.lanes[move.lane];
+      if (auto shipment = trigger.transfer_by_site.find(lane.from);
+          shipment != trigger.transfer_by_site.end()) {
+        commands.push_back(
+            engine::RerouteTransfer{shipment->second, problem.sites[lane.to].id, move.qty_units});
+        continue;
+      }
       commands.push_back(engine::ShipTransfer{trigger.gtin, problem.sites[lane.from].id,
                                               problem.sites[lane.to].id, move.qty_units});
     }

@@ -12,6 +12,7 @@
 // elsewhere.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -78,6 +79,9 @@ struct TransferTrigger {
   std::string gtin;
   std::vector<std::string> below;  // locations under their threshold
   TransferProblem problem;
+  // Sites of kind "in_transit" (id "transfer:<id>"): site index → the transfer's id. A
+  // move from one is a re-route of that many of its units.
+  std::map<size_t, uint64_t> transfer_by_site;
 };
 
 // The SKUs (skipping those `skip` names) with a location whose available + in-transit
@@ -85,7 +89,11 @@ struct TransferTrigger {
 // selling locations with stock = available + in transit and target = the threshold (a
 // DC without one: 0, all of it spare; a store without one: its stock, neither giving
 // nor taking); lanes join every spare site to every needy one whose regions have a
-// known distance. `thresholds` sorted as session_thresholds returns them.
+// known distance. In-transit stock can be re-routed: each transfer of the SKU still in
+// transit to a site with spare units becomes a site of kind "in_transit" ("transfer:<id>",
+// stock = the part of that spare it carries, taken off its destination's stock) whose
+// lanes are priced from the transfer's origin (where a moving truck is, the ledger does
+// not know). `thresholds` sorted as session_thresholds returns them.
 std::vector<TransferTrigger> find_transfer_triggers(
     const engine::LedgerState& state, const std::vector<LocationThreshold>& thresholds,
     const ThresholdTransferConfig& config, const std::function<bool(const std::string&)>& skip);

@@ -15,8 +15,8 @@ namespace livechain::planning {
 
 namespace {
 
-constexpr std::array<std::string_view, 5> kTransferSiteKinds = {"dc", "store", "front_warehouse",
-                                                                "factory", "returns_center"};
+constexpr std::array<std::string_view, 6> kTransferSiteKinds = {
+    "dc", "store", "front_warehouse", "factory", "returns_center", "in_transit"};
 
 Result<void> check_transfer_qty(const std::string& field, int64_t value) {
   if (value < 0) return fail(ErrorCode::invalid_argument, field, "must be ≥ 0");
@@ -56,7 +56,7 @@ Result<void> validate_transfer_sites(const std::vector<TransferSite>& sites) {
         kTransferSiteKinds.end()) {
       return fail(ErrorCode::invalid_argument, at + ".kind",
                   fmt::format("unknown kind '{}' (dc, store, front_warehouse, factory, "
-                              "returns_center)",
+                              "returns_center, in_transit)",
                               site.kind));
     }
     LC_CHECK(check_transfer_qty(at + ".stock", site.stock_units));

@@ -42,7 +42,9 @@ inline constexpr size_t kTransferFileBytesMax = 64u << 20;
 
 struct TransferSite {
   std::string id;
-  std::string kind;  // "dc", "store", "front_warehouse", "factory" or "returns_center"
+  // "dc", "store", "front_warehouse", "factory", "returns_center" or "in_transit" (a
+  // shipment on its way that may be re-routed: its units are its stock, target 0).
+  std::string kind;
   int64_t stock_units = 0;
   int64_t target_units = 0;
 

@@ -311,6 +311,7 @@ void Api::dispatch(const Route& route, const Params& params, ApiRequest& request
     case RouteId::transfer_create:
     case RouteId::transfer_get:
     case RouteId::transfer_receive:
+    case RouteId::transfer_reroute:
     case RouteId::return_create:
     case RouteId::return_get:
     case RouteId::return_grade:

@@ -219,11 +219,13 @@ void Api::movement(RouteId route, const Params& params, ApiRequest& request, Res
       status = 201;
       break;
     default: {
-      bool transfer = route == RouteId::transfer_receive;
+      bool transfer = route == RouteId::transfer_receive || route == RouteId::transfer_reroute;
       auto id = path_id(transfer ? "transfer" : "return", params);
       if (!id) return respond(problem_from_error(id.error(), ErrorOrigin::path));
       origin = ErrorOrigin::path;
-      if (transfer) {
+      if (route == RouteId::transfer_reroute) {
+        command = as_command(parse_transfer_reroute(*id, *body));
+      } else if (transfer) {
         command = as_command(parse_transfer_receipt(*id, *body));
       } else if (route == RouteId::return_grade) {
         command = as_command(parse_grade_request(*id, *body));

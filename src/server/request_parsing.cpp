@@ -220,6 +220,13 @@ Result<ReceiveTransfer> parse_transfer_receipt(uint64_t transfer_id, const json:
   return ReceiveTransfer{transfer_id, received};
 }
 
+Result<RerouteTransfer> parse_transfer_reroute(uint64_t transfer_id, const json::object& body) {
+  LC_CHECK(reject_unknown_fields(body, {"to", "qty"}, ""));
+  LC_TRY(to, required_string(body, "to", ""));
+  LC_TRY(qty, optional_integer(body, "qty", "", 1, kQtyMax));
+  return RerouteTransfer{transfer_id, std::move(to), qty};
+}
+
 Result<ReceiveReturn> parse_return(const json::object& body) {
   LC_CHECK(reject_unknown_fields(body, {"sku", "location", "qty", "reason", "order_id"}, ""));
   LC_TRY(gtin, required_gtin(body, "sku", ""));

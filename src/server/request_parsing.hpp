@@ -60,6 +60,9 @@ Result<engine::ReceiveStock> parse_receipt(const boost::json::object& body);
 Result<engine::AdjustStock> parse_adjustment(const boost::json::object& body);
 Result<engine::PlanPresale> parse_presale_plan(const boost::json::object& body);
 Result<engine::ShipTransfer> parse_transfer(const boost::json::object& body);
+// POST /v1/transfers/{id}/reroute: {"to": LOCATION, "qty"?: units (default all in transit)}.
+Result<engine::RerouteTransfer> parse_transfer_reroute(uint64_t transfer_id,
+                                                       const boost::json::object& body);
 Result<engine::ReceiveTransfer> parse_transfer_receipt(uint64_t transfer_id,
                                                        const boost::json::object& body);
 Result<engine::ReceiveReturn> parse_return(const boost::json::object& body);

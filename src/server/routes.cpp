@@ -39,6 +39,8 @@ constexpr Route kRoutes[] = {
     {Method::get, "/v1/transfers/{id}", transfer_get, Permission::stock_read, BodyKind::none},
     {Method::post, "/v1/transfers/{id}/receive", transfer_receive, Permission::movements_write,
      BodyKind::json},
+    {Method::post, "/v1/transfers/{id}/reroute", transfer_reroute, Permission::movements_write,
+     BodyKind::json},
     {Method::post, "/v1/returns", return_create, Permission::movements_write, BodyKind::json},
     {Method::get, "/v1/returns/{id}", return_get, Permission::stock_read, BodyKind::none},
     {Method::post, "/v1/returns/{id}/grade", return_grade, Permission::movements_write,

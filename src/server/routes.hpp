@@ -38,6 +38,7 @@ enum class RouteId {
   transfer_create,
   transfer_get,
   transfer_receive,
+  transfer_reroute,
   return_create,
   return_get,
   return_grade,

@@ -79,16 +79,22 @@ void TransferWatcher::decide(std::vector<planning::TransferTrigger> triggers, Ti
     }
   }
   if (!commands.empty()) {
-    auto submitted = sequencer_->submit(std::move(commands), [this](engine::Replies&& replies) {
-      for (const auto& reply : replies) {
-        if (!reply) {
-          failures_.fetch_add(1);
-          continue;
-        }
-        if (std::holds_alternative<engine::TransferView>(*reply)) shipments_.fetch_add(1);
-      }
-      decisions_.fetch_add(1);
-    });
+    std::vector<bool> is_reroute;
+    for (const engine::Command& command : commands) {
+      is_reroute.push_back(std::holds_alternative<engine::RerouteTransfer>(command));
+    }
+    auto submitted = sequencer_->submit(
+        std::move(commands), [this, is_reroute = std::move(is_reroute)](engine::Replies&& replies) {
+          for (size_t i = 0; i < replies.size(); ++i) {
+            if (!replies[i]) {
+              failures_.fetch_add(1);
+              continue;
+            }
+            if (!std::holds_alternative<engine::TransferView>(*replies[i])) continue;
+            (i < is_reroute.size() && is_reroute[i] ? reroutes_ : shipments_).fetch_add(1);
+          }
+          decisions_.fetch_add(1);
+        });
     if (!submitted) failures_.fetch_add(1);
   }
   finish_look();
@@ -108,14 +114,18 @@ std::string TransferWatcher::metrics_text() const {
       "# HELP livechain_transfer_shipments_total Transfers shipped by the watcher (ship mode).\n"
       "# TYPE livechain_transfer_shipments_total counter\n"
       "livechain_transfer_shipments_total {}\n"
+      "# HELP livechain_transfer_reroutes_total In-transit transfers re-routed by the watcher "
+      "(ship mode).\n"
+      "# TYPE livechain_transfer_reroutes_total counter\n"
+      "livechain_transfer_reroutes_total {}\n"
       "# HELP livechain_transfer_failures_total Solver errors and refused commands.\n"
       "# TYPE livechain_transfer_failures_total counter\n"
       "livechain_transfer_failures_total {}\n"
       "# HELP livechain_transfer_watched_locations SKU x location rows with a threshold.\n"
       "# TYPE livechain_transfer_watched_locations gauge\n"
       "livechain_transfer_watched_locations {}\n",
-      looks_.load(), triggers_.load(), decisions_.load(), shipments_.load(), failures_.load(),
-      watched_.load());
+      looks_.load(), triggers_.load(), decisions_.load(), shipments_.load(), reroutes_.load(),
+      failures_.load(), watched_.load());
 }
 
 }  // namespace livechain::server

@@ -50,7 +50,8 @@ class TransferWatcher {
   bool thresholds_known_ = false;
   // Worker only.
   std::map<std::string, TimeMs> decided_at_ms_;  // per SKU, for the cooldown
-  std::atomic<uint64_t> looks_{0}, triggers_{0}, decisions_{0}, shipments_{0}, failures_{0};
+  std::atomic<uint64_t> looks_{0}, triggers_{0}, decisions_{0}, shipments_{0}, reroutes_{0},
+      failures_{0};
   std::atomic<uint64_t> watched_{0};
   // Nothing is watched until then (engine time): batches before it need no look.
   std::atomic<TimeMs> idle_until_ms_{0};

@@ -312,18 +312,33 @@ TEST_F(EngineCliTest, TransferAndReturnFlows) {
   expect_domain_error({"transfer", "ship", "--db", db_, "--gtin", kPen, "--from", "DC-1", "--to",
                        "ST-1", "--qty", "7"},
                       "insufficient_stock", "qty_units");
+  // Re-route one unit of it back to DC-1 (a new transfer); the other 4 − 1 keep going.
+  json::object split = run_json({"transfer", "reroute", "--db", db_, "--transfer", transfer_id,
+                                 "--to", "DC-1", "--qty", "1"});
+  EXPECT_EQ(text(split, "to"), "DC-1");
+  EXPECT_EQ(number(split, "shipped"), 1);
+  EXPECT_NE(std::to_string(number(split, "transfer_id")), transfer_id);
+  EXPECT_EQ(number(balance(kPen14, "ST-1"), "in_transit"), 3);
+  EXPECT_EQ(number(balance(kPen14, "DC-1"), "in_transit"), 1);
+  expect_domain_error(
+      {"transfer", "reroute", "--db", db_, "--transfer", transfer_id, "--to", "ST-1"},
+      "invalid_argument", "to_location");
+  expect_domain_error(
+      {"transfer", "reroute", "--db", db_, "--transfer", transfer_id, "--to", "DC-1", "--qty", "4"},
+      "invalid_argument", "qty_units");
 
   json::object received =
-      run_json({"transfer", "receive", "--db", db_, "--transfer", transfer_id, "--qty", "3"});
+      run_json({"transfer", "receive", "--db", db_, "--transfer", transfer_id, "--qty", "2"});
   EXPECT_EQ(text(received, "status"), "received");
-  EXPECT_EQ(number(received, "received"), 3);
+  EXPECT_EQ(number(received, "received"), 2);
   json::object store = balance(kPen14, "ST-1");
-  EXPECT_EQ(number(store, "on_hand"), 3);
+  EXPECT_EQ(number(store, "on_hand"), 2);
   EXPECT_EQ(number(store, "in_transit"), 0);
   EXPECT_EQ(number(store, "lost_in_transit_total"), 1);
   EXPECT_EQ(
       number(run_json({"transfer", "show", "--db", db_, "--transfer", transfer_id}), "received"),
-      3);
+      2);
+  ok({"stock", "receive", "--db", db_, "--gtin", kPen, "--location", "ST-1", "--qty", "1"});
 
   json::object returned = run_json({"return", "receive", "--db", db_, "--gtin", kPen, "--location",
                                     "ST-1", "--qty", "3", "--reason", "damaged box"});

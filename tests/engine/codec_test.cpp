@@ -103,6 +103,10 @@ bool same(const SilenceCreatedEvent& a, const SilenceCreatedEvent& b) {
 bool same(const SilenceDeletedEvent& a, const SilenceDeletedEvent& b) {
   return a.silence_id == b.silence_id;
 }
+bool same(const TransferReroutedEvent& a, const TransferReroutedEvent& b) {
+  return std::tie(a.transfer_id, a.to, a.qty_units, a.new_transfer_id) ==
+         std::tie(b.transfer_id, b.to, b.qty_units, b.new_transfer_id);
+}
 bool same_event(const Event& a, const Event& b) {
   if (a.time_ms != b.time_ms || a.body.index() != b.body.index()) return false;
   return std::visit(
@@ -203,6 +207,8 @@ class CodecTest : public ::testing::Test {
               StockRestoredEvent{1'699'999'000'000, "admin:k1", "bad import", 2}},
         Event{1'700'000'000'008, RuleStateEvent{RuleStateKind::lane, "sh-bj", R"({"active":1})"}},
         Event{1'700'000'000'009, RuleStateEvent{RuleStateKind::shipment, "p1", ""}},
+        Event{1'700'000'000'010, TransferReroutedEvent{3, 1, 17, 0}},
+        Event{1'700'000'000'011, TransferReroutedEvent{UINT64_MAX - 1, 2, 5, UINT64_MAX}},
     };
   }
 
@@ -436,6 +442,9 @@ Engine rich_engine(bool sectioned_state = true) {
   run(ShipTransfer{kGtinA, "DC-1", "ST-2", 10});
   run(ShipTransfer{kGtinA, "DC-1", "ST-2", 6});
   run(ReceiveTransfer{1, 9});
+  run(ShipTransfer{kGtinA, "DC-1", "ST-2", 3});
+  run(RerouteTransfer{3, "DC-1", 1});  // split: transfer 4 carries 1 back to DC-1
+  run(RerouteTransfer{2, "FAC-1", std::nullopt});
   run(ReceiveReturn{kGtinB, "ST-2", 6, "torn", "o-0"});
   run(GradeReturn{1, ReturnGrade::rework, 3});
   run(GradeReturn{1, ReturnGrade::scrap, 1});

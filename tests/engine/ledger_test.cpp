@@ -882,6 +882,56 @@ TEST_F(EngineTest, PartialReceiptCountsTheRestAsLostInTransit) {
   EXPECT_EQ(to.on_hand_units, 3);
 }
 
+TEST_F(EngineTest, RerouteSendsAllInTransitUnitsElsewhere) {
+  receive(kGtinA, "DC-N", 10);
+  ok(ShipTransfer{kGtinA, "DC-N", "ST-E", 4});
+  auto rerouted = ok_as<TransferView>(RerouteTransfer{1, "DC-W", std::nullopt});
+  EXPECT_EQ(rerouted.transfer_id, 1u) << "all units: the same transfer, a new destination";
+  EXPECT_EQ(rerouted.to_location_id, "DC-W");
+  EXPECT_EQ(rerouted.shipped_units, 4);
+  EXPECT_EQ(balance(kGtinA, "ST-E").in_transit_units, 0);
+  EXPECT_EQ(balance(kGtinA, "DC-W").in_transit_units, 4);
+  EXPECT_EQ(engine_.state().in_transit_transfers(0), (std::set<uint64_t>{1}));
+  ok(ReceiveTransfer{1, std::nullopt});
+  EXPECT_EQ(balance(kGtinA, "DC-W").on_hand_units, 4);
+  EXPECT_EQ(balance(kGtinA, "ST-E").on_hand_units, 0);
+  EXPECT_TRUE(engine_.state().in_transit_transfers(0).empty());
+}
+
+TEST_F(EngineTest, PartialRerouteSplitsOffANewTransfer) {
+  receive(kGtinA, "DC-N", 10);
+  ok(ShipTransfer{kGtinA, "DC-N", "ST-E", 7});
+  auto split = ok_as<TransferView>(RerouteTransfer{1, "DC-W", 3});
+  EXPECT_EQ(split.transfer_id, 2u);
+  EXPECT_EQ(split.from_location_id, "DC-N");
+  EXPECT_EQ(split.to_location_id, "DC-W");
+  EXPECT_EQ(split.shipped_units, 3);
+  auto rest = ok_as<TransferView>(ReceiveTransfer{1, std::nullopt});
+  EXPECT_EQ(rest.shipped_units, 4) << "the rest kept going to ST-E";
+  EXPECT_EQ(balance(kGtinA, "ST-E").on_hand_units, 4);
+  EXPECT_EQ(balance(kGtinA, "DC-W").in_transit_units, 3);
+  ok(ReceiveTransfer{2, 2});
+  Balance west = balance(kGtinA, "DC-W");
+  EXPECT_EQ(west.on_hand_units, 2);
+  EXPECT_EQ(west.lost_in_transit_units, 1);
+  EXPECT_EQ(west.in_transit_units, 0);
+  EXPECT_EQ(balance(kGtinA, "DC-N").on_hand_units, 3);
+}
+
+TEST_F(EngineTest, RerouteErrors) {
+  receive(kGtinA, "DC-N", 10);
+  ok(ShipTransfer{kGtinA, "DC-N", "ST-E", 5});
+  rejected(RerouteTransfer{2, "DC-W", std::nullopt}, ErrorCode::not_found, "transfer_id");
+  rejected(RerouteTransfer{0, "DC-W", std::nullopt}, ErrorCode::not_found, "transfer_id");
+  rejected(RerouteTransfer{1, "ST-E", std::nullopt}, ErrorCode::invalid_argument, "to_location");
+  rejected(RerouteTransfer{1, "NOWHERE", std::nullopt}, ErrorCode::invalid_argument, "to_location");
+  rejected(RerouteTransfer{1, "DC-W", 0}, ErrorCode::invalid_argument, "qty_units");
+  rejected(RerouteTransfer{1, "DC-W", 6}, ErrorCode::invalid_argument, "qty_units");
+  EXPECT_EQ(balance(kGtinA, "ST-E").in_transit_units, 5) << "nothing changed";
+  ok(ReceiveTransfer{1, std::nullopt});
+  rejected(RerouteTransfer{1, "DC-W", std::nullopt}, ErrorCode::invalid_state, "transfer_id");
+}
+
 TEST_F(EngineTest, TransferErrors) {
   receive(kGtinA, "DC-N", 10);
   reserve(make_reserve("o", {line(kGtinA, 7, "DC-N")}));

@@ -617,6 +617,32 @@ class Model {
     return transfer_view(c.transfer_id);
   }
 
+  Result<Reply> on(const RerouteTransfer& c, Outcome& out) {
+    if (c.transfer_id == 0 || c.transfer_id > transfers_.size()) {
+      return err(ErrorCode::not_found, "transfer_id");
+    }
+    if (transfers_[c.transfer_id - 1].received >= 0) {
+      return err(ErrorCode::invalid_state, "transfer_id");
+    }
+    auto to = location_of("to_location", c.to_location_id);
+    if (!to) return err(ErrorCode::invalid_argument, "to_location");
+    ModelTransfer& t = transfers_[c.transfer_id - 1];
+    if (*to == t.to) return err(ErrorCode::invalid_argument, "to_location");
+    int64_t qty = c.qty_units.value_or(t.shipped);
+    if (qty < 1 || qty > t.shipped) return err(ErrorCode::invalid_argument, "qty_units");
+    at(t.sku, t.to).in_transit -= qty;
+    at(t.sku, *to).in_transit += qty;
+    out.journals_event = true;
+    if (qty == t.shipped) {
+      t.to = *to;
+      return transfer_view(c.transfer_id);
+    }
+    t.shipped -= qty;
+    ModelTransfer split{t.sku, t.from, *to, qty};
+    transfers_.push_back(split);
+    return transfer_view(transfers_.size());
+  }
+
   Result<Reply> on(const ReceiveReturn& c, Outcome& out) {
     auto sku = sku_of("gtin", c.gtin);
     if (!sku) return std::unexpected(sku.error());
@@ -788,7 +814,10 @@ class Workload {
     if (roll < 69) return ExtendReservation{pick_reservation(), ttl()};
     if (roll < 72) return ExpireDue{};
     if (roll < 79) return ship();
-    if (roll < 84) return ReceiveTransfer{pick_id(model_.transfers().size()), maybe_qty(20)};
+    if (roll < 82) return ReceiveTransfer{pick_id(model_.transfers().size()), maybe_qty(20)};
+    if (roll < 84) {
+      return RerouteTransfer{pick_id(model_.transfers().size()), location(), maybe_qty(12)};
+    }
     if (roll < 89) return receive_return();
     if (roll < 95) {
       return GradeReturn{pick_id(model_.returns().size()), static_cast<ReturnGrade>(below(3)),

@@ -151,6 +151,48 @@ TEST_F(ThresholdTransfers, ShipModeShipsAndInTransitUnitsStopASecondTrigger) {
   EXPECT_TRUE(triggers(config).empty()) << "10 available + 15 in transit = the threshold";
 }
 
+TEST_F(ThresholdTransfers, AShipmentInTransitToASiteWithSpareIsReRouted) {
+  ThresholdTransferConfig config;
+  config.mode = TransferMode::ship;
+  // 500 units on their way from dc-east to store-2 (west): the DC is left at its
+  // threshold (no spare), store-2 will hold far more than its 25.
+  ASSERT_TRUE(ledger_->execute(engine::ShipTransfer{kGtin, "dc-east", "store-2", 500}));
+  EXPECT_TRUE(triggers(config).empty());
+  sell_at_store_1(40);  // store-1: 10 left < 25
+  std::vector<TransferTrigger> found = triggers(config);
+  ASSERT_EQ(found.size(), 1u);
+  const TransferTrigger& trigger = found[0];
+  ASSERT_EQ(trigger.transfer_by_site.size(), 1u);
+  const TransferSite& shipment = trigger.problem.sites[trigger.transfer_by_site.begin()->first];
+  EXPECT_EQ(shipment.id, "transfer:1");
+  EXPECT_EQ(shipment.kind, "in_transit");
+  EXPECT_EQ(shipment.stock_units, 500) << "all of it is above store-2's 25";
+  auto plan = solve_transfers(trigger.problem);
+  ASSERT_TRUE(plan.has_value()) << plan.error().to_string();
+  ASSERT_EQ(plan->moves.size(), 1u);
+  const TransferLane& lane = trigger.problem.lanes[plan->moves[0].lane];
+  EXPECT_EQ(trigger.problem.sites[lane.from].id, "transfer:1")
+      << "priced from dc-east (10 km), not store-2's 600 km";
+  EXPECT_EQ(plan->moves[0].qty_units, 15);
+
+  auto commands = threshold_decision_commands(trigger, *plan, nearest_dc_baseline(trigger.problem),
+                                              config, kNowMs, "threshold-watcher");
+  ASSERT_EQ(commands.size(), 2u);
+  const auto* reroute = std::get_if<engine::RerouteTransfer>(&commands[1]);
+  ASSERT_NE(reroute, nullptr);
+  EXPECT_EQ(reroute->transfer_id, 1u);
+  EXPECT_EQ(reroute->to_location_id, "store-1");
+  EXPECT_EQ(reroute->qty_units, 15);
+  for (const engine::Command& c : commands) ASSERT_TRUE(ledger_->execute(c).has_value());
+  auto sku = *state().find_sku(kGtin);
+  EXPECT_EQ(state().balance_or_zero(sku, *state().find_location("store-1")).in_transit_units, 15);
+  EXPECT_EQ(state().balance_or_zero(sku, *state().find_location("store-2")).in_transit_units, 485);
+  EXPECT_EQ(state().balance_or_zero(sku, *state().find_location("dc-east")).on_hand_units, 500)
+      << "nothing new left the DC";
+  EXPECT_EQ(state().in_transit_transfers(sku), (std::set<uint64_t>{1, 2}));
+  EXPECT_TRUE(triggers(config).empty());
+}
+
 TEST(ThresholdConfig, TheServeConfigObjectNamesBadFields) {
   auto parse = [](std::string_view text) {
     return threshold_config_from_json(json::parse(text), ThresholdTransferConfig{});

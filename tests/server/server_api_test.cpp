@@ -593,6 +593,45 @@ TEST_F(ServerApiTest, TransferShipAndReceive) {
   EXPECT_EQ(balance(kSkuC, "dc-east"), (Balance{5, 0, 5}));
 }
 
+TEST_F(ServerApiTest, TransferRerouteInTransit) {
+  HttpResponse shipped =
+      call("warehouse", "POST", "/v1/transfers",
+           json::serialize(
+               json::object{{"sku", kSkuA}, {"from", "dc-east"}, {"to", "dc-west"}, {"qty", 10}}));
+  ASSERT_EQ(shipped.status, 201u) << describe(shipped);
+  std::string id = std::to_string(num(parse_object(shipped.body), "transfer_id"));
+  std::string reroute_path = "/v1/transfers/" + id + "/reroute";
+  // Part of it: a new transfer carries 4 to the factory, 6 keep going west.
+  HttpResponse split = call("warehouse", "POST", reroute_path, R"({"to":"factory-1","qty":4})");
+  ASSERT_EQ(split.status, 200u) << describe(split);
+  json::object split_view = parse_object(split.body);
+  EXPECT_NE(std::to_string(num(split_view, "transfer_id")), id);
+  EXPECT_EQ(str(split_view, "to"), "factory-1");
+  EXPECT_EQ(num(split_view, "shipped"), 4);
+  EXPECT_EQ(str(split_view, "status"), "in_transit");
+  EXPECT_EQ(num(parse_object(call("auditor", "GET", "/v1/transfers/" + id).body), "shipped"), 6);
+  // Bad input names the field; nothing changes.
+  EXPECT_TRUE(IsProblem(call("warehouse", "POST", reroute_path, R"({"to":"nowhere"})"), 422, "to"));
+  EXPECT_TRUE(IsProblem(call("warehouse", "POST", reroute_path, R"({"to":"dc-west"})"), 422, "to"));
+  EXPECT_TRUE(IsProblem(call("warehouse", "POST", reroute_path, R"({"to":"dc-east","qty":7})"), 422,
+                        "qty"));
+  EXPECT_TRUE(IsProblem(call("warehouse", "POST", reroute_path, R"({"to":"dc-east","qty":0})"), 422,
+                        "qty"));
+  EXPECT_TRUE(IsProblem(call("warehouse", "POST", reroute_path, R"({"qty":1})"), 422, "to"));
+  EXPECT_TRUE(
+      IsProblem(call("warehouse", "POST", reroute_path, R"({"to":"dc-east","via":"x"})"), 422));
+  EXPECT_TRUE(IsProblem(
+      call("warehouse", "POST", "/v1/transfers/999999/reroute", R"({"to":"dc-east"})"), 404));
+  EXPECT_TRUE(IsProblem(call("supplier", "POST", reroute_path, R"({"to":"dc-east"})"), 403));
+  // The rest, all of it: the same transfer turns back to dc-east and is received there.
+  HttpResponse back = call("warehouse", "POST", reroute_path, R"({"to":"dc-east"})");
+  ASSERT_EQ(back.status, 200u) << describe(back);
+  EXPECT_EQ(std::to_string(num(parse_object(back.body), "transfer_id")), id);
+  ASSERT_EQ(call("warehouse", "POST", "/v1/transfers/" + id + "/receive").status, 200u);
+  EXPECT_EQ(balance(kSkuA, "dc-east").on_hand, 96);
+  EXPECT_TRUE(IsProblem(call("warehouse", "POST", reroute_path, R"({"to":"dc-west"})"), 409));
+}
+
 TEST_F(ServerApiTest, ReturnReceiveGradeAndRework) {
   HttpResponse received = call("warehouse", "POST", "/v1/returns",
                                json::serialize(json::object{{"sku", kSkuB},

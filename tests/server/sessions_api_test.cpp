@@ -234,6 +234,40 @@ TEST_F(TriggeredTransfers, ASaleUnderTheThresholdShipsFromTheNearestDcWithinASec
   EXPECT_EQ(in_transit_at_store(), 10);
 }
 
+TEST_F(TriggeredTransfers, AShipmentThatLeftTheDcShortIsPartlyTurnedBack) {
+  ASSERT_NO_FATAL_FAILURE(plan_live_session());
+  std::this_thread::sleep_for(1100ms);
+  // Nearly all of dc-east's 300 units leave for dc-west, 1,200 km away: dc-east falls
+  // under its threshold, and the cheapest source is the shipment itself (priced from
+  // its origin), not dc-west's shelves.
+  HttpResponse shipped =
+      call("warehouse", "POST", "/v1/transfers",
+           json::serialize(
+               json::object{{"sku", kSkuA}, {"from", "dc-east"}, {"to", "dc-west"}, {"qty", 290}}));
+  ASSERT_EQ(shipped.status, 201u) << describe(shipped);
+  int64_t id = num(parse_object(shipped.body), "transfer_id");
+  std::string metrics = call("", "GET", "/metrics").body;
+  auto deadline = std::chrono::steady_clock::now() + 3s;
+  while (std::chrono::steady_clock::now() < deadline &&
+         metrics.find("livechain_transfer_reroutes_total 0") != std::string::npos) {
+    std::this_thread::sleep_for(10ms);
+    metrics = call("", "GET", "/metrics").body;
+  }
+  ASSERT_EQ(metrics.find("livechain_transfer_reroutes_total 0"), std::string::npos)
+      << metrics.substr(metrics.find("livechain_transfer"), 900);
+  json::object kept =
+      parse_object(call("auditor", "GET", "/v1/transfers/" + std::to_string(id)).body);
+  json::object turned =
+      parse_object(call("auditor", "GET", "/v1/transfers/" + std::to_string(id + 1)).body);
+  EXPECT_EQ(str(kept, "to"), "dc-west");
+  EXPECT_EQ(str(turned, "from"), "dc-east");
+  EXPECT_EQ(str(turned, "to"), "dc-east");
+  EXPECT_EQ(str(turned, "status"), "in_transit");
+  EXPECT_GT(num(turned, "shipped"), 0);
+  EXPECT_EQ(num(kept, "shipped") + num(turned, "shipped"), 290) << "no unit made or lost";
+  EXPECT_EQ(balance(kSkuA, "dc-west").on_hand, 40) << "dc-west's own shelves were not used";
+}
+
 class ProposedTransfers : public TriggeredTransfers {
  protected:
   std::string mode() const override { return "propose"; }
