@@ -14,6 +14,8 @@
 #include <mutex>
 #include <thread>
 
+#include <pthread.h>
+
 #include "engine/ledger.hpp"
 #include "engine/sequencer.hpp"
 #include "server/alerts_runtime.hpp"
@@ -314,7 +316,12 @@ Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options) {
 
   s.ready.store(true);
   for (unsigned i = 0; i < options.io_threads; ++i) {
-    s.io_threads.emplace_back([&s] { s.io.run(); });
+    // Named like the sequencer's threads, so top, perf and gdb tell them apart (and
+    // tests/server/code_health_test.cpp, whose clock throws on these threads only).
+    s.io_threads.emplace_back([&s] {
+      pthread_setname_np(pthread_self(), "lc-io");
+      s.io.run();
+    });
   }
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }

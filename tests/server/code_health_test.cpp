@@ -1,0 +1,145 @@
+// tests/server/code_health_test.cpp — issue 15 §2 bugs pinned against a real server,
+// started in-process (Server::start) so the test can inject its clock:
+//   - a 500 answer is a generic RFC 9457 problem; the exception text stays in the log.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+#include <pthread.h>
+
+#include <atomic>
+#include <boost/json.hpp>
+#include <cstdio>
+#include <stdexcept>
+#include <string>
+
+#include "engine/ledger.hpp"
+#include "server/server.hpp"
+#include "store/store.hpp"
+#include "support/http_client.hpp"
+#include "support/process.hpp"
+#include "support/temp_dir.hpp"
+
+namespace livechain {
+namespace {
+
+namespace json = boost::json;
+using test_support::HttpClient;
+using test_support::HttpResponse;
+
+constexpr TimeMs kFixedMs = 1'000'000'000'000;  // 2001-09-09T01:46:40Z, far from today
+constexpr const char* kSecret = "disk sensor 7 failed at /srv/livechain/secret.db";
+
+// The fixed clock, which throws while `armed` when read on a server I/O thread (named
+// "lc-io" by the server): a handler that reads the clock there (GET /v1/stock/{sku}
+// ?as_of=… checks "not in the future") then throws the way a bug would. Other threads
+// (engine, journal, workers) always get the fixed time, so the server keeps running.
+class ThrowingClock final : public Clock {
+ public:
+  TimeMs now_ms() const override {
+    if (armed.load()) {
+      char name[16] = {};
+      pthread_getname_np(pthread_self(), name, sizeof name);
+      if (std::string(name) == "lc-io") throw std::runtime_error(kSecret);
+    }
+    return kFixedMs;
+  }
+  std::atomic<bool> armed{false};
+};
+
+// A server on a fresh database with one admin key, stopped at the end.
+class InProcessServer {
+ public:
+  InProcessServer(const test_support::TempDir& dir, const Clock& clock) {
+    db_ = dir.path() + "/health.db";
+    EXPECT_TRUE(engine::Ledger::init(db_).has_value());
+    auto keys = store::ApiKeyStore::open(db_);
+    EXPECT_TRUE(keys.has_value());
+    auto key = (*keys)->create("admin", "test", 0);
+    EXPECT_TRUE(key.has_value());
+    key_ = *key;
+    server::ServerOptions options;
+    options.db_path = db_;
+    options.listen_port = 0;
+    options.clock = &clock;
+    auto server = server::Server::start(options);
+    EXPECT_TRUE(server.has_value()) << server.error().to_string();
+    if (server) server_ = std::move(*server);
+  }
+  ~InProcessServer() {
+    if (server_) server_->stop();
+  }
+  bool started() const { return server_ != nullptr; }
+  HttpResponse request(const std::string& method, const std::string& target,
+                       const std::string& body = "", const std::string& content_type = "") {
+    HttpClient client(server_->port());
+    test_support::Headers headers = {{"Authorization", "Bearer " + key_}};
+    if (!content_type.empty()) headers.emplace_back("Content-Type", content_type);
+    return client.request(method, target, body, headers);
+  }
+  const std::string& db() const { return db_; }
+
+ private:
+  std::string db_;
+  std::string key_;
+  std::unique_ptr<server::Server> server_;
+};
+
+// Captures what this process writes to stderr (fd 2) while alive.
+class StderrCapture {
+ public:
+  explicit StderrCapture(const std::string& path) : path_(path) {
+    std::fflush(stderr);
+    saved_ = ::dup(2);
+    int file = ::open(path.c_str(), O_CREAT | O_TRUNC | O_WRONLY, 0600);
+    ::dup2(file, 2);
+    ::close(file);
+  }
+  // Restores stderr and returns what was written.
+  std::string finish() {
+    std::fflush(stderr);
+    ::dup2(saved_, 2);
+    ::close(saved_);
+    return test_support::read_file(path_);
+  }
+
+ private:
+  std::string path_;
+  int saved_ = -1;
+};
+
+// Issue 15 §2: the handler's exception text went to the client as the 500's detail.
+TEST(CodeHealth, InternalErrorAnswersAGenericProblemAndLogsTheDetail) {
+  test_support::TempDir dir;
+  ThrowingClock clock;
+  InProcessServer server(dir, clock);
+  ASSERT_TRUE(server.started());
+  const std::string target = "/v1/stock/6901234567892?as_of=2001-09-09T00:00:00Z";
+  // Clock fine: an answer about the SKU (never defined), not a 500.
+  const unsigned healthy_status = server.request("GET", target).status;
+  ASSERT_TRUE(healthy_status >= 400 && healthy_status < 500) << healthy_status;
+
+  StderrCapture log(dir.path() + "/stderr.txt");
+  clock.armed.store(true);
+  HttpResponse failed = server.request("GET", target);
+  clock.armed.store(false);
+  const std::string logged = log.finish();
+
+  EXPECT_EQ(failed.status, 500u) << failed.body;
+  EXPECT_EQ(failed.header("Content-Type"), "application/problem+json");
+  EXPECT_EQ(failed.body.find("sensor"), std::string::npos) << failed.body;
+  EXPECT_EQ(failed.body.find("/srv"), std::string::npos) << failed.body;
+  json::object problem = json::parse(failed.body).as_object();
+  EXPECT_EQ(problem["type"], "https://livechain.dev/problems/internal");
+  EXPECT_EQ(problem["status"], 500);
+  EXPECT_EQ(problem["title"], "Internal error");
+  EXPECT_TRUE(problem["detail"].is_string());
+  // The operator sees what happened, on which route.
+  EXPECT_NE(logged.find(kSecret), std::string::npos) << logged;
+  EXPECT_NE(logged.find("/v1/stock/{sku}"), std::string::npos) << logged;
+  // The server keeps serving.
+  EXPECT_EQ(server.request("GET", target).status, healthy_status);
+}
+
+}  // namespace
+}  // namespace livechain
