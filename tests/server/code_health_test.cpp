@@ -1,7 +1,9 @@
 // tests/server/code_health_test.cpp — issue 15 §2 bugs pinned against a real server,
 // started in-process (Server::start) so the test can inject its clock:
-//   - a 500 answer is a generic RFC 9457 problem; the exception text stays in the log.
+//   - a 500 answer is a generic RFC 9457 problem; the exception text stays in the log;
+//   - live-signal ingestion stamps what it stores with the injected clock.
 #include <fcntl.h>
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -139,6 +141,38 @@ TEST(CodeHealth, InternalErrorAnswersAGenericProblemAndLogsTheDetail) {
   EXPECT_NE(logged.find("/v1/stock/{sku}"), std::string::npos) << logged;
   // The server keeps serving.
   EXPECT_EQ(server.request("GET", target).status, healthy_status);
+}
+
+// Issue 15 §2: live signals were stored stamped with the system clock, not the server's
+// injected clock (the demo's simulated clock, a test's fixed one).
+TEST(CodeHealth, LiveSignalsAreStampedWithTheInjectedClock) {
+  test_support::TempDir dir;
+  ManualClock clock(kFixedMs);
+  std::string signals_db;
+  {
+    InProcessServer server(dir, clock);
+    ASSERT_TRUE(server.started());
+    const std::string line =
+        R"({"type": "viewers", "session": "s-1", "at_ms": 1000000000000, "viewers": 120})";
+    HttpResponse ingested =
+        server.request("POST", "/v1/events", line + "\n" + line + "\n", "application/x-ndjson");
+    ASSERT_EQ(ingested.status, 200u) << ingested.body;
+    EXPECT_EQ(json::parse(ingested.body).as_object()["accepted"], 2);
+    signals_db = server.db() + ".signals";
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open_v2(signals_db.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  sqlite3_stmt* select = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT received_at_ms FROM live_signals", -1, &select, nullptr),
+            SQLITE_OK);
+  int rows = 0;
+  while (sqlite3_step(select) == SQLITE_ROW) {
+    ++rows;
+    EXPECT_EQ(sqlite3_column_int64(select, 0), kFixedMs);
+  }
+  sqlite3_finalize(select);
+  sqlite3_close(db);
+  EXPECT_EQ(rows, 2);
 }
 
 }  // namespace
