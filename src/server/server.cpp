@@ -161,6 +161,7 @@ Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options) {
   s.metrics.journal_events.store(s.ledger->journal().tree_size());
   engine::SequencerOptions sequencer_options;
   sequencer_options.queue_commands_max = options.engine_queue_commands_max;
+  sequencer_options.queue_reads_max = options.engine_queue_reads_max;
   sequencer_options.snapshot_every_events = options.snapshot_every_events;
   Metrics* metrics = &s.metrics;
   std::optional<forecast::NowcastModel> nowcast_model;

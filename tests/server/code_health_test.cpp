@@ -1,7 +1,8 @@
 // tests/server/code_health_test.cpp — issue 15 §2 bugs pinned against a real server,
 // started in-process (Server::start) so the test can inject its clock:
 //   - a 500 answer is a generic RFC 9457 problem; the exception text stays in the log;
-//   - live-signal ingestion stamps what it stores with the injected clock.
+//   - live-signal ingestion stamps what it stores with the injected clock;
+//   - the engine read queue's bound can be configured, within its range.
 #include <fcntl.h>
 #include <sqlite3.h>
 #include <unistd.h>
@@ -173,6 +174,32 @@ TEST(CodeHealth, LiveSignalsAreStampedWithTheInjectedClock) {
   sqlite3_finalize(select);
   sqlite3_close(db);
   EXPECT_EQ(rows, 2);
+}
+
+// The engine read queue's bound (Sequencer::queue_reads_max, crossed in
+// tests/engine/sequencer_test.cpp) is a serve config key with a checked range.
+TEST(CodeHealth, EngineReadQueueBoundIsAConfigKeyWithARange) {
+  test_support::TempDir dir;
+  auto load = [&](const std::string& text) {
+    const std::string path = dir.file("server.json");
+    std::FILE* file = std::fopen(path.c_str(), "w");
+    std::fputs(text.c_str(), file);
+    std::fclose(file);
+    return server::load_server_config(path, server::ServerOptions{});
+  };
+  EXPECT_EQ(server::ServerOptions{}.engine_queue_reads_max, 65'536u);
+  auto loaded = load(R"({"engine_queue_reads_max": 128})");
+  ASSERT_TRUE(loaded.has_value()) << loaded.error().to_string();
+  EXPECT_EQ(loaded->engine_queue_reads_max, 128u);
+  for (const char* bad :
+       {R"({"engine_queue_reads_max": 63})", R"({"engine_queue_reads_max": 16777217})",
+        R"({"engine_queue_reads_max": "many"})"}) {
+    SCOPED_TRACE(bad);
+    auto refused = load(bad);
+    ASSERT_FALSE(refused.has_value());
+    EXPECT_EQ(refused.error().code, ErrorCode::invalid_argument);
+    EXPECT_EQ(refused.error().field, "engine_queue_reads_max");
+  }
 }
 
 }  // namespace
