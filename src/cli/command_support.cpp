@@ -19,6 +19,29 @@ void exit_with_error(const Error& error) {
   throw CommandExit{kExitFailure};
 }
 
+void exit_usage(const Error& error) {
+  std::fflush(stdout);
+  std::fprintf(stderr, "error: %s\n", error.to_string().c_str());
+  throw CommandExit{kExitUsage};
+}
+
+Result<std::pair<std::string, uint16_t>> parse_listen(const std::string& text) {
+  size_t colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0) {
+    return fail(ErrorCode::invalid_argument, "listen", "expected HOST:PORT, got '" + text + "'");
+  }
+  // from_chars, not std::stoi: no exception, no sign, no trailing junk, no wrap-around.
+  unsigned port = 0;
+  const char* begin = text.data() + colon + 1;
+  const char* end = text.data() + text.size();
+  auto [stop, error] = std::from_chars(begin, end, port);
+  if (begin == end || error != std::errc() || stop != end || port > 65535) {
+    return fail(ErrorCode::invalid_argument, "listen",
+                "port must be a whole number in 0..65535 (0: any free) in '" + text + "'");
+  }
+  return std::pair{text.substr(0, colon), static_cast<uint16_t>(port)};
+}
+
 std::unique_ptr<Ledger> open_writer(const std::string& db_path) {
   static const SystemClock clock;
   auto ledger = Ledger::open(db_path, clock);

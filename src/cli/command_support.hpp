@@ -5,8 +5,10 @@
 #pragma once
 
 #include <boost/json.hpp>
+#include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "cli/cli.hpp"
 #include "core/error.hpp"
@@ -19,6 +21,14 @@ namespace livechain::cli {
 
 // Prints "error: <code> (<field>): <detail>" to stderr and throws CommandExit{1}.
 [[noreturn]] void exit_with_error(const Error& error);
+
+// A usage error: prints like exit_with_error and throws CommandExit{kExitUsage} (2).
+[[noreturn]] void exit_usage(const Error& error);
+
+// Parses --listen "HOST:PORT" into (host, port); port 0 asks for any free port.
+// Errors: invalid_argument naming `listen` when there is no ':' or no host, or the port
+// is not a whole number in 0..65535.
+Result<std::pair<std::string, uint16_t>> parse_listen(const std::string& text);
 
 // Opens the ledger for writing / reading or exits with the error.
 std::unique_ptr<engine::Ledger> open_writer(const std::string& db_path);

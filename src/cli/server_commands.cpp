@@ -17,22 +17,6 @@ namespace json = boost::json;
 
 namespace {
 
-// "HOST:PORT" → (host, port). Errors name --listen.
-Result<std::pair<std::string, uint16_t>> parse_listen(const std::string& text) {
-  size_t colon = text.rfind(':');
-  if (colon == std::string::npos || colon == 0) {
-    return fail(ErrorCode::invalid_argument, "listen", "expected HOST:PORT, got '" + text + "'");
-  }
-  unsigned port = 0;
-  const char* begin = text.data() + colon + 1;
-  const char* end = text.data() + text.size();
-  auto [stop, error] = std::from_chars(begin, end, port);
-  if (error != std::errc() || stop != end || port > 65535) {
-    return fail(ErrorCode::invalid_argument, "listen", "port must be 0..65535 in '" + text + "'");
-  }
-  return std::pair{text.substr(0, colon), static_cast<uint16_t>(port)};
-}
-
 std::unique_ptr<store::ApiKeyStore> open_keys(const std::string& db) {
   // Keys belong to an existing ledger: refuse to create a key file beside nothing.
   if (auto storage = store::open_sqlite(db, store::OpenMode::reader); !storage) {
@@ -66,7 +50,7 @@ void add_serve(CLI::App& root) {
       options = std::move(*loaded);
     }
     auto listen = parse_listen(args->listen);
-    if (!listen) exit_with_error(listen.error());
+    if (!listen) exit_usage(listen.error());
     options.listen_host = listen->first;
     options.listen_port = listen->second;
     if (args->io_threads > 0) options.io_threads = args->io_threads;

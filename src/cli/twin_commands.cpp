@@ -40,13 +40,6 @@ struct SimulateArgs {
   std::string seeds;                 // "A..B" for --compare
 };
 
-// A usage error (exit 2) in the same format as exit_with_error.
-[[noreturn]] void exit_usage(const Error& error) {
-  std::fflush(stdout);
-  std::fprintf(stderr, "error: %s\n", error.to_string().c_str());
-  throw CommandExit{kExitUsage};
-}
-
 void run_compare(const SimulateArgs& args, const twin::Scenario& scenario,
                  const CliOptions& options) {
   if (args.seeds.empty()) {
@@ -325,17 +318,14 @@ Result<std::unique_ptr<DemoBackend>> open_demo_backend(const DemoArgs& args) {
   if (auto created = twin::open_sequencer_transport(args.db); !created) {
     return std::unexpected(created.error());
   }
-  size_t colon = args.listen.rfind(':');
-  if (colon == std::string::npos) {
-    return fail(ErrorCode::invalid_argument, "listen", "expected HOST:PORT");
-  }
+  LC_TRY(listen, parse_listen(args.listen));
   LC_TRY(keys, store::ApiKeyStore::open(args.db));
   LC_TRY(key, keys->create("admin", "livechain demo", SystemClock().now_ms()));
   backend->api_key = key;
   server::ServerOptions options;
   options.db_path = args.db;
-  options.listen_host = args.listen.substr(0, colon);
-  options.listen_port = static_cast<uint16_t>(std::stoi(args.listen.substr(colon + 1)));
+  options.listen_host = listen.first;
+  options.listen_port = listen.second;
   options.clock = &backend->clock;
   LC_TRY(server, server::Server::start(options));
   backend->server = std::move(server);
@@ -379,6 +369,8 @@ void run_demo_command(const DemoArgs& args) {
   if (auto checked = twin::check_demo_options(args.options); !checked) {
     exit_with_error(checked.error());
   }
+  // A bad --listen is a usage error, refused before the database is created.
+  if (auto listen = parse_listen(args.listen); !listen) exit_usage(listen.error());
   auto backend = open_demo_backend(args);
   if (!backend) exit_with_error(backend.error());
   twin::CommandTransport* transport = (*backend)->transport.get();

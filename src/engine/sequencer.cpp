@@ -28,6 +28,7 @@ Sequencer::Sequencer(Engine& engine, journal::Journal* journal, const Clock& clo
   }
   LC_ASSERT(options_.batch_commands_max >= options_.submission_commands_max);
   LC_ASSERT(options_.queue_commands_max >= options_.submission_commands_max);
+  LC_ASSERT(options_.queue_reads_max > 0);
 }
 
 Sequencer::~Sequencer() {
@@ -80,15 +81,26 @@ Result<void> Sequencer::submit(std::vector<Command>&& commands, Completion done)
   return {};
 }
 
+std::optional<Error> Sequencer::refuse_read() const {
+  if (stopping_) return Error{ErrorCode::shutting_down, "", "the engine is stopping"};
+  if (reads_.size() >= options_.queue_reads_max) {
+    return Error{ErrorCode::busy, "reads",
+                 "the engine's read queue is full (" + std::to_string(options_.queue_reads_max) +
+                     " reads); retry later"};
+  }
+  return std::nullopt;
+}
+
 Result<void> Sequencer::read(const std::function<void(const Engine&)>& read) {
   std::promise<void> ran;
   {
     std::lock_guard lock(mutex_);
-    if (stopping_) return fail(ErrorCode::shutting_down, "", "the engine is stopping");
+    if (auto refused = refuse_read()) return std::unexpected(std::move(*refused));
     reads_.push_back([&] {
       read(engine_);
       ran.set_value();
     });
+    LC_ASSERT(reads_.size() <= options_.queue_reads_max);
   }
   engine_wakeup_.notify_one();
   ran.get_future().wait();
@@ -98,8 +110,9 @@ Result<void> Sequencer::read(const std::function<void(const Engine&)>& read) {
 Result<void> Sequencer::read_async(std::function<void(const Engine&)> read) {
   {
     std::lock_guard lock(mutex_);
-    if (stopping_) return fail(ErrorCode::shutting_down, "", "the engine is stopping");
+    if (auto refused = refuse_read()) return std::unexpected(std::move(*refused));
     reads_.push_back([this, read = std::move(read)] { read(engine_); });
+    LC_ASSERT(reads_.size() <= options_.queue_reads_max);
   }
   engine_wakeup_.notify_one();
   return {};

@@ -26,6 +26,10 @@ struct SequencerOptions {
   size_t queue_commands_max = 1 << 20;  // submitted, not yet executed: beyond → busy
   size_t batch_commands_max = 1 << 14;  // commands per group commit
   size_t submission_commands_max = 1 << 14;
+  // Reads (read, read_async) waiting for the engine thread: beyond → busy. Every GET of
+  // the server is one, so without a bound a read-heavy load grows the queue without
+  // limit while the engine is busy; with it the caller gets back-pressure (503).
+  size_t queue_reads_max = 1 << 16;
   // Durable mode: write a state snapshot after this many events since the last one
   // (0: never), but not more often than snapshot_interval_ms_min, so a restart replays
   // a bounded tail. The engine serialises at a batch boundary; the journal thread
@@ -78,10 +82,12 @@ class Sequencer {
   Result<void> submit(std::vector<Command>&& commands, Completion done);
 
   // Runs `read` on the engine thread between batches, blocking until it ran. It sees
-  // every command executed so far (some may not be durable yet).
+  // every command executed so far (some may not be durable yet). Errors (returned at
+  // once, `read` never runs): busy (field "reads") when queue_reads_max reads are
+  // already waiting; shutting_down after stop().
   Result<void> read(const std::function<void(const Engine&)>& read);
   // As read(), but returns at once; `read` runs later on the engine thread and must not
-  // block (the server posts its response from there). Errors: shutting_down.
+  // block (the server posts its response from there). Errors as read()'s.
   Result<void> read_async(std::function<void(const Engine&)> read);
 
   SequencerStats stats() const;
@@ -106,6 +112,8 @@ class Sequencer {
   void journal_loop();
   void execute_into(Batch& batch, std::deque<Submission>& work);
   void finish(Batch& batch, std::optional<Error> failure);
+  // Why a read cannot be queued now (stopping, the read queue is full), if it cannot.
+  std::optional<Error> refuse_read() const;  // REQUIRES: mutex_ held
 
   Engine& engine_;
   journal::Journal* journal_;
@@ -120,8 +128,8 @@ class Sequencer {
   // GUARDED_BY(mutex_):
   std::deque<Submission> queue_;
   size_t queued_commands_ = 0;
-  std::deque<std::function<void()>> reads_;
-  std::optional<Batch> handoff_;  // a batch waiting for the journal thread
+  std::deque<std::function<void()>> reads_;  // at most options_.queue_reads_max
+  std::optional<Batch> handoff_;             // a batch waiting for the journal thread
   bool journal_busy_ = false;
   bool stopping_ = false;
   bool engine_done_ = false;

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <cstdio>
 
 #include "core/assert.hpp"
 #include "core/identifier.hpp"
@@ -192,12 +193,25 @@ void Api::serve(Admission&& admission, ApiRequest&& request, Respond respond) {
     request.idempotency_key = scoped_idempotency_key(admission.caller, request.idempotency_key);
   }
   // Handlers return errors as values; this only stops a bug (say, a JSON accessor
-  // throwing) from taking the whole server down with one request.
+  // throwing) from taking the whole server down with one request. The exception's text
+  // is the server's business (paths, internals): it goes to the log under a number, and
+  // the client gets a generic problem carrying only that number (RFC 9457 §3.1.4).
   try {
     dispatch(*admission.route, admission.params, request, admission.caller, answer);
   } catch (const std::exception& error) {
-    answer(problem(500, "internal", "Internal error", error.what()));
+    answer(internal_error(*admission.route, error.what()));
   }
+}
+
+ApiResponse Api::internal_error(const Route& route, std::string_view what) {
+  const uint64_t number = internal_errors_.fetch_add(1) + 1;
+  std::fprintf(
+      stderr, "internal error %llu on %s %s: %.*s\n", static_cast<unsigned long long>(number),
+      std::string(method_name(route.method)).c_str(), std::string(route.path_template).c_str(),
+      static_cast<int>(what.size()), what.data());
+  return problem(
+      500, "internal", "Internal error",
+      fmt::format("the server failed to answer; its log names this internal error {}", number));
 }
 
 void Api::count_transport_answer(const Admission* admission, Method method, unsigned status,

@@ -136,6 +136,9 @@ class Api {
   using Params = std::vector<std::string>;
   void dispatch(const Route& route, const Params& params, ApiRequest& request, const Caller& caller,
                 Respond respond);
+  // The answer to a request whose handler threw: logs `what` to stderr with the route
+  // and a number, and returns a generic 500 problem naming only that number.
+  ApiResponse internal_error(const Route& route, std::string_view what);
 
   // Submits commands; `on_durable` runs on an I/O thread once they are durable.
   // Returns the submission error (busy, shutting_down …) without calling on_durable.
@@ -236,6 +239,7 @@ class Api {
 
   ApiDependencies deps_;
   RateLimiter rate_limiter_;
+  std::atomic<uint64_t> internal_errors_{0};  // 500s from a throwing handler, numbered
   // Idempotency keys of answer_once requests still running (scoped keys).
   std::mutex keys_in_flight_mutex_;
   std::unordered_set<std::string> keys_in_flight_;  // GUARDED_BY(keys_in_flight_mutex_)

@@ -24,10 +24,6 @@ Result<std::optional<uint64_t>> query_number(const ApiRequest& request, std::str
   }
   return std::optional<uint64_t>(value);
 }
-
-TimeMs wall_clock_ms() {
-  return SystemClock().now_ms();
-}
 }  // namespace
 
 void Api::signals_ingest(ApiRequest& request, Respond respond) {
@@ -45,18 +41,21 @@ void Api::signals_ingest(ApiRequest& request, Respond respond) {
   auto run_blocking = deps_.run_blocking;
   auto on_signals = deps_.on_signals;
   auto sequencer = deps_.sequencer;
+  // Stored signals are stamped with the server's clock (the demo's simulated one, a
+  // test's fixed one), like every command, never with the wall clock behind its back.
+  const Clock* clock = deps_.clock;
   // SKUs must be known to the ledger: checked on the engine thread, stored off it. The
   // claim of an Idempotency-Key is journaled with the answer (answer_once).
   answer_once(request, std::move(respond), [=](std::vector<Command>, Respond respond) {
     auto read = sequencer->read_async(
-        [parsed, metrics, signals, run_blocking, respond, on_signals](const Engine& engine) {
+        [parsed, metrics, signals, run_blocking, respond, on_signals, clock](const Engine& engine) {
           for (SignalLine& line : *parsed) {
             if (line.signal && !line.signal->gtin.empty() &&
                 !engine.state().find_sku(line.signal->gtin)) {
               line.signal = fail(ErrorCode::not_found, "sku", "unknown sku " + line.signal->gtin);
             }
           }
-          run_blocking([parsed, metrics, signals, respond, on_signals] {
+          run_blocking([parsed, metrics, signals, respond, on_signals, clock] {
             std::vector<store::LiveSignal> accepted;
             json::array results;
             for (const SignalLine& line : *parsed) {
@@ -72,7 +71,7 @@ void Api::signals_ingest(ApiRequest& request, Respond respond) {
               }
             }
             if (!accepted.empty()) {
-              auto appended = signals->append(accepted, wall_clock_ms());
+              auto appended = signals->append(accepted, clock->now_ms());
               if (!appended) return respond(problem_from_error(appended.error()));
             }
             // Alert rules (issue 11) see the signals once they are stored.

@@ -148,6 +148,7 @@ Result<ServerOptions> load_server_config(const std::string& path, ServerOptions 
                                   "stream_subscriptions_max",
                                   "requests_per_second_per_key",
                                   "engine_queue_commands_max",
+                                  "engine_queue_reads_max",
                                   "expiry_tick_ms",
                                   "stream_push_interval_ms",
                                   "low_stock_units",
@@ -178,6 +179,9 @@ Result<ServerOptions> load_server_config(const std::string& path, ServerOptions 
                        out.requests_per_second_per_key));
   LC_CHECK(read_number(root, "engine_queue_commands_max", "", 16'384, 1 << 26,
                        out.engine_queue_commands_max));
+  // The server's own periodic reads (stream, ATS, alerts, checks) need a few places.
+  LC_CHECK(
+      read_number(root, "engine_queue_reads_max", "", 64, 1 << 24, out.engine_queue_reads_max));
   LC_CHECK(read_number(root, "expiry_tick_ms", "", 10, 60'000, out.expiry_tick_ms));
   LC_CHECK(
       read_number(root, "stream_push_interval_ms", "", 10, 1'000, out.stream_push_interval_ms));

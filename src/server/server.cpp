@@ -14,6 +14,8 @@
 #include <mutex>
 #include <thread>
 
+#include <pthread.h>
+
 #include "engine/ledger.hpp"
 #include "engine/sequencer.hpp"
 #include "server/alerts_runtime.hpp"
@@ -164,6 +166,7 @@ Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options) {
   s.metrics.journal_events.store(s.ledger->journal().tree_size());
   engine::SequencerOptions sequencer_options;
   sequencer_options.queue_commands_max = options.engine_queue_commands_max;
+  sequencer_options.queue_reads_max = options.engine_queue_reads_max;
   sequencer_options.snapshot_every_events = options.snapshot_every_events;
   Metrics* metrics = &s.metrics;
   std::optional<forecast::NowcastModel> nowcast_model;
@@ -330,7 +333,12 @@ Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options) {
 
   s.ready.store(true);
   for (unsigned i = 0; i < options.io_threads; ++i) {
-    s.io_threads.emplace_back([&s] { s.io.run(); });
+    // Named like the sequencer's threads, so top, perf and gdb tell them apart (and
+    // tests/server/code_health_test.cpp, whose clock throws on these threads only).
+    s.io_threads.emplace_back([&s] {
+      pthread_setname_np(pthread_self(), "lc-io");
+      s.io.run();
+    });
   }
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }

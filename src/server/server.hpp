@@ -53,7 +53,8 @@ struct ServerOptions {
   size_t stream_subscriptions_max = 1'000;
   double requests_per_second_per_key = 0;  // 0: no rate limit
   size_t engine_queue_commands_max = 1 << 20;
-  uint32_t expiry_tick_ms = 1'000;  // how often due reservations are expired when idle
+  size_t engine_queue_reads_max = 1 << 16;  // GETs waiting for the engine thread: beyond → 503
+  uint32_t expiry_tick_ms = 1'000;          // how often due reservations are expired when idle
   uint32_t stream_push_interval_ms = 250;
   // How often channel available-to-sell is diffed for /v1/stream "channels" subscribers
   // and "ats.changed" webhooks (docs/channels.md "Second-level sync").

@@ -172,6 +172,26 @@ TEST_F(EngineCliTest, CatalogErrorsNameTheFieldAndUsageErrorsExitTwo) {
   EXPECT_EQ(run({"no-such-command"}).exit_code, 2);
 }
 
+// Issue 15 §2: `demo --listen` parsed its port with std::stoi, so "abc" aborted the
+// process and "70000" or "-1" wrapped to another port. A bad port is a usage error
+// (exit 2) naming --listen, for `demo` and `serve` alike; port 0 still means "any free".
+TEST_F(EngineCliTest, BadListenPortIsAUsageErrorNamingListen) {
+  const std::vector<std::string> bad_listens = {
+      "127.0.0.1:abc", "127.0.0.1:70000",       "127.0.0.1:-1",  "127.0.0.1:",
+      "127.0.0.1:80x", "127.0.0.1:99999999999", "no-port-at-all"};
+  for (const std::string& listen : bad_listens) {
+    SCOPED_TRACE(listen);
+    RunResult demo =
+        run({"demo", "--db", dir_ + "/demo.db", "--minutes-max", "1", "--listen", listen});
+    EXPECT_EQ(demo.exit_code, 2) << demo.err;
+    EXPECT_TRUE(contains(demo.err, "listen")) << demo.err;
+    EXPECT_FALSE(std::filesystem::exists(dir_ + "/demo.db"));  // refused before any work
+    RunResult serve = run({"serve", "--db", db_, "--listen", listen});
+    EXPECT_EQ(serve.exit_code, 2) << serve.err;
+    EXPECT_TRUE(contains(serve.err, "listen")) << serve.err;
+  }
+}
+
 TEST_F(EngineCliTest, ReserveReplayConflictAndCommitSession) {
   std::string pen_dc = std::string(kPen) + ":3@DC-1";
   create_catalog();

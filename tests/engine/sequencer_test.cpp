@@ -18,6 +18,7 @@
 #include <future>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <string>
 #include <thread>
@@ -340,6 +341,51 @@ TEST(Sequencer, ReadSeesExecutedCommands) {
   EXPECT_EQ(reserved_units, 4);
   EXPECT_NE(reader_thread, std::this_thread::get_id()) << "reads run on the engine thread";
   sequencer.stop();
+}
+
+// Issue 15 §2: queued reads had no bound, so a read-heavy load (every GET is a read on
+// the engine thread) grew Sequencer::reads_ without limit. The queue holds at most
+// 65,536 reads (docs/limits.md); beyond, read_async and read answer busy at once (the
+// server's 503 + Retry-After), and once the engine ran the queued reads it takes more.
+TEST(Sequencer, QueuedReadsAreBoundedAndAnswerBusyBeyond) {
+  constexpr size_t kDocumentedReadsMax = 65'536;
+  Engine engine;
+  ManualClock clock(kStartMs);
+  Sequencer sequencer(engine, nullptr, clock);
+  std::atomic<size_t> ran{0};
+  // Not started: reads queue up until the queue is full.
+  size_t accepted = 0;
+  std::optional<Error> refusal;
+  while (accepted <= 4 * kDocumentedReadsMax) {
+    auto queued = sequencer.read_async([&](const Engine&) { ran.fetch_add(1); });
+    if (!queued) {
+      refusal = queued.error();
+      break;
+    }
+    ++accepted;
+  }
+  ASSERT_TRUE(refusal.has_value()) << accepted << " reads queued and none refused";
+  EXPECT_EQ(refusal->code, ErrorCode::busy);
+  EXPECT_EQ(refusal->field, "reads");
+  EXPECT_EQ(accepted, kDocumentedReadsMax);
+  // A blocking read is refused at once too (it would otherwise wait forever here).
+  auto blocking = sequencer.read([](const Engine&) {});
+  ASSERT_FALSE(blocking.has_value());
+  EXPECT_EQ(blocking.error().code, ErrorCode::busy);
+  sequencer.start();
+  // The engine runs every queued read once; then the queue takes reads again (busy
+  // until the engine thread has taken the full queue).
+  Result<void> again = sequencer.read([](const Engine&) {});
+  for (int tries = 0; !again && tries < 10'000; ++tries) {
+    EXPECT_EQ(again.error().code, ErrorCode::busy);
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    again = sequencer.read([](const Engine&) {});
+  }
+  ASSERT_TRUE(again.has_value()) << again.error().to_string();
+  EXPECT_EQ(ran.load(), kDocumentedReadsMax);
+  ASSERT_TRUE(sequencer.read_async([&](const Engine&) { ran.fetch_add(1); }).has_value());
+  sequencer.stop();
+  EXPECT_EQ(ran.load(), kDocumentedReadsMax + 1);
 }
 
 // Several threads submit a seeded mix of reserves (auto and explicit locations,

@@ -486,6 +486,50 @@ TEST_F(HostileSubscribeTest, RefusedSubscribeChangesNothing) {
   EXPECT_EQ(num(pushed, "on_hand"), 103);
 }
 
+// Issue 15 §2: a failed subscribe must leave the earlier subscriptions intact, whatever
+// made it fail (a bad SKU beside good ones, a wrong type, the limit counting channels).
+// After each refusal an empty subscribe echoes the subscriptions: still exactly A.
+TEST_F(HostileSubscribeTest, EveryRefusedSubscribeKeepsTheEarlierSubscriptions) {
+  WebSocketClient ws(port_);
+  ASSERT_TRUE(ws.connect("/v1/stream", {{"Authorization", "Bearer " + keys_["auditor"].key}}));
+  auto next_of_type = [&](const std::string& type) -> json::object {
+    for (int i = 0; i < 50; ++i) {
+      auto message = ws.read(3s);
+      if (!message) break;
+      json::object object = parse_object(*message);
+      if (str(object, "type") == type) return object;
+    }
+    return {};
+  };
+  auto subscribed_skus = [&]() -> std::string {
+    EXPECT_TRUE(ws.send(R"({"subscribe": {}})"));
+    json::object echo = next_of_type("subscribed");
+    return json::serialize(echo["skus"]) + json::serialize(echo["locations"]) +
+           json::serialize(echo["channels"]);
+  };
+  ASSERT_TRUE(ws.send(json::serialize(json::object{{"subscribe", {{"skus", {kSkuA}}}}})));
+  ASSERT_FALSE(next_of_type("subscribed").empty());
+  const std::string only_a = "[\"" + g14(kSkuA) + "\"][][]";
+  ASSERT_EQ(subscribed_skus(), only_a);
+  const std::vector<std::string> refused = {
+      // a bad GTIN after a good one, which is A itself
+      json::serialize(json::object{{"subscribe", {{"skus", {kSkuA, kSkuB, "123"}}}}}),
+      // a location that is not a string
+      R"({"subscribe": {"skus": [")" + std::string(kSkuB) + R"("], "locations": ["dc-east", 7]}})",
+      // channels that are not an array
+      json::serialize(json::object{{"subscribe", {{"skus", {kSkuA}}, {"channels", "live-1"}}}}),
+      // over the limit of 3, channels included
+      json::serialize(json::object{
+          {"subscribe", {{"skus", {kSkuA, kSkuB}}, {"channels", {"live-1", "live-2"}}}}}),
+  };
+  for (const std::string& message : refused) {
+    SCOPED_TRACE(message);
+    ASSERT_TRUE(ws.send(message));
+    EXPECT_FALSE(next_of_type("error").empty());
+    EXPECT_EQ(subscribed_skus(), only_a);
+  }
+}
+
 // ---------------------------------------------------------------- 11. empty batch
 
 TEST_F(HostileTest, EmptyBatchIs422NamingTheField) {
