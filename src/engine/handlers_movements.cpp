@@ -17,6 +17,20 @@ Result<int64_t> qty_within(std::string_view field, const std::optional<int64_t>&
   }
   return *requested;
 }
+
+// The transfer `transfer_id` while it is in transit: not_found when there is none,
+// invalid_state once it was received.
+Result<const TransferRecord*> transfer_in_transit(const LedgerState& state, uint64_t transfer_id) {
+  const TransferRecord* transfer = state.transfer(transfer_id);
+  if (!transfer) {
+    return fail(ErrorCode::not_found, "transfer_id", fmt::format("no transfer {}", transfer_id));
+  }
+  if (transfer->received_units >= 0) {
+    return fail(ErrorCode::invalid_state, "transfer_id",
+                fmt::format("transfer {} was already received", transfer_id));
+  }
+  return transfer;
+}
 }  // namespace
 
 Result<Reply> Engine::Handlers::operator()(const ShipTransfer& c) {
@@ -50,29 +64,17 @@ Result<Reply> Engine::Handlers::operator()(const ShipTransfer& c) {
 }
 
 Result<Reply> Engine::Handlers::operator()(const ReceiveTransfer& c) {
-  const TransferRecord* transfer = state_.transfer(c.transfer_id);
-  if (!transfer) {
-    return fail(ErrorCode::not_found, "transfer_id", fmt::format("no transfer {}", c.transfer_id));
-  }
-  if (transfer->received_units >= 0) {
-    return fail(ErrorCode::invalid_state, "transfer_id",
-                fmt::format("transfer {} was already received", c.transfer_id));
-  }
-  auto received = qty_within("received_units", c.received_units, transfer->shipped_units, true);
+  auto transfer = transfer_in_transit(state_, c.transfer_id);
+  if (!transfer) return std::unexpected(transfer.error());
+  auto received = qty_within("received_units", c.received_units, (*transfer)->shipped_units, true);
   if (!received) return std::unexpected(received.error());
   emit(TransferReceivedEvent{c.transfer_id, *received});
   return engine_.transfer(c.transfer_id).value();
 }
 
 Result<Reply> Engine::Handlers::operator()(const RerouteTransfer& c) {
-  const TransferRecord* transfer = state_.transfer(c.transfer_id);
-  if (!transfer) {
-    return fail(ErrorCode::not_found, "transfer_id", fmt::format("no transfer {}", c.transfer_id));
-  }
-  if (transfer->received_units >= 0) {
-    return fail(ErrorCode::invalid_state, "transfer_id",
-                fmt::format("transfer {} was already received", c.transfer_id));
-  }
+  auto transfer = transfer_in_transit(state_, c.transfer_id);
+  if (!transfer) return std::unexpected(transfer.error());
   auto to = location("to_location", c.to_location_id);
   if (!to) {
     // The transfer is the addressed resource (not_found); an unknown destination is a
@@ -81,15 +83,15 @@ Result<Reply> Engine::Handlers::operator()(const RerouteTransfer& c) {
     if (error.code == ErrorCode::not_found) error.code = ErrorCode::invalid_argument;
     return std::unexpected(error);
   }
-  if (*to == transfer->to) {
+  if (*to == (*transfer)->to) {
     return fail(ErrorCode::invalid_argument, "to_location",
                 fmt::format("transfer {} already goes to {}", c.transfer_id, c.to_location_id));
   }
-  auto qty = qty_within("qty_units", c.qty_units, transfer->shipped_units, false);
+  auto qty = qty_within("qty_units", c.qty_units, (*transfer)->shipped_units, false);
   if (!qty) return std::unexpected(qty.error());
   uint64_t carrier_id = c.transfer_id;
   uint64_t new_transfer_id = 0;
-  if (*qty < transfer->shipped_units) {
+  if (*qty < (*transfer)->shipped_units) {
     new_transfer_id = state_.next_transfer_id();
     carrier_id = new_transfer_id;
   }
