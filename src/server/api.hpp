@@ -7,10 +7,12 @@
 #include <atomic>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 #include <variant>
 
 #include "alerts/alerts.hpp"
@@ -220,6 +222,11 @@ class Api {
   void shipment_scan(const Params& params, ApiRequest& request, Respond respond);
   void session_outcome(const Params& params, ApiRequest& request, Respond respond);
   void turnover_review(ApiRequest& request, Respond respond);
+  // A PUT of a record its path names (sessions, factories, orders): the {id} — 404 when
+  // it is not a valid identifier — and the JSON object body — 400 when malformed. nullopt:
+  // the problem was answered.
+  std::optional<std::pair<std::string, boost::json::object>> record_put_request(
+      const Params& params, ApiRequest& request, const Respond& respond);
   // Planned live sessions and their stocking plans (api_sessions.cpp).
   void session_put(const Params& params, ApiRequest& request, const Caller& caller,
                    Respond respond);

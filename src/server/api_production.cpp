@@ -142,12 +142,10 @@ void Api::factory_put(const Params& params, ApiRequest& request, const Caller& c
   if (deps_.production == nullptr) {
     return respond(problem(503, "unavailable", "Unavailable", "production is not running"));
   }
-  std::string id = params.at(0);
-  if (auto valid = validate_identifier("id", id); !valid) {
-    return respond(problem(404, "not_found", "Not found", valid.error().detail, "id"));
-  }
-  auto body = parse_json_object(request.body, deps_.limits);
-  if (!body) return respond(malformed_body(body.error()));
+  auto put = record_put_request(params, request, respond);
+  if (!put) return;
+  auto& [id, body_object] = *put;
+  auto* body = &body_object;
   auto parsed = parse_factory(*body, id);
   if (!parsed) return respond(problem_from_api_error(parsed.error()));
   parsed->updated_at_ms = deps_.clock->now_ms();
@@ -195,12 +193,10 @@ void Api::factory_put(const Params& params, ApiRequest& request, const Caller& c
 
 void Api::order_put(const Params& params, ApiRequest& request, const Caller& caller,
                     Respond respond) {
-  std::string id = params.at(0);
-  if (auto valid = validate_identifier("id", id); !valid) {
-    return respond(problem(404, "not_found", "Not found", valid.error().detail, "id"));
-  }
-  auto body = parse_json_object(request.body, deps_.limits);
-  if (!body) return respond(malformed_body(body.error()));
+  auto put = record_put_request(params, request, respond);
+  if (!put) return;
+  auto& [id, body_object] = *put;
+  auto* body = &body_object;
   TimeMs now_ms = deps_.clock->now_ms();
   auto parsed = parse_order(*body, id, now_ms);
   if (!parsed) return respond(problem_from_api_error(parsed.error()));

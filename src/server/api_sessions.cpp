@@ -125,14 +125,27 @@ json::object plan_json(const planning::SessionPlan& plan, const planning::Sessio
 
 }  // namespace
 
-void Api::session_put(const Params& params, ApiRequest& request, const Caller& caller,
-                      Respond respond) {
+std::optional<std::pair<std::string, json::object>> Api::record_put_request(
+    const Params& params, ApiRequest& request, const Respond& respond) {
   std::string id = params.at(0);
   if (auto valid = validate_identifier("id", id); !valid) {
-    return respond(problem(404, "not_found", "Not found", valid.error().detail, "id"));
+    respond(problem(404, "not_found", "Not found", valid.error().detail, "id"));
+    return std::nullopt;
   }
   auto body = parse_json_object(request.body, deps_.limits);
-  if (!body) return respond(malformed_body(body.error()));
+  if (!body) {
+    respond(malformed_body(body.error()));
+    return std::nullopt;
+  }
+  return std::pair{std::move(id), std::move(*body)};
+}
+
+void Api::session_put(const Params& params, ApiRequest& request, const Caller& caller,
+                      Respond respond) {
+  auto put = record_put_request(params, request, respond);
+  if (!put) return;
+  auto& [id, body_object] = *put;
+  auto* body = &body_object;
   auto parsed = parse_session(*body, id);
   if (!parsed) return respond(problem_from_api_error(parsed.error()));
   auto spec = std::make_shared<const planning::SessionSpec>(std::move(*parsed));
