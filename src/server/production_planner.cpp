@@ -158,17 +158,13 @@ void ProductionPlanner::decide(std::shared_ptr<planning::ProductionLedgerInputs>
 
 void ProductionPlanner::on_batch_durable() {
   if (sequencer_ == nullptr || !config_.orders_from_alerts) return;
-  if (look_pending_.exchange(true)) {
-    again_.store(true);
-    return;
-  }
+  if (!look_gate_.try_start()) return;
   auto read = sequencer_->read_async([this](const engine::Engine& engine) { look(engine); });
   if (!read) finish_look();  // shutting down
 }
 
 void ProductionPlanner::finish_look() {
-  look_pending_.store(false);
-  if (again_.exchange(false)) on_batch_durable();
+  if (look_gate_.finish()) on_batch_durable();
 }
 
 void ProductionPlanner::look(const engine::Engine& engine) {

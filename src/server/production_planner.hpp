@@ -21,6 +21,7 @@
 #include "engine/engine.hpp"
 #include "engine/sequencer.hpp"
 #include "planning/production_records.hpp"
+#include "server/look_gate.hpp"
 
 namespace livechain::server {
 
@@ -62,8 +63,7 @@ class ProductionPlanner {
   const planning::ProductionServerConfig config_;
   std::function<void(std::function<void()>)> run_solver_;
   engine::Sequencer* sequencer_ = nullptr;
-  std::atomic<bool> look_pending_{false};
-  std::atomic<bool> again_{false};
+  LookGate look_gate_;
   // Engine thread only: alerts with a smaller id were looked at.
   uint64_t next_unseen_alert_id_ = 1;
   std::atomic<uint64_t> plans_{0}, failures_{0}, alert_orders_{0};

@@ -16,16 +16,12 @@ constexpr std::string_view kActor = "threshold-watcher";
 
 void TransferWatcher::on_batch_durable() {
   if (sequencer_ == nullptr || clock_.now_ms() < idle_until_ms_.load()) return;
-  if (look_pending_.exchange(true)) {
-    again_.store(true);
-    return;
-  }
+  if (!look_gate_.try_start()) return;
   run_blocking_([this] { look(); });
 }
 
 void TransferWatcher::finish_look() {
-  look_pending_.store(false);
-  if (again_.exchange(false)) on_batch_durable();
+  if (look_gate_.finish()) on_batch_durable();
 }
 
 void TransferWatcher::look() {

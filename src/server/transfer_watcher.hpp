@@ -17,6 +17,7 @@
 #include "core/time.hpp"
 #include "engine/sequencer.hpp"
 #include "planning/threshold_transfers.hpp"
+#include "server/look_gate.hpp"
 
 namespace livechain::server {
 
@@ -42,8 +43,7 @@ class TransferWatcher {
   const planning::ThresholdTransferConfig config_;
   std::function<void(std::function<void()>)> run_blocking_;
   engine::Sequencer* sequencer_ = nullptr;
-  std::atomic<bool> look_pending_{false};
-  std::atomic<bool> again_{false};
+  LookGate look_gate_;
   // Engine thread only (inside the read): the thresholds and when they were computed.
   std::vector<planning::LocationThreshold> thresholds_;
   TimeMs thresholds_at_ms_ = 0;
