@@ -144,9 +144,8 @@ void Api::factory_put(const Params& params, ApiRequest& request, const Caller& c
   }
   auto put = record_put_request(params, request, respond);
   if (!put) return;
-  auto& [id, body_object] = *put;
-  auto* body = &body_object;
-  auto parsed = parse_factory(*body, id);
+  auto& [id, body] = *put;
+  auto parsed = parse_factory(body, id);
   if (!parsed) return respond(problem_from_api_error(parsed.error()));
   parsed->updated_at_ms = deps_.clock->now_ms();
   parsed->updated_by = caller.key_id;
@@ -195,10 +194,9 @@ void Api::order_put(const Params& params, ApiRequest& request, const Caller& cal
                     Respond respond) {
   auto put = record_put_request(params, request, respond);
   if (!put) return;
-  auto& [id, body_object] = *put;
-  auto* body = &body_object;
+  auto& [id, body] = *put;
   TimeMs now_ms = deps_.clock->now_ms();
-  auto parsed = parse_order(*body, id, now_ms);
+  auto parsed = parse_order(body, id, now_ms);
   if (!parsed) return respond(problem_from_api_error(parsed.error()));
   parsed->updated_at_ms = now_ms;
   parsed->updated_by = caller.key_id;

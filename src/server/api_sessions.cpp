@@ -144,9 +144,8 @@ void Api::session_put(const Params& params, ApiRequest& request, const Caller& c
                       Respond respond) {
   auto put = record_put_request(params, request, respond);
   if (!put) return;
-  auto& [id, body_object] = *put;
-  auto* body = &body_object;
-  auto parsed = parse_session(*body, id);
+  auto& [id, body] = *put;
+  auto parsed = parse_session(body, id);
   if (!parsed) return respond(problem_from_api_error(parsed.error()));
   auto spec = std::make_shared<const planning::SessionSpec>(std::move(*parsed));
   answer_once(
