@@ -44,8 +44,21 @@ struct Error {
   std::string to_string() const;
 };
 
+// [[nodiscard]]: a Result dropped on the floor is an error ignored. A thin subclass,
+// since an alias cannot carry the attribute; it is a std::expected in every other way.
+// Assignment converts to Result first and uses the implicit copy/move assignment
+// (std::expected's own operator= beside it would make Result<Command> = Result<Commit>
+// ambiguous).
 template <class T>
-using Result = std::expected<T, Error>;
+class [[nodiscard]] Result : public std::expected<T, Error> {
+  using Base = std::expected<T, Error>;
+
+ public:
+  using Base::Base;
+  Result() = default;
+  Result(const Base& other) : Base(other) {}
+  Result(Base&& other) : Base(std::move(other)) {}
+};
 
 // Shorthand used at every boundary: `return fail(ErrorCode::not_found, "sku", "…")`.
 inline std::unexpected<Error> fail(ErrorCode code, std::string field, std::string detail) {

@@ -413,7 +413,6 @@ Engine rich_engine(bool sectioned_state = true) {
     auto reply = engine.execute(command, now, batch);
     EXPECT_TRUE(reply.has_value()) << reply.error().to_string();
     now += 10;
-    return reply;
   };
   run(PutSku{kGtinA, "Pencil"});
   run(PutSku{kGtinB, "Soap"});
