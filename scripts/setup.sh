@@ -12,7 +12,7 @@ packages=(
   libxgboost-dev
   libyaml-cpp-dev libjemalloc-dev
   clang libclang-rt-14-dev
-  libcurl4-openssl-dev python3-aiosmtpd nodejs
+  libcurl4-openssl-dev python3-aiosmtpd nodejs npm chromium
   libqrencode-dev libpng-dev zbar-tools librsvg2-bin
   liblemon-dev coinor-libcbc-dev
 )

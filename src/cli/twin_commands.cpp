@@ -15,8 +15,10 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <sstream>
+#include <thread>
 
 #include "cli/command_support.hpp"
 #include "server/server.hpp"
@@ -291,8 +293,17 @@ struct DemoArgs {
   std::string db = "livechain-data/demo.db";
   std::string transport = "http";
   std::string listen = "127.0.0.1:0";
+  bool serve_after = false;  // keep the server (and its dashboard) up until Ctrl-C
   twin::DemoOptions options;
 };
+
+// How to run this very binary when pasted into a shell: its absolute path (the build
+// tree's livechain is rarely on the PATH), else plain "livechain".
+std::string self_command() {
+  std::error_code error;
+  auto path = std::filesystem::read_symlink("/proc/self/exe", error);
+  return error ? std::string("livechain") : path.string();
+}
 
 // The demo's way to the ledger: by default the real server, started in-process on the
 // demo database with a simulated clock, reached over HTTP like any integration.
@@ -347,13 +358,15 @@ void print_demo_summary(const DemoArgs& args, const twin::DemoResult& result) {
       f.transfers, f.commands, f.unexpected_replies);
   const std::string gtin = f.top_skus.empty() ? "GTIN" : f.top_skus.front().gtin;
   text += fmt::format("Everything above is in the durable journal at {}. Query it:\n", args.db);
+  const std::string self = self_command();
+  std::error_code error;
+  const auto absolute_db = std::filesystem::absolute(args.db, error);
+  const std::string db = error ? args.db : absolute_db.string();
   const std::pair<std::string, const char*> hints[] = {
-      {fmt::format("livechain stock show --db {} --gtin {}", args.db, gtin),
-       "balances of the top SKU"},
-      {fmt::format("livechain stock show --db {}", args.db), "every balance"},
-      {fmt::format("livechain ledger verify --db {}", args.db),
-       "checksums, Merkle roots, signatures"},
-      {fmt::format("livechain ledger root --db {}", args.db), "the signed tree head"},
+      {fmt::format("{} stock show --db {} --gtin {}", self, db, gtin), "balances of the top SKU"},
+      {fmt::format("{} stock show --db {}", self, db), "every balance"},
+      {fmt::format("{} ledger verify --db {}", self, db), "checksums, Merkle roots, signatures"},
+      {fmt::format("{} ledger root --db {}", self, db), "the signed tree head"},
   };
   size_t width = 0;
   for (const auto& [command, _] : hints) width = std::max(width, command.size());
@@ -380,8 +393,10 @@ void run_demo_command(const DemoArgs& args) {
     api_line = fmt::format(
         "server  {} (livechain serve, in-process; every order goes over HTTP)\n"
         "key     {}\n"
+        "ui      {}/ui/#token={}\n"
         "try     curl -H 'Authorization: Bearer <key>' {}/v1/stock/<GTIN>\n",
-        (*backend)->url, (*backend)->api_key, (*backend)->url);
+        (*backend)->url, (*backend)->api_key, (*backend)->url, (*backend)->api_key,
+        (*backend)->url);
     if (!tty) std::fputs(api_line.c_str(), stdout);
   }
   g_demo_stop.store(false);
@@ -406,6 +421,19 @@ void run_demo_command(const DemoArgs& args) {
       },
       g_demo_stop);
   transport->close();  // drains the sequencer: everything sent is durable
+  if ((*backend)->server && args.serve_after && result && !result->interrupted) {
+    // The session is over; the server stays up so a person can look around the
+    // dashboard, until Ctrl-C. Read-only CLI commands work meanwhile (ledger, stock).
+    print_demo_summary(args, *result);
+    std::printf("\nThe server stays up: dashboard %s/ui/#token=%s — Ctrl-C stops it.\n",
+                (*backend)->url.c_str(), (*backend)->api_key.c_str());
+    std::fflush(stdout);
+    while (!g_demo_stop.load()) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    (*backend)->server->stop();
+    sigaction(SIGINT, &previous, nullptr);
+    signal(SIGTERM, SIG_DFL);
+    return;
+  }
   if ((*backend)->server) (*backend)->server->stop();  // answers, commits, closes the database
   sigaction(SIGINT, &previous, nullptr);
   signal(SIGTERM, SIG_DFL);
@@ -442,6 +470,8 @@ void add_demo_command(CLI::App& root) {
       ->capture_default_str();
   cmd->add_option("--listen", args->listen, "HOST:PORT of the demo's server (port 0: any free)")
       ->capture_default_str();
+  cmd->add_flag("--serve-after", args->serve_after,
+                "After the session, keep the server and its dashboard (/ui/) up until Ctrl-C");
   cmd->callback([args] { run_demo_command(*args); });
 }
 

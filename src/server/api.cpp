@@ -8,7 +8,9 @@
 
 #include "core/assert.hpp"
 #include "core/identifier.hpp"
+#include "server/http_head.hpp"
 #include "server/problem.hpp"
+#include "server/ui_assets.hpp"
 
 namespace livechain::server {
 
@@ -129,6 +131,14 @@ Result<void> validate_idempotency_header(const std::string& key) {
 
 std::variant<Admission, ApiResponse> Api::admit(const ApiRequest& request, bool has_body) {
   int64_t started_us = steady_now_us();
+  // The dashboard's static files need no key: the page asks for one and sends it on
+  // each API call. Answered from the head; they are not API routes (ui_assets.hpp).
+  if (is_ui_path(request.path)) {
+    ApiResponse answer = ui_answer(request.method, request.path, has_body);
+    deps_.metrics->observe_request(unmatched_route_index(request.method), answer.status,
+                                   static_cast<double>(steady_now_us() - started_us) / 1e6);
+    return answer;
+  }
   RouteMatch match = match_route(request.method, request.path);
   Admission admission;
   admission.started_us = started_us;
@@ -203,6 +213,33 @@ void Api::serve(Admission&& admission, ApiRequest&& request, Respond respond) {
   }
 }
 
+json::object caller_json(const Caller& caller) {
+  json::array permissions;
+  for (Permission permission :
+       {Permission::stock_read, Permission::reservations_read, Permission::reservations_write,
+        Permission::catalog_write, Permission::planning_write, Permission::movements_write,
+        Permission::signals_write, Permission::ledger_read, Permission::alerts_read,
+        Permission::alerts_write, Permission::webhooks_admin, Permission::stock_rollback}) {
+    if (role_allows(caller.role, permission)) {
+      permissions.push_back(json::string(permission_name(permission)));
+    }
+  }
+  // "GET /v1/stock/{sku}": the route table's templates, so a route added later (or not
+  // yet on this server) is named exactly when this key may call it.
+  json::array routes;
+  for (const Route& route : route_table()) {
+    if (route.permission == Permission::none || !role_allows(caller.role, route.permission)) {
+      continue;
+    }
+    routes.push_back(
+        json::string(fmt::format("{} {}", method_name(route.method), route.path_template)));
+  }
+  return json::object{{"key_id", caller.key_id},
+                      {"role", role_name(caller.role)},
+                      {"permissions", std::move(permissions)},
+                      {"routes", std::move(routes)}};
+}
+
 ApiResponse Api::internal_error(const Route& route, std::string_view what) {
   const uint64_t number = internal_errors_.fetch_add(1) + 1;
   std::fprintf(
@@ -235,6 +272,8 @@ std::variant<Caller, ApiResponse> Api::authorize_stream(const ApiRequest& reques
   if (authorization.empty()) {
     if (const std::string* token = request.query_value("access_token")) {
       authorization = "Bearer " + *token;
+    } else {
+      authorization = websocket_bearer(request.websocket_protocols).authorization;
     }
   }
   auto caller = deps_.keys->authenticate(authorization);
@@ -409,6 +448,8 @@ void Api::dispatch(const Route& route, const Params& params, ApiRequest& request
     case RouteId::silence_list:
     case RouteId::silence_delete:
       return silences(route.id, params, request, std::move(respond));
+    case RouteId::caller_get:
+      return respond(json_response(200, caller_json(caller)));
   }
   respond(problem(500, "internal", "Internal error", "unrouted request"));
 }

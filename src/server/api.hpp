@@ -129,7 +129,9 @@ class Api {
 
   // Authentication and permission for a WebSocket upgrade of /v1/stream: the caller,
   // or the error response to send instead of upgrading. The key may also come as the
-  // query parameter "access_token" (browsers cannot set headers on WebSockets).
+  // query parameter "access_token", or as the subprotocol "bearer.<key>" offered beside
+  // "livechain" (the dashboard's way: browsers cannot set headers on WebSockets, and a
+  // key in a URL ends up in logs).
   std::variant<Caller, ApiResponse> authorize_stream(const ApiRequest& request);
 
   Metrics& metrics() { return *deps_.metrics; }
@@ -259,5 +261,10 @@ std::string derived_key(const std::string& idempotency_key, size_t index);
 
 // The JSON body of a response.
 ApiResponse json_response(unsigned status, const boost::json::value& body);
+
+// GET /v1/me: {"key_id", "role", "permissions": [names], "routes": ["GET /v1/stock", …]}
+// — the permissions the caller's role holds and every route template (method and path)
+// it may call; routes open to anyone (/healthz, …) are left out. The key itself never.
+boost::json::object caller_json(const Caller& caller);
 
 }  // namespace livechain::server

@@ -23,6 +23,7 @@ struct ApiRequest {
   std::string content_type;  // media type only, lower case, parameters dropped
   std::string authorization;
   std::string idempotency_key;
+  std::string websocket_protocols;  // Sec-WebSocket-Protocol as sent (the dashboard's key)
   std::string body;
 
   // The first query parameter named `name`, or nullptr.

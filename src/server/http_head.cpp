@@ -78,7 +78,28 @@ std::optional<ApiRequest> request_head(const http::request<http::string_body>& m
   request.content_type = media_type(message[http::field::content_type]);
   request.authorization = std::string(message[http::field::authorization]);
   request.idempotency_key = std::string(message["Idempotency-Key"]);
+  request.websocket_protocols = std::string(message[http::field::sec_websocket_protocol]);
   return request;
+}
+
+WebSocketBearer websocket_bearer(std::string_view protocols) {
+  WebSocketBearer found;
+  while (!protocols.empty()) {
+    size_t comma = protocols.find(',');
+    std::string_view token = protocols.substr(0, comma);
+    protocols = comma == std::string_view::npos ? std::string_view() : protocols.substr(comma + 1);
+    while (!token.empty() && (token.front() == ' ' || token.front() == '\t'))
+      token.remove_prefix(1);
+    while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.remove_suffix(1);
+    if (token == kDashboardSubprotocol) {
+      found.offered = true;
+    } else if (token.starts_with(kBearerSubprotocolPrefix) && found.authorization.empty()) {
+      found.authorization = "Bearer ";
+      found.authorization += token.substr(kBearerSubprotocolPrefix.size());
+    }
+  }
+  if (!found.offered) found.authorization.clear();  // a bearer only counts beside "livechain"
+  return found;
 }
 
 std::optional<HeadRefusal> check_head(const http::request<http::string_body>& header) {

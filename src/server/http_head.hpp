@@ -30,6 +30,20 @@ std::optional<std::string_view> origin_form(std::string_view target);
 std::optional<ApiRequest> request_head(
     const boost::beast::http::request<boost::beast::http::string_body>& message);
 
+// Browsers cannot set headers on a WebSocket, and a key in the URL would end up in logs
+// and history, so the dashboard offers two subprotocols: "livechain" and
+// "bearer.<key>" (the Kubernetes way). The server answers with "livechain" only, never
+// echoing the key.
+inline constexpr std::string_view kDashboardSubprotocol = "livechain";
+inline constexpr std::string_view kBearerSubprotocolPrefix = "bearer.";
+struct WebSocketBearer {
+  bool offered = false;       // "livechain" was offered: the answer must select it
+  std::string authorization;  // "Bearer <key>" from "bearer.<key>", or empty
+};
+// Reads a Sec-WebSocket-Protocol value (comma-separated tokens). A bearer token counts
+// only when "livechain" is offered too; the first one wins.
+WebSocketBearer websocket_bearer(std::string_view protocols);
+
 // A header-level reason to refuse a request, as a problem's parts.
 struct HeadRefusal {
   unsigned status;

@@ -83,9 +83,14 @@ class WebSocketSession final : public StreamClient,
 
   void run(http::request<http::string_body> request) {
     ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
-    ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& response) {
-      response.set(http::field::server, "livechain");
-    }));
+    // A browser that offered subprotocols fails the connection unless one is selected;
+    // the dashboard offers "livechain" (and its key as "bearer.<key>", never echoed).
+    const bool dashboard = websocket_bearer(request[http::field::sec_websocket_protocol]).offered;
+    ws_.set_option(
+        websocket::stream_base::decorator([dashboard](websocket::response_type& response) {
+          response.set(http::field::server, "livechain");
+          if (dashboard) response.set(http::field::sec_websocket_protocol, kDashboardSubprotocol);
+        }));
     ws_.read_message_max(state_->limits.websocket_message_bytes_max);
     ws_.async_accept(request, [self = shared_from_this()](beast::error_code error) {
       if (error) return;

@@ -127,6 +127,9 @@ constexpr Route kRoutes[] = {
      BodyKind::none},
     {Method::get, "/v1/production/plan", production_plan_get, Permission::planning_write,
      BodyKind::none},
+    // The caller's key: its role and the routes it may call, so a client (the dashboard)
+    // shows only what the key may read. Every role holds stock_read (access.cpp).
+    {Method::get, "/v1/me", caller_get, Permission::stock_read, BodyKind::none},
 };
 
 // Splits "/a/b/c" into {"a","b","c"}; a trailing slash gives an empty last segment,

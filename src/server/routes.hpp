@@ -95,6 +95,8 @@ enum class RouteId {
   production_order_put,
   production_orders_list,
   production_plan_get,
+  // The caller's own key: role and the routes it may call (issue 19 §2, the dashboard).
+  caller_get,
 };
 
 // What a body must be. The server answers 415 when Content-Type disagrees.

@@ -47,17 +47,6 @@ export async function getJson(path) {
   return response.json();
 }
 
-// Whether the key may call PATH: true on any answer but 401/403 (a 404 for a missing
-// record still means the route is allowed), false on 403, throws on 401.
-export async function allowed(path) {
-  const response = await fetch(path, {
-    headers: { Authorization: `Bearer ${apiKey() ?? ''}` },
-    cache: 'no-store',
-  });
-  if (response.status === 401) throw new ApiError(401, 'unauthorized');
-  return response.status !== 403;
-}
-
 // Every balance row, page by page, up to ROWS_MAX rows. Returns {items, truncated}.
 export async function allStock(rowsMax) {
   const items = [];

@@ -1,22 +1,24 @@
 // The dashboard's shell: sign-in, navigation by URL fragment (#/live, #/kpis, #/stock,
 // #/ledger), and hiding what the key's role may not read.
 import './style.css';
-import { ApiError, allowed, apiKey, setApiKey, takeTokenFromFragment } from './api.js';
+import { ApiError, apiKey, getJson, setApiKey, takeTokenFromFragment } from './api.js';
 import { language, setLanguage, t, translate } from './i18n.js';
 import { el } from './dom.js';
+import { canCall, setCallable } from './access.js';
 import * as live from './pages/live.js';
 import * as kpis from './pages/kpis.js';
 import * as stock from './pages/stock.js';
 import * as ledger from './pages/ledger.js';
 
-// Each page is shown only when every one of its probe routes is allowed for the key
-// (a 403 hides it). The probes name routes, not roles, so the server's permission
-// table stays the only place that decides.
+// Each page is shown only when the key may call every route it reads: GET /v1/me
+// lists them from the server's own route table, so the permission table stays the
+// only place that decides, and a route not on this server (yet) hides its page too.
 const PAGES = [
-  { id: 'live', nav: 'nav_live', module: live, probes: ['/v1/stock?limit=1', '/v1/reservations/probe'] },
-  { id: 'kpis', nav: 'nav_kpis', module: kpis, probes: ['/v1/kpis/definitions'] },
-  { id: 'stock', nav: 'nav_stock', module: stock, probes: ['/v1/stock?limit=1'] },
-  { id: 'ledger', nav: 'nav_ledger', module: ledger, probes: ['/v1/ledger/head'] },
+  // Orders are reservation data: the live page needs reservations_read as well.
+  { id: 'live', nav: 'nav_live', module: live, routes: ['GET /v1/stock', 'GET /v1/stream', 'GET /v1/reservations/{id}'] },
+  { id: 'kpis', nav: 'nav_kpis', module: kpis, routes: ['GET /v1/kpis', 'GET /v1/kpis/definitions'] },
+  { id: 'stock', nav: 'nav_stock', module: stock, routes: ['GET /v1/stock'] },
+  { id: 'ledger', nav: 'nav_ledger', module: ledger, routes: ['GET /v1/ledger/head', 'GET /v1/ledger/proof/inclusion'] },
 ];
 
 let visible = [];
@@ -25,11 +27,11 @@ let cleanup = null;
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
 
-async function probePages() {
-  const results = await Promise.all(
-    PAGES.map(async (page) => (await Promise.all(page.probes.map(allowed))).every(Boolean)),
-  );
-  return PAGES.filter((_, i) => results[i]);
+async function visiblePages() {
+  const me = await getJson('/v1/me');
+  setCallable(me.routes);
+  document.body.dataset.role = me.role;
+  return PAGES.filter((page) => page.routes.every(canCall));
 }
 
 function renderNav(current) {
@@ -89,7 +91,7 @@ async function start() {
   takeTokenFromFragment();
   if (!apiKey()) return showSignIn();
   try {
-    visible = await probePages();
+    visible = await visiblePages();
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) {
       setApiKey(null);

@@ -4,10 +4,12 @@ import { allStock, getJson, openStream } from '../api.js';
 import { formatNumber, t } from '../i18n.js';
 import { card, el } from '../dom.js';
 import { makeChart } from '../charts.js';
+import { canCall } from '../access.js';
 
 const TOP_SKUS = 10;
 const ALERTS_SHOWN_MAX = 50;
 const STOCK_ROWS_MAX = 5000; // the subscription follows every location; this caps the first read
+const SUBSCRIPTIONS_MAX = 1000; // the server's stream_subscriptions_max default
 
 export function render(main) {
   const rows = new Map(); // "sku|location" -> balance
@@ -129,13 +131,14 @@ export function render(main) {
     for (const row of items) rows.set(`${row.sku}|${row.location}`, row);
     redraw();
     updateOrdersPerMinute(Date.now());
-    const locations = [...new Set(items.map((row) => row.location))];
+    const locations = [...new Set(items.map((row) => row.location))].slice(0, SUBSCRIPTIONS_MAX);
     closeStream = openStream({ locations }, onMessage, (up) => {
       status.textContent = up ? t('connected') : t('disconnected');
       status.dataset.stream = up ? 'open' : 'closed';
     });
     timer = setInterval(() => updateOrdersPerMinute(Date.now()), 5000);
     try {
+      if (!canCall('GET /v1/alerts')) throw new Error('alerts_read');
       const alerts = await getJson('/v1/alerts?limit=20');
       const list = alerts.alerts ?? [];
       if (!list.length && !alertList.children.length) alertList.append(el('li', { class: 'empty', text: t('no_alerts') }));
@@ -144,6 +147,7 @@ export function render(main) {
       alertList.append(el('li', { class: 'empty', text: t('no_alerts') }));
     }
     try {
+      if (!canCall('GET /v1/kpis')) throw new Error('no KPI route');
       const kpi = await getJson('/v1/kpis?period=day');
       const last = kpi.rows?.[kpi.rows.length - 1]?.kpis ?? {};
       const value = last.fill_rate ?? last.fill_rate_pct ?? null;
