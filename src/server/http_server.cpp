@@ -142,8 +142,12 @@ class WebSocketSession final : public StreamClient,
 
   void close() {
     if (closed_.exchange(true)) return;
-    state_->hub->remove(this);
+    // Not hub->remove(this) here: close() also runs inside send(), which the hub calls
+    // while holding its lock (publish), and removing there deadlocked the engine thread
+    // when one push overflowed the queue. The hub drops a client whose send() failed;
+    // other paths are removed from the strand, outside any hub lock.
     net::post(ws_.get_executor(), [self = shared_from_this()] {
+      self->state_->hub->remove(self.get());
       beast::error_code ignored;
       beast::get_lowest_layer(self->ws_).socket().shutdown(tcp::socket::shutdown_both, ignored);
     });

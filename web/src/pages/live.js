@@ -10,6 +10,31 @@ const TOP_SKUS = 10;
 const ALERTS_SHOWN_MAX = 50;
 const STOCK_ROWS_MAX = 5000; // the subscription follows every location; this caps the first read
 const SUBSCRIPTIONS_MAX = 1000; // the server's stream_subscriptions_max default
+const PUSH_ROWS_MAX = 3000; // balances followed live: under the server's 4,096-message queue, with room for alerts
+
+// What to follow: every location when the balances fit one first push (the server
+// disconnects a client whose queue passes websocket_queue_messages_max, 4,096 by
+// default), else the most reserved SKUs whose balances fit.
+function subscription(items) {
+  if (items.length <= PUSH_ROWS_MAX) {
+    return { locations: [...new Set(items.map((row) => row.location))].slice(0, SUBSCRIPTIONS_MAX) };
+  }
+  const bySku = new Map();
+  for (const row of items) {
+    const sku = bySku.get(row.sku) ?? { reserved: 0, rows: 0 };
+    sku.reserved += row.reserved;
+    sku.rows += 1;
+    bySku.set(row.sku, sku);
+  }
+  const skus = [];
+  let rows = 0;
+  for (const [sku, v] of [...bySku.entries()].sort((a, b) => b[1].reserved - a[1].reserved)) {
+    if (rows + v.rows > PUSH_ROWS_MAX || skus.length === SUBSCRIPTIONS_MAX) break;
+    skus.push(sku);
+    rows += v.rows;
+  }
+  return { skus };
+}
 
 export function render(main) {
   const rows = new Map(); // "sku|location" -> balance
@@ -131,8 +156,7 @@ export function render(main) {
     for (const row of items) rows.set(`${row.sku}|${row.location}`, row);
     redraw();
     updateOrdersPerMinute(Date.now());
-    const locations = [...new Set(items.map((row) => row.location))].slice(0, SUBSCRIPTIONS_MAX);
-    closeStream = openStream({ locations }, onMessage, (up) => {
+    closeStream = openStream(subscription(items), onMessage, (up) => {
       status.textContent = up ? t('connected') : t('disconnected');
       status.dataset.stream = up ? 'open' : 'closed';
     });
