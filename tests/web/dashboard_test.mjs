@@ -262,6 +262,7 @@ async function exercise(base, keys) {
     await page.selectOption('#lang', 'en');
 
     // Keyboard: the skip link comes first, a nav link follows with Enter.
+    await page.goto('about:blank');
     await page.goto(`${base}/ui/#/live`);
     await page.waitForSelector('nav a[data-page="ledger"]');
     await page.keyboard.press('Tab');

@@ -85,6 +85,8 @@ export function openStream(subscribe, onMessage, onState) {
   connect();
   return () => {
     closed = true;
-    socket?.close();
+    // Closing while the handshake runs makes the browser warn; close once it is open.
+    if (socket?.readyState === WebSocket.CONNECTING) socket.onopen = () => socket.close();
+    else socket?.close();
   };
 }

@@ -34,6 +34,7 @@ export function render(main) {
     el('section', { class: 'card' }, [chartTitle, chartBox]),
   );
   const trend = makeChart(chartBox);
+  let alive = true; // false once the page is left: late answers draw nothing
 
   function drawTrend() {
     const definition = definitions.find((d) => d.name === chosen) ?? definitions[0];
@@ -86,6 +87,7 @@ export function render(main) {
     try {
       if (!definitions.length) definitions = (await getJson('/v1/kpis/definitions')).kpis ?? [];
       rows = (await getJson(`/v1/kpis?period=${period}`)).rows ?? [];
+      if (!alive) return;
       drawTiles();
       drawTrend();
     } catch (error) {
@@ -101,5 +103,8 @@ export function render(main) {
     load();
   });
   load();
-  return () => trend.dispose();
+  return () => {
+    alive = false;
+    trend.dispose();
+  };
 }

@@ -125,13 +125,14 @@ export function render(main) {
   }
 
   let timer = null;
+  let alive = true; // false once the page is left: late answers and frames draw nothing
   let redrawPending = false;
   function scheduleRedraw() {
     if (redrawPending) return;
     redrawPending = true;
     requestAnimationFrame(() => {
       redrawPending = false;
-      redraw();
+      if (alive) redraw();
     });
   }
 
@@ -153,6 +154,7 @@ export function render(main) {
   let closeStream = null;
   (async () => {
     const { items } = await allStock(STOCK_ROWS_MAX);
+    if (!alive) return;
     for (const row of items) rows.set(`${row.sku}|${row.location}`, row);
     redraw();
     updateOrdersPerMinute(Date.now());
@@ -182,6 +184,7 @@ export function render(main) {
   })().catch((error) => main.append(el('p', { class: 'error', role: 'alert', text: t('error', { detail: error.message }) })));
 
   return () => {
+    alive = false;
     closeStream?.();
     clearInterval(timer);
     ats.dispose();

@@ -21,8 +21,10 @@ export function render(main) {
     ]),
   );
   const heat = makeChart(box);
+  let alive = true; // false once the page is left: late answers draw nothing
   (async () => {
     const { items, truncated } = await allStock(HEATMAP_ROWS_MAX);
+    if (!alive) return;
     const skus = [...new Set(items.map((r) => r.sku))].sort();
     const locations = [...new Set(items.map((r) => r.location))].sort();
     const skuIndex = new Map(skus.map((s, i) => [s, i]));
@@ -66,5 +68,8 @@ export function render(main) {
       ],
     });
   })().catch((error) => main.append(el('p', { class: 'error', role: 'alert', text: t('error', { detail: error.message }) })));
-  return () => heat.dispose();
+  return () => {
+    alive = false;
+    heat.dispose();
+  };
 }
