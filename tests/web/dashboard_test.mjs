@@ -64,10 +64,10 @@ function cli(...cliArgs) {
   return run.stdout;
 }
 
-// The WebSocket queue is set below the 4,000 balances so one subscription to every
-// location overflows it (the deadlock regression below), while the live page, which
-// follows at most 3,000 balances, stays connected.
-const QUEUE_MESSAGES_MAX = 3500;
+// The WebSocket queue is set just over the live page's worst first push (2,000 balances
+// and an alert each) and under one subscription to all 4,000 balances with their
+// low-stock alerts, which must overflow it (the deadlock regression below).
+const QUEUE_MESSAGES_MAX = 4050;
 
 function startServer() {
   const config = join(dir, 'serve.json');
@@ -182,6 +182,7 @@ async function exercise(base, keys) {
       .waitForFunction(() => document.querySelector('[data-metric="orders_per_min"]').textContent === '7', null, { timeout: 5000 })
       .then(() => true, () => false);
     check(pushed, 'a reservation through the API reaches the live page over the WebSocket (orders/min = 7)');
+    check((await page.getAttribute('.status', 'data-stream')) === 'open', 'the live page is still connected');
     check(await page.locator('canvas').count() >= 2, 'the live charts draw');
     await page.waitForTimeout(300);
     await shot(page, 'live');
@@ -279,6 +280,8 @@ async function exercise(base, keys) {
     watch(small, 'phone');
     await small.goto(`${base}/ui/#token=${encodeURIComponent(keys.admin)}`);
     await small.waitForSelector('[data-stream="open"]');
+    await small.waitForTimeout(1000);
+    check((await small.getAttribute('.status', 'data-stream')) === 'open', 'the live page stays connected after its first push');
     const overflow = await small.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     check(overflow <= 0, `no sideways scrolling at 390 px (overflow ${overflow} px)`);
     await small.waitForTimeout(300);

@@ -20,10 +20,15 @@ export function t(key, values = {}) {
   return text.replace(/\{(\w+)\}/g, (_, name) => String(values[name] ?? ''));
 }
 
+// The BCP 47 locale of the page's language, for dates and numbers.
+export function locale() {
+  return lang === 'zh' ? 'zh-CN' : 'en-US';
+}
+
 // Numbers in the page's language; null and undefined are "no data", never 0.
 export function formatNumber(value, digits = 0) {
   if (value === null || value === undefined || Number.isNaN(value)) return t('no_data');
-  return new Intl.NumberFormat(lang === 'zh' ? 'zh-CN' : 'en-US', {
+  return new Intl.NumberFormat(locale(), {
     maximumFractionDigits: digits,
   }).format(value);
 }

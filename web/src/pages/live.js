@@ -1,7 +1,7 @@
 // Live session: orders per minute, fill rate, available-to-sell of the top SKUs, stock
 // by location and alerts — pushed over /v1/stream, no polling.
 import { allStock, getJson, openStream } from '../api.js';
-import { formatNumber, t } from '../i18n.js';
+import { formatNumber, locale, t } from '../i18n.js';
 import { card, el } from '../dom.js';
 import { makeChart } from '../charts.js';
 import { canCall } from '../access.js';
@@ -10,7 +10,9 @@ const TOP_SKUS = 10;
 const ALERTS_SHOWN_MAX = 50;
 const STOCK_ROWS_MAX = 5000; // the subscription follows every location; this caps the first read
 const SUBSCRIPTIONS_MAX = 1000; // the server's stream_subscriptions_max default
-const PUSH_ROWS_MAX = 3000; // balances followed live: under the server's 4,096-message queue, with room for alerts
+// Balances followed live: the first push is one stock message per balance plus up to one
+// alert each, and must stay under the server's 4,096-message WebSocket queue.
+const PUSH_ROWS_MAX = 2000;
 
 // What to follow: every location when the balances fit one first push (the server
 // disconnects a client whose queue passes websocket_queue_messages_max, 4,096 by
@@ -115,9 +117,11 @@ export function render(main) {
   function addAlert(alert) {
     alertList.querySelector('.empty')?.remove();
     const subject = alert.subject ?? alert;
-    const text = `${alert.severity ?? ''} ${alert.kind ?? ''} ${subject.sku ?? ''} ${subject.location ?? ''}`.trim();
+    // Known kinds and severities in the page's language; others as the server names them.
+    const named = (prefix, value) => (value ? (t(`${prefix}_${value}`) === `${prefix}_${value}` ? value : t(`${prefix}_${value}`)) : '');
+    const text = `${named('severity', alert.severity)} ${named('kind', alert.kind)} ${subject.sku ?? ''} ${subject.location ?? ''}`.trim();
     const item = el('li', { class: `alert sev-${alert.severity ?? 'info'}`, 'data-alert': alert.kind ?? '' }, [
-      el('time', { text: new Date(alert.at ?? alert.raised_at ?? Date.now()).toLocaleTimeString() }),
+      el('time', { text: new Date(alert.at ?? alert.raised_at ?? Date.now()).toLocaleTimeString(locale()) }),
       el('span', { text: ` ${text}` }),
     ]);
     alertList.prepend(item);
@@ -143,7 +147,7 @@ export function render(main) {
       if (before && message.reserved > before.reserved) reservedSeen.push([Date.now(), message.reserved - before.reserved]);
       rows.set(key, message);
       updateOrdersPerMinute(Date.now());
-      updated.textContent = t('last_update', { time: new Date().toLocaleTimeString() });
+      updated.textContent = t('last_update', { time: new Date().toLocaleTimeString(locale()) });
       updated.dataset.updated = String(Date.now());
       scheduleRedraw();
     } else if (message.type === 'alert') {

@@ -30,8 +30,10 @@ export function render(main) {
     const skuIndex = new Map(skus.map((s, i) => [s, i]));
     const locationIndex = new Map(locations.map((l, i) => [l, i]));
     const data = items.map((r) => [locationIndex.get(r.location), skuIndex.get(r.sku), r.available]);
-    const values = items.map((r) => r.available);
-    const high = values.length ? Math.max(1, ...values) : 1;
+    // The colour scale ends at the 95th percentile, so one large cell does not wash
+    // out the rest (the scale's handle still reaches the maximum).
+    const values = items.map((r) => r.available).sort((a, b) => a - b);
+    const high = values.length ? Math.max(1, values[Math.floor(values.length * 0.95)]) : 1;
     caption.textContent =
       t('heatmap_cells', { cells: formatNumber(data.length), skus: formatNumber(skus.length), locations: formatNumber(locations.length) }) +
       (truncated ? ` ${t('heatmap_truncated', { rows: formatNumber(HEATMAP_ROWS_MAX) })}` : '');
