@@ -169,11 +169,10 @@ Result<NoteVerifierKey> parse_verifier_key(std::string_view text) {
   auto bad = [](std::string detail) {
     return fail(ErrorCode::invalid_argument, "vkey", std::move(detail));
   };
+  // name+id+key: the name holds no '+', the id is hex, and the base64 key may hold '+'.
   size_t first = text.find('+');
   size_t second = first == std::string_view::npos ? first : text.find('+', first + 1);
-  if (second == std::string_view::npos || text.find('+', second + 1) != std::string_view::npos) {
-    return bad("expected <name>+<hex key id>+<base64 key>");
-  }
+  if (second == std::string_view::npos) return bad("expected <name>+<hex key id>+<base64 key>");
   std::string_view name = text.substr(0, first);
   std::string_view id_hex = text.substr(first + 1, second - first - 1);
   if (!valid_key_name(name)) return bad("the key name is empty, too long or holds a space");
@@ -299,6 +298,10 @@ Result<uint64_t> verify_note(const SignedNote& note, const NoteVerifierKey& key)
   }
   if (!verified) return fail(ErrorCode::not_found, "note", "no signature by " + key.name);
   return time_s;
+}
+
+std::string default_origin(const PublicKey& log_public_key) {
+  return "livechain.local/" + to_hex(sha256(log_public_key)).substr(0, 16);
 }
 
 std::string checkpoint_text(const Checkpoint& checkpoint) {

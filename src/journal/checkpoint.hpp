@@ -98,6 +98,10 @@ struct Checkpoint {
   std::vector<std::string> extension_lines;
 };
 
+// The origin a log uses when none is configured: "livechain.local/" and the first 16
+// hex digits of SHA-256(public key), unique per signing key.
+std::string default_origin(const PublicKey& log_public_key);
+
 // "origin\nsize\nbase64(root)\n" plus the extension lines.
 std::string checkpoint_text(const Checkpoint& checkpoint);
 

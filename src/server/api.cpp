@@ -337,6 +337,7 @@ void Api::dispatch(const Route& route, const Params& params, ApiRequest& request
     case RouteId::ledger_event:
     case RouteId::ledger_inclusion_proof:
     case RouteId::ledger_consistency_proof:
+    case RouteId::ledger_checkpoint:
       return ledger(route.id, params, request, caller, std::move(respond));
     case RouteId::batch_create:
     case RouteId::batch_get:

@@ -48,6 +48,7 @@ enum class RouteId {
   ledger_event,
   ledger_inclusion_proof,
   ledger_consistency_proof,
+  ledger_checkpoint,
   stream,
   // Channel pools (docs/channels.md), handled in api_channels.cpp.
   channel_allocation_put,

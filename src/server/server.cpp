@@ -18,6 +18,7 @@
 
 #include "engine/ledger.hpp"
 #include "engine/sequencer.hpp"
+#include "journal/signer.hpp"
 #include "server/alerts_runtime.hpp"
 #include "server/api.hpp"
 #include "server/ats_feed.hpp"
@@ -27,6 +28,7 @@
 #include "server/routes.hpp"
 #include "server/stream_hub.hpp"
 #include "server/transfer_watcher.hpp"
+#include "store/store.hpp"
 
 namespace livechain::server {
 
@@ -222,7 +224,14 @@ Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options) {
   s.alerts->start(*s.sequencer, [rule_worker](std::function<void()> work) {
     net::post(*rule_worker, std::move(work));
   });
-  s.ledger_views = std::make_unique<LedgerViews>(options.db_path);
+  // The ledger's own key signs checkpoints too (a second handle on the same key file;
+  // the journal's copy lives on the journal thread).
+  std::shared_ptr<const journal::Signer> checkpoint_signer;
+  if (auto key = journal::Signer::load(store::signing_key_path(options.db_path))) {
+    checkpoint_signer = std::make_shared<const journal::Signer>(std::move(*key));
+  }
+  s.ledger_views = std::make_unique<LedgerViews>(options.db_path, std::move(checkpoint_signer),
+                                                 options.ledger_origin);
   LC_TRY(as_of, engine::AsOfIndex::open(
                     options.db_path, engine::AsOfOptions{options.as_of_checkpoint_every_events}));
   s.as_of = std::move(as_of);

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -104,6 +105,19 @@ TEST(SignedNoteTest, MalformedNotesNameTheReason) {
   auto too_long = parse_signed_note(std::string(kNoteBytesMax + 1, 'a'));
   ASSERT_FALSE(too_long.has_value());
   EXPECT_EQ(too_long.error().code, ErrorCode::limit_exceeded);
+}
+
+TEST(SignedNoteTest, AVkeyWhoseBase64HoldsAPlusParses) {
+  // Base64 uses '+': only the first two '+' separate the parts.
+  PublicKey public_key{};
+  public_key.fill(0xFB);  // 0x01 FB FB … encodes with '+' characters
+  auto key = make_verifier_key("example.com/plus", kNoteTypeEd25519, public_key);
+  ASSERT_TRUE(key.has_value());
+  std::string text = format_verifier_key(*key);
+  ASSERT_GT(std::count(text.begin(), text.end(), '+'), 2) << text;
+  auto parsed = parse_verifier_key(text);
+  ASSERT_TRUE(parsed.has_value()) << text << ": " << parsed.error().to_string();
+  EXPECT_EQ(parsed->public_key, public_key);
 }
 
 TEST(SignedNoteTest, VerifierKeysAreChecked) {
