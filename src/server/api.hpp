@@ -29,6 +29,10 @@
 #include "server/routes.hpp"
 #include "store/store.hpp"
 
+namespace livechain::store {
+class ScanStore;
+}
+
 namespace livechain::server {
 
 class AlertsRuntime;
@@ -90,6 +94,8 @@ struct ApiDependencies {
   planning::TierConfig tier_config;
   // Flexible production (issue 18 §4, api_production.cpp). Null: its writes answer 503.
   ProductionPlanner* production = nullptr;
+  // Scans of unit codes (issue 12 §7, GET /v1/verify): touched only inside run_blocking.
+  store::ScanStore* scans = nullptr;
 };
 
 // What the transport learns from a request's head before it reads any body: the route,
@@ -153,6 +159,7 @@ class Api {
               std::function<ApiResponse(engine::Reply&&)> on_reply,
               ErrorOrigin origin = ErrorOrigin::body, const std::string& idempotency_key = {});
 
+  void verify_code(const ApiRequest& request, Respond respond);
   void reservation_create(ApiRequest& request, const Caller& caller, Respond respond);
   void reservation_batch(ApiRequest& request, const Caller& caller, Respond respond);
   void reservation_get(const Params& params, Respond respond);

@@ -8,12 +8,17 @@
 // journal event is durable. Transport only: the rules are in src/engine/handlers_trace.cpp.
 #include <fmt/format.h>
 
+#include <chrono>
+#include <cstdio>
+
+#include "core/identifier.hpp"
 #include "engine/types.hpp"
 #include "server/api.hpp"
 #include "server/json_fields.hpp"
 #include "server/json_views.hpp"
 #include "server/problem.hpp"
 #include "server/request_parsing.hpp"
+#include "store/scan_store.hpp"
 #include "trace/trace.hpp"
 
 namespace livechain::server {
@@ -109,6 +114,139 @@ void Api::trace_batches(RouteId route, const Params& params, ApiRequest& request
       std::move(command), respond,
       [](Reply&& reply) { return json_response(201, reply_json(reply)); }, origin,
       request.idempotency_key);
+}
+
+}  // namespace livechain::server
+
+// ---- GET /v1/verify?dl=URI[&region=R] (issue 12 §7) --------------------------------
+//
+// Public (no key): a buyer's phone asks. The engine says whether the code names an
+// issued serial; the scan store counts the scan; trace::judge_scan gives the verdict; a
+// scan in another region within the hour raises a counterfeit_suspected alert through
+// the single writer before the answer is sent. The answer carries public data only.
+
+namespace livechain::server {
+
+namespace {
+
+constexpr std::string_view kCounterfeitAlertKind = "counterfeit_suspected";
+
+// What the engine knows about the code: the batch, when the serial was issued by it.
+struct IssuedCode {
+  std::optional<BatchView> batch;
+  bool issued = false;
+};
+
+int utc_year_of(TimeMs time_ms) {
+  const auto day = std::chrono::floor<std::chrono::days>(
+      std::chrono::sys_time<std::chrono::milliseconds>(std::chrono::milliseconds(time_ms)));
+  return static_cast<int>(std::chrono::year_month_day(day).year());
+}
+
+// Serials are the decimal numbers 1 … units_issued, written without leading zeros.
+std::optional<uint64_t> parse_serial(std::string_view text) {
+  if (text.empty() || text.size() > 19 || text[0] == '0') return std::nullopt;
+  uint64_t value = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    value = value * 10 + static_cast<uint64_t>(c - '0');
+  }
+  return value;
+}
+
+json::object verdict_json(const trace::ScanJudgement& judgement, const trace::DigitalLink& link,
+                          const IssuedCode& code, const store::ScanRecord& before, TimeMs now_ms) {
+  json::object out{{"verdict", trace::authenticity_name(judgement.verdict)},
+                   {"sku", link.gtin14},
+                   {"lot", link.lot.value_or("")},
+                   {"serial", link.serial.value_or("")}};
+  if (judgement.verdict == trace::Authenticity::unknown) {
+    out["detail"] = "this code was not issued by the brand";
+    return out;
+  }
+  out["scans"] = judgement.previous_scans + 1;
+  out["previous_scans"] = judgement.previous_scans;
+  out["first_scanned_at"] = format_time(before.scans == 0 ? now_ms : before.first_scan_ms);
+  out["seen_elsewhere_recently"] = judgement.seen_elsewhere_recently;
+  out["batch_id"] = code.batch->batch_id;
+  out["produced_at"] = format_time(code.batch->produced_at_ms);
+  out["factory"] = code.batch->factory_id;
+  return out;
+}
+
+}  // namespace
+
+void Api::verify_code(const ApiRequest& request, Respond respond) {
+  const std::string* dl = request.query_value("dl");
+  if (dl == nullptr || dl->empty()) {
+    return respond(problem(422, "invalid_argument", "Invalid argument",
+                           "is required: the unit's GS1 Digital Link URI", "dl"));
+  }
+  std::string region;
+  if (const std::string* given = request.query_value("region")) {
+    if (auto ok = validate_identifier("region", *given); !ok) {
+      return respond(problem_from_error(ok.error()));
+    }
+    region = *given;
+  }
+  const TimeMs now_ms = deps_.clock->now_ms();
+  auto link = trace::parse_digital_link(*dl, utc_year_of(now_ms));
+  if (!link) {
+    return respond(problem(422, "invalid_argument", "Invalid argument",
+                           fmt::format("not a conforming GS1 Digital Link URI ({}: {})",
+                                       link.error().field, link.error().detail),
+                           "dl"));
+  }
+  if (!link->lot || !link->serial) {
+    return respond(problem(422, "invalid_argument", "Invalid argument",
+                           "must name a unit: lot (/10/) and serial (/21/)", "dl"));
+  }
+  auto read = deps_.sequencer->read_async([this, link = *link, region, now_ms,
+                                           respond](const Engine& engine) {
+    IssuedCode code;
+    const LedgerState& state = engine.state();
+    if (auto sku = state.find_sku(link.gtin14)) {
+      if (auto id = state.find_batch(*sku, *link.lot)) code.batch = engine.batch(*id).value();
+    }
+    auto serial = parse_serial(*link.serial);
+    code.issued = code.batch && serial && *serial <= code.batch->units_issued;
+    if (!code.issued) {
+      trace::ScanJudgement unknown = trace::judge_scan(false, {}, region, now_ms);
+      return respond(json_response(200, verdict_json(unknown, link, code, {}, now_ms)));
+    }
+    deps_.run_blocking([this, link, code, serial = *serial, region, now_ms, respond] {
+      auto before = deps_.scans->record(code.batch->batch_id, serial, region, now_ms);
+      if (!before) return respond(problem_from_error(before.error()));
+      trace::ScanHistory history{before->scans, before->first_scan_ms, before->last_scan_ms,
+                                 before->last_region};
+      trace::ScanJudgement judgement = trace::judge_scan(true, history, region, now_ms);
+      json::object answer = verdict_json(judgement, link, code, *before, now_ms);
+      if (!judgement.seen_elsewhere_recently) return respond(json_response(200, answer));
+      // The regions are buyer data: in the alert (alerts_read), never in the answer.
+      json::object evidence{
+          {"serial", *link.serial},
+          {"regions", json::array{json::string(before->last_region), json::string(region)}},
+          {"previous_scan_at", format_time(before->last_scan_ms)},
+          {"scanned_at", format_time(now_ms)},
+          {"window_minutes", trace::kRescanWindowMs / 60'000},
+          {"scans", judgement.previous_scans + 1}};
+      RaiseAlert alert{
+          std::string(kCounterfeitAlertKind), AlertSeverity::orange,
+          AlertSubject{{"sku", link.gtin14}, {"lot", *link.lot}, {"serial", *link.serial}},
+          json::serialize(evidence), ""};
+      auto submitted =
+          deps_.sequencer->submit(std::vector<Command>{std::move(alert)},
+                                  [respond, answer = std::move(answer)](Replies&& replies) mutable {
+                                    if (!replies.empty() && !replies[0]) {
+                                      std::fprintf(stderr, "verify: alert refused: %s\n",
+                                                   replies[0].error().to_string().c_str());
+                                    }
+                                    respond(json_response(200, answer));
+                                  });
+      if (!submitted) respond(problem_from_error(submitted.error()));
+    });
+  });
+  if (!read) respond(problem_from_error(read.error()));
 }
 
 }  // namespace livechain::server

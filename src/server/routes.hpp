@@ -49,6 +49,7 @@ enum class RouteId {
   ledger_inclusion_proof,
   ledger_consistency_proof,
   ledger_checkpoint,
+  verify_code,
   stream,
   // Channel pools (docs/channels.md), handled in api_channels.cpp.
   channel_allocation_put,
