@@ -27,6 +27,7 @@
 #include "server/problem.hpp"
 #include "server/request_parsing.hpp"
 #include "server/routes.hpp"
+#include "server/scan_page.hpp"
 #include "store/store.hpp"
 
 namespace livechain::store {
@@ -159,7 +160,17 @@ class Api {
               std::function<ApiResponse(engine::Reply&&)> on_reply,
               ErrorOrigin origin = ErrorOrigin::body, const std::string& idempotency_key = {});
 
+  // Unit codes (api_trace.cpp): GET /v1/verify and the scan page /01/…/10/…/21/….
   void verify_code(const ApiRequest& request, Respond respond);
+  void scan_page(const Params& params, const ApiRequest& request, Respond respond);
+  // The Digital Link of one unit (lot and serial required). Errors: invalid_argument "dl".
+  Result<trace::DigitalLink> unit_link(std::string_view uri, TimeMs now_ms) const;
+  // The optional "region" query parameter. Errors: invalid_argument "region".
+  Result<std::string> scan_region(const ApiRequest& request) const;
+  // Looks the code up on the engine thread; when `count`, records the scan on the
+  // worker and raises counterfeit_suspected first when it is seen elsewhere recently.
+  void scan_code(trace::DigitalLink link, std::string region, TimeMs now_ms, bool count,
+                 std::function<void(Result<ScanOutcome>&&)> done);
   void reservation_create(ApiRequest& request, const Caller& caller, Respond respond);
   void reservation_batch(ApiRequest& request, const Caller& caller, Respond respond);
   void reservation_get(const Params& params, Respond respond);

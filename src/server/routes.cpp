@@ -53,6 +53,7 @@ constexpr Route kRoutes[] = {
     {Method::get, "/v1/ledger/proof/inclusion", ledger_inclusion_proof, Permission::ledger_read,
      BodyKind::none},
     {Method::get, "/v1/verify", verify_code, Permission::none, BodyKind::none},
+    {Method::get, "/01/{gtin}/10/{lot}/21/{serial}", scan_page, Permission::none, BodyKind::none},
     {Method::get, "/v1/ledger/checkpoint", ledger_checkpoint, Permission::ledger_read, BodyKind::none},
     {Method::get, "/v1/ledger/proof/consistency", ledger_consistency_proof, Permission::ledger_read,
      BodyKind::none},

@@ -50,6 +50,7 @@ enum class RouteId {
   ledger_consistency_proof,
   ledger_checkpoint,
   verify_code,
+  scan_page,
   stream,
   // Channel pools (docs/channels.md), handled in api_channels.cpp.
   channel_allocation_put,

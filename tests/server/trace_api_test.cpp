@@ -268,3 +268,58 @@ TEST_F(VerifyApiTest, BadInputNamesTheField) {
   // None of them counted a scan.
   EXPECT_EQ(str(verdict(link("L7", "3")), "verdict"), "genuine");
 }
+
+// The QR code's URI path itself resolves on this server (issue 12 §4): a page for a
+// person (counted as a scan) and the GS1 linkset for a resolver (not counted).
+TEST_F(VerifyApiTest, ScanPageShowsTheUnitAndTheLinksetDoesNotCount) {
+  const std::string path = "/01/" + g14(kSkuA) + "/10/L7/21/3";
+  HttpResponse page = call("", "GET", path + "?region=west");
+  ASSERT_EQ(page.status, 200u) << describe(page);
+  EXPECT_EQ(page.media_type(), "text/html");
+  EXPECT_NE(page.header("Content-Security-Policy").find("default-src 'none'"), std::string::npos);
+  for (std::string_view expected :
+       {"Alpha", "data-verdict=\"genuine\"", "factory-1", "QA-2026-118", "2026-11-30",
+        "data-field=\"origin\"", "<td>east</td>", "生产日期", "Production date"}) {
+    EXPECT_NE(page.body.find(expected), std::string::npos) << expected << "\n" << page.body;
+  }
+  EXPECT_EQ(page.body.find("<td>west</td>"), std::string::npos);  // the scanner's region: never
+
+  HttpResponse links = call("", "GET", path + "?linkType=all");
+  ASSERT_EQ(links.status, 200u) << describe(links);
+  EXPECT_EQ(links.media_type(), "application/linkset+json");
+  json::object set = parse_object(links.body).at("linkset").as_array().at(0).as_object();
+  EXPECT_EQ(str(set, "anchor"), "https://id.gs1.org" + path);
+  EXPECT_EQ(str(set.at("https://gs1.org/voc/pip").as_array().at(0).as_object(), "href"), path);
+  EXPECT_EQ(
+      str(set.at("https://gs1.org/voc/certificationInfo").as_array().at(0).as_object(), "title"),
+      "QA-2026-118");
+  HttpResponse by_accept = call("", "GET", path, "", "", {{"Accept", "application/json"}});
+  EXPECT_EQ(by_accept.media_type(), "application/linkset+json") << describe(by_accept);
+
+  // The page counted one scan; the two linkset requests none.
+  EXPECT_EQ(num(verdict(link("L7", "3")), "previous_scans"), 1);
+
+  // A code the brand never issued gets the page too, saying so.
+  HttpResponse unknown = call("", "GET", "/01/" + g14(kSkuA) + "/10/L7/21/99");
+  ASSERT_EQ(unknown.status, 200u) << describe(unknown);
+  EXPECT_NE(unknown.body.find("data-verdict=\"unknown\""), std::string::npos) << unknown.body;
+  EXPECT_EQ(unknown.body.find("factory-1"), std::string::npos);
+  // Not a conforming Digital Link (bad check digit): no page.
+  HttpResponse bad = call("", "GET", "/01/12345678901234/10/L7/21/3");
+  EXPECT_GE(bad.status, 400u);
+  EXPECT_LT(bad.status, 500u);
+}
+
+// Lots may hold < > & ' " (GS1 set 82): the page escapes them.
+TEST_F(VerifyApiTest, ScanPageEscapesEveryValue) {
+  HttpResponse created = call("planner", "POST", "/v1/batches", batch_body(kSkuB, "<i>&'\"x"));
+  ASSERT_EQ(created.status, 201u) << describe(created);
+  const std::string id = std::to_string(num(parse_object(created.body), "batch_id"));
+  ASSERT_EQ(call("warehouse", "POST", "/v1/batches/" + id + "/units", R"({"count":1})").status,
+            201u);
+  HttpResponse page =
+      call("", "GET", "/01/" + g14(kSkuB) + "/10/" + url_encode("<i>&'\"x") + "/21/1");
+  ASSERT_EQ(page.status, 200u) << describe(page);
+  EXPECT_NE(page.body.find("&lt;i&gt;&amp;&#39;&quot;x"), std::string::npos) << page.body;
+  EXPECT_EQ(page.body.find("<i>"), std::string::npos) << page.body;
+}
