@@ -341,6 +341,11 @@ void Api::dispatch(const Route& route, const Params& params, ApiRequest& request
       return ledger(route.id, params, request, caller, std::move(respond));
     case RouteId::verify_code:
       return verify_code(request, std::move(respond));
+    case RouteId::shipment_cold_chain_put:
+    case RouteId::shipment_cold_chain_get:
+    case RouteId::shipment_cold_chain_svg:
+    case RouteId::sensor_readings:
+      return cold_chain(route.id, params, request, std::move(respond));
     case RouteId::scan_page:
       return scan_page(params, request, std::move(respond));
     case RouteId::batch_create:

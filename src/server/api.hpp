@@ -32,7 +32,8 @@
 
 namespace livechain::store {
 class ScanStore;
-}
+class SensorStore;
+}  // namespace livechain::store
 
 namespace livechain::server {
 
@@ -97,6 +98,8 @@ struct ApiDependencies {
   ProductionPlanner* production = nullptr;
   // Scans of unit codes (issue 12 §7, GET /v1/verify): touched only inside run_blocking.
   store::ScanStore* scans = nullptr;
+  // Cold-chain readings and ranges (issue 12 §6): touched only inside run_blocking.
+  store::SensorStore* sensors = nullptr;
 };
 
 // What the transport learns from a request's head before it reads any body: the route,
@@ -162,6 +165,9 @@ class Api {
 
   // Unit codes (api_trace.cpp): GET /v1/verify and the scan page /01/…/10/…/21/….
   void verify_code(const ApiRequest& request, Respond respond);
+  // The cold chain (api_cold_chain.cpp).
+  void cold_chain(RouteId route, const Params& params, ApiRequest& request, Respond respond);
+  void sensor_readings(ApiRequest& request, Respond respond);
   void scan_page(const Params& params, const ApiRequest& request, Respond respond);
   // The Digital Link of one unit (lot and serial required). Errors: invalid_argument "dl".
   Result<trace::DigitalLink> unit_link(std::string_view uri, TimeMs now_ms) const;

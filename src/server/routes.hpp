@@ -51,6 +51,10 @@ enum class RouteId {
   ledger_checkpoint,
   verify_code,
   scan_page,
+  shipment_cold_chain_put,
+  shipment_cold_chain_get,
+  shipment_cold_chain_svg,
+  sensor_readings,
   stream,
   // Channel pools (docs/channels.md), handled in api_channels.cpp.
   channel_allocation_put,

@@ -29,6 +29,7 @@
 #include "server/stream_hub.hpp"
 #include "server/transfer_watcher.hpp"
 #include "store/scan_store.hpp"
+#include "store/sensor_store.hpp"
 #include "store/store.hpp"
 
 namespace livechain::server {
@@ -89,6 +90,7 @@ struct Server::Impl {
   std::unique_ptr<AtsFeed> ats_feed;      // outlives the engine thread and the worker
   std::unique_ptr<store::ObservedStockStore> observed;
   std::unique_ptr<store::ScanStore> scans;
+  std::unique_ptr<store::SensorStore> sensors;
   std::unique_ptr<ChannelChecker> checker;        // outlives the engine thread and the worker
   std::unique_ptr<TransferWatcher> transfers;     // outlives the engine thread and the worker
   std::unique_ptr<ProductionPlanner> production;  // outlives the engine and solver threads
@@ -164,6 +166,8 @@ Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options) {
   s.observed = std::move(observed);
   LC_TRY(scans, store::ScanStore::open(options.db_path));
   s.scans = std::move(scans);
+  LC_TRY(sensors, store::SensorStore::open(options.db_path));
+  s.sensors = std::move(sensors);
   LC_TRY(openapi, openapi_json());
   s.openapi = std::move(openapi);
   s.keys = std::make_unique<KeyRing>(std::move(key_store));
@@ -273,6 +277,7 @@ Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options) {
   AtsFeed* ats_feed = s.ats_feed.get();
   dependencies.observed = s.observed.get();
   dependencies.scans = s.scans.get();
+  dependencies.sensors = s.sensors.get();
   dependencies.drift_threshold_pct = options.channel_drift_threshold_pct;
   s.checker = std::make_unique<ChannelChecker>(*s.sequencer, *s.observed, dependencies.run_blocking,
                                                options.channel_drift_threshold_pct);
