@@ -18,6 +18,7 @@
 
 #include "core/identifier.hpp"
 #include "server/api.hpp"
+#include "server/cold_chain_ingest.hpp"
 #include "server/json_fields.hpp"
 #include "server/json_views.hpp"
 #include "server/problem.hpp"
@@ -32,7 +33,6 @@ using namespace livechain::engine;
 
 namespace {
 
-constexpr std::string_view kExcursionAlertKind = "cold_chain_excursion";
 constexpr size_t kReadingsShownMax = 10'000;
 
 Result<int32_t> celsius_field(const json::object& object, std::string_view name) {
@@ -52,13 +52,7 @@ double celsius(int32_t centi_c) {
 Result<store::SensorReading> parse_reading(const json::object& line) {
   LC_CHECK(reject_unknown_fields(line, {"shipment", "time", "temp_c", "sensor"}, ""));
   LC_TRY(shipment, required_string(line, "shipment", ""));
-  LC_CHECK(validate_identifier("shipment", shipment));
-  LC_TRY(time, required_string(line, "time", ""));
-  LC_TRY(time_ms, parse_rfc3339("time", time));
-  LC_TRY(temp, celsius_field(line, "temp_c"));
-  LC_TRY(sensor, optional_string(line, "sensor", ""));
-  if (sensor) LC_CHECK(validate_identifier("sensor", *sensor));
-  return store::SensorReading{std::move(shipment), time_ms, temp, sensor.value_or("")};
+  return parse_sensor_reading(line, std::move(shipment));
 }
 
 json::object shipment_json(const store::ShipmentColdChain& shipment) {
@@ -73,16 +67,6 @@ json::object shipment_json(const store::ShipmentColdChain& shipment) {
                      : json::value();
   return out;
 }
-
-AlertSubject excursion_subject(const std::string& shipment) {
-  return AlertSubject{{"shipment", shipment}};
-}
-
-// An excursion that started or ended in one request.
-struct Change {
-  store::ShipmentColdChain shipment;
-  trace::ExcursionChange change;
-};
 
 std::string escape_xml(std::string_view text) {
   std::string out;
@@ -252,65 +236,17 @@ void Api::sensor_readings(ApiRequest& request, Respond respond) {
   engine::Sequencer* sequencer = deps_.sequencer;
   deps_.run_blocking(
       [sensors, sequencer, readings, rejected = std::move(rejected), respond]() mutable {
-        auto changes = std::make_shared<std::vector<Change>>();
-        auto decide = [&changes](const store::ShipmentColdChain& before,
-                                 std::span<const store::SensorReading> fresh) {
-          if (!before.has_range) return store::SensorStore::Decision{before.excursion_open, 0};
-          std::vector<trace::TemperaturePoint> points;
-          points.reserve(fresh.size());
-          for (const auto& r : fresh) points.push_back({r.time_ms, r.temp_centi_c});
-          trace::TemperatureRange range{before.min_centi_c, before.max_centi_c};
-          trace::ExcursionWalk walk = trace::walk_excursions(range, before.excursion_open, points);
-          uint64_t started = 0;
-          for (const auto& change : walk.changes) {
-            started += change.opened ? 1 : 0;
-            changes->push_back(Change{before, change});
-          }
-          return store::SensorStore::Decision{walk.open, started};
-        };
-        auto stored = sensors->append(*readings, decide);
-        if (!stored) return respond(problem_from_error(stored.error()));
-        json::array excursions;
-        std::vector<Command> alerts;
-        for (const Change& c : *changes) {
-          const auto& s = c.shipment;
-          excursions.push_back(json::object{{"shipment", s.shipment},
-                                            {"opened", c.change.opened},
-                                            {"time", format_time(c.change.point.time_ms)},
-                                            {"temp_c", celsius(c.change.point.temp_centi_c)}});
-          if (c.change.opened) {
-            json::object evidence{{"temp_c", celsius(c.change.point.temp_centi_c)},
-                                  {"min_c", celsius(s.min_centi_c)},
-                                  {"max_c", celsius(s.max_centi_c)},
-                                  {"tolerance_c", celsius(trace::kExcursionToleranceCentiC)},
-                                  {"at", format_time(c.change.point.time_ms)}};
-            if (!s.gtin.empty()) evidence["sku"] = s.gtin;
-            alerts.emplace_back(RaiseAlert{std::string(kExcursionAlertKind), AlertSeverity::orange,
-                                           excursion_subject(s.shipment), json::serialize(evidence),
-                                           ""});
-          } else {
-            alerts.emplace_back(
-                ResolveAlert{0, std::string(kExcursionAlertKind), excursion_subject(s.shipment),
-                             "back within the range at " + format_time(c.change.point.time_ms)});
-          }
-        }
-        json::object answer{{"accepted", readings->size()},
-                            {"stored", *stored},
-                            {"duplicates", readings->size() - *stored},
-                            {"rejected", std::move(rejected)},
-                            {"excursions", std::move(excursions)}};
-        if (alerts.empty()) return respond(json_response(200, answer));
-        auto submitted = sequencer->submit(
-            std::move(alerts), [respond, answer = std::move(answer)](Replies&& replies) mutable {
-              for (const auto& reply : replies) {
-                if (!reply) {
-                  std::fprintf(stderr, "cold chain: alert refused: %s\n",
-                               reply.error().to_string().c_str());
-                }
-              }
-              respond(json_response(200, answer));
-            });
-        if (!submitted) respond(problem_from_error(submitted.error()));
+        ingest_readings(*sensors, *sequencer, *readings,
+                        [readings, rejected = std::move(rejected),
+                         respond](Result<ColdChainIngest>&& ingested) mutable {
+                          if (!ingested) return respond(problem_from_error(ingested.error()));
+                          json::object answer{{"accepted", readings->size()},
+                                              {"stored", ingested->stored},
+                                              {"duplicates", readings->size() - ingested->stored},
+                                              {"rejected", std::move(rejected)},
+                                              {"excursions", std::move(ingested->excursions)}};
+                          respond(json_response(200, answer));
+                        });
       });
 }
 

@@ -24,6 +24,7 @@
 #include "server/ats_feed.hpp"
 #include "server/channel_checker.hpp"
 #include "server/http_server.hpp"
+#include "server/mqtt_ingest.hpp"
 #include "server/production_planner.hpp"
 #include "server/routes.hpp"
 #include "server/stream_hub.hpp"
@@ -91,6 +92,7 @@ struct Server::Impl {
   std::unique_ptr<store::ObservedStockStore> observed;
   std::unique_ptr<store::ScanStore> scans;
   std::unique_ptr<store::SensorStore> sensors;
+  std::unique_ptr<MqttIngest> mqtt;               // stopped before the sequencer
   std::unique_ptr<ChannelChecker> checker;        // outlives the engine thread and the worker
   std::unique_ptr<TransferWatcher> transfers;     // outlives the engine thread and the worker
   std::unique_ptr<ProductionPlanner> production;  // outlives the engine and solver threads
@@ -304,6 +306,14 @@ Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options) {
     return std::unexpected(port.error());
   }
   s.port = *port;
+  if (!options.mqtt.host.empty()) {
+    auto mqtt = MqttIngest::start(options.mqtt, *s.sensors, *s.sequencer);
+    if (!mqtt) {
+      s.sequencer->stop();
+      return std::unexpected(mqtt.error());
+    }
+    s.mqtt = std::move(*mqtt);
+  }
 
   engine::Sequencer* sequencer = s.sequencer.get();
   s.tickers.push_back(std::make_unique<Ticker>(s.io, options.expiry_tick_ms, [sequencer, metrics] {
@@ -373,6 +383,7 @@ void Server::wait() {
   std::lock_guard lock(impl_->stop_mutex);
   if (impl_->stopped) return;
   impl_->stopped = true;
+  impl_->mqtt.reset();       // its last flush still goes through the sequencer
   impl_->sequencer->stop();  // commits whatever is still queued, runs pending reads
   impl_->workers.join();
   impl_->production_solver.join();
