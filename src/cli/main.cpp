@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   livechain::cli::add_plan_formulas_commands(app, options);
   livechain::cli::add_plan_production_commands(app, options);
   livechain::cli::add_witness_commands(app, options);
+  livechain::cli::add_sensor_bench(app, options);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& help) {
