@@ -154,3 +154,18 @@ TEST_F(ColdChainMqttDownTest, AnUnreachableBrokerStopsStartUp) {
 }
 
 }  // namespace
+
+namespace {
+// The bench runs end to end (its own broker, its own server) and counts every reading.
+TEST_F(ColdChainMqttDownTest, TheSensorBenchStoresEveryReading) {
+  RunResult bench = cli({"--json", "bench", "sensors", "--readings", "3000", "--per-message", "10",
+                         "--shipments", "3", "--seed", "7"});
+  ASSERT_EQ(bench.exit_code, 0) << bench.err;
+  json::object out = parse_object(bench.out);
+  EXPECT_EQ(num(out, "stored"), 3000);
+  EXPECT_EQ(num(out, "messages"), 300);
+  EXPECT_GT(out.at("readings_per_s").to_number<double>(), 0);
+  EXPECT_GT(out.at("sqlite_peer_rows_per_s").to_number<double>(), 0);
+  EXPECT_NE(bench.err.find("SEED=7"), std::string::npos);
+}
+}  // namespace
