@@ -33,6 +33,7 @@ namespace livechain::server {
 
 class AlertsRuntime;
 class ProductionPlanner;
+class KpiFeed;
 
 // Token bucket per API key: `rate_per_second` requests with a burst of one second's
 // worth. 0 turns it off.
@@ -90,6 +91,8 @@ struct ApiDependencies {
   planning::TierConfig tier_config;
   // Flexible production (issue 18 §4, api_production.cpp). Null: its writes answer 503.
   ProductionPlanner* production = nullptr;
+  // The KPI read model (issue 19 §1, api_kpis.cpp), used inside run_blocking. Null: 503.
+  KpiFeed* kpis = nullptr;
 };
 
 // What the transport learns from a request's head before it reads any body: the route,
@@ -241,6 +244,9 @@ class Api {
   void order_put(const Params& params, ApiRequest& request, const Caller& caller, Respond respond);
   void production_read(RouteId id, const Params& params, Respond respond);
   void production_plan(const Caller& caller, Respond respond);
+  // The KPIs (api_kpis.cpp).
+  void kpis_get(const ApiRequest& request, Respond respond);
+  void kpi_definitions(Respond respond);
   // api_silences.cpp
   void silences(RouteId id, const Params& params, ApiRequest& request, Respond respond);
 

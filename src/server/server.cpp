@@ -27,6 +27,7 @@
 #include "server/routes.hpp"
 #include "server/stream_hub.hpp"
 #include "server/transfer_watcher.hpp"
+#include "server/kpi_feed.hpp"
 
 namespace livechain::server {
 
@@ -88,6 +89,7 @@ struct Server::Impl {
   std::unique_ptr<ChannelChecker> checker;        // outlives the engine thread and the worker
   std::unique_ptr<TransferWatcher> transfers;     // outlives the engine thread and the worker
   std::unique_ptr<ProductionPlanner> production;  // outlives the engine and solver threads
+  std::unique_ptr<KpiFeed> kpis;                   // outlives the journal thread and the worker
   std::unique_ptr<engine::Sequencer> sequencer;
   // One worker for blocking work, so proofs and signal appends stay in order and never
   // occupy an I/O thread.
@@ -207,13 +209,24 @@ Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options) {
         net::post(*production_solver, std::move(work));
       });
   ProductionPlanner* production = s.production.get();
+  // The KPI read model (docs/kpi.md): built from the whole journal now, fed after every
+  // durable batch on the worker.
+  net::thread_pool* kpi_worker = &s.workers;
+  LC_TRY(kpis, KpiFeed::open(options.db_path, [kpi_worker](std::function<void()> work) {
+    net::post(*kpi_worker, std::move(work));
+  }));
+  s.kpis = std::move(kpis);
+  KpiFeed* kpi_feed = s.kpis.get();
+  std::fprintf(stderr, "kpis: read model built from %llu journal events\n",
+               static_cast<unsigned long long>(kpi_feed->applied_events()));
   s.sequencer = std::make_unique<engine::Sequencer>(
       s.ledger->engine_for_sequencer(), &s.ledger->journal(), clock, sequencer_options,
-      [metrics, alerts, transfers, production](const engine::BatchReport& report) {
+      [metrics, alerts, transfers, production, kpi_feed](const engine::BatchReport& report) {
         metrics->observe_batch(report.commands, report.events, report.commit_latency_us);
         alerts->on_batch_durable();
         if (transfers != nullptr) transfers->on_batch_durable();
         production->on_batch_durable();
+        kpi_feed->on_batch_durable();
       });
   if (transfers != nullptr) transfers->attach(*s.sequencer);
   production->attach(*s.sequencer);
@@ -269,6 +282,7 @@ Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options) {
            production->metrics_text();
   };
   dependencies.production = production;
+  dependencies.kpis = kpi_feed;
   dependencies.rules_runtime = alerts;
   dependencies.tier_config = options.tier_config;
   s.api = std::make_unique<Api>(std::move(dependencies));
