@@ -23,11 +23,11 @@
 #include "server/ats_feed.hpp"
 #include "server/channel_checker.hpp"
 #include "server/http_server.hpp"
+#include "server/kpi_feed.hpp"
 #include "server/production_planner.hpp"
 #include "server/routes.hpp"
 #include "server/stream_hub.hpp"
 #include "server/transfer_watcher.hpp"
-#include "server/kpi_feed.hpp"
 
 namespace livechain::server {
 
@@ -89,7 +89,7 @@ struct Server::Impl {
   std::unique_ptr<ChannelChecker> checker;        // outlives the engine thread and the worker
   std::unique_ptr<TransferWatcher> transfers;     // outlives the engine thread and the worker
   std::unique_ptr<ProductionPlanner> production;  // outlives the engine and solver threads
-  std::unique_ptr<KpiFeed> kpis;                   // outlives the journal thread and the worker
+  std::unique_ptr<KpiFeed> kpis;                  // outlives the journal thread and the worker
   std::unique_ptr<engine::Sequencer> sequencer;
   // One worker for blocking work, so proofs and signal appends stay in order and never
   // occupy an I/O thread.
@@ -212,13 +212,17 @@ Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options) {
   // The KPI read model (docs/kpi.md): built from the whole journal now, fed after every
   // durable batch on the worker.
   net::thread_pool* kpi_worker = &s.workers;
+  auto kpi_started = std::chrono::steady_clock::now();
   LC_TRY(kpis, KpiFeed::open(options.db_path, [kpi_worker](std::function<void()> work) {
-    net::post(*kpi_worker, std::move(work));
-  }));
+           net::post(*kpi_worker, std::move(work));
+         }));
   s.kpis = std::move(kpis);
   KpiFeed* kpi_feed = s.kpis.get();
-  std::fprintf(stderr, "kpis: read model built from %llu journal events\n",
-               static_cast<unsigned long long>(kpi_feed->applied_events()));
+  std::fprintf(stderr, "kpis: read model built from %llu journal events in %lld ms\n",
+               static_cast<unsigned long long>(kpi_feed->applied_events()),
+               static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                          std::chrono::steady_clock::now() - kpi_started)
+                                          .count()));
   s.sequencer = std::make_unique<engine::Sequencer>(
       s.ledger->engine_for_sequencer(), &s.ledger->journal(), clock, sequencer_options,
       [metrics, alerts, transfers, production, kpi_feed](const engine::BatchReport& report) {

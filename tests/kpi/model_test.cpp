@@ -5,10 +5,13 @@
 // fed in pieces equals one fed at once.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <random>
+#include <set>
 
 #include "engine/ledger.hpp"
 #include "kpi/kpi.hpp"
+#include "support/seed.hpp"
 #include "support/temp_dir.hpp"
 
 namespace livechain::kpi {
@@ -329,6 +332,156 @@ TEST_F(KpiModelTest, PresaleSellsButLeavesOnHand) {
   expect_value(days[0], return_rate, 0.0);
   // B is never active: it never had units on hand, so only A counts (not out).
   expect_value(days[0], stockout, 0.0);
+}
+
+// An auditor: a seeded random workload over ten days (receipts, adjustments, reserve →
+// commit | release | expire, transfers shipped, re-routed and received short, returns
+// graded and reworked). After the last command of each day the engine's own balances
+// say what the model's closing levels must be: network on hand, and the SKUs active
+// (ever had units on hand) and out (nothing available). Totals must match too.
+TEST_F(KpiModelTest, RandomWorkloadMatchesTheEngine) {
+  std::mt19937_64 rng(test_support::test_seed(std::random_device{}()));
+  must(PutLocation{"DC-S", LocationKind::dc, "south"});
+  const char* gtins[] = {kGtinA, kGtinB};
+  const char* locations[] = {"DC-N", "ST-E", "DC-S"};
+  auto pick = [&](auto& options) { return options[rng() % std::size(options)]; };
+  struct Close {
+    int64_t on_hand_units = 0;
+    int64_t skus_active = 0;
+    int64_t skus_out = 0;
+  };
+  std::map<DayNumber, Close> expected;
+  std::set<std::string> ever_active;
+  std::vector<uint64_t> pending, in_transit, returns;
+  int64_t returned_units = 0;
+  TimeMs now_ms = kSunday;
+  for (int step = 0; step < 600; ++step) {
+    now_ms += static_cast<TimeMs>(rng() % (40 * 60'000));  // 0 … 40 min: ~10 days in all
+    at(now_ms);
+    Result<Reply> reply = std::unexpected(Error{ErrorCode::invalid_state, "", ""});
+    switch (rng() % 10) {
+      case 0:
+      case 1:
+        reply =
+            ledger_->execute(ReceiveStock{pick(gtins), pick(locations), 1 + int64_t(rng() % 15)});
+        break;
+      case 2: {
+        int64_t delta = 1 + int64_t(rng() % 3);
+        reply = ledger_->execute(
+            AdjustStock{pick(gtins), pick(locations), rng() % 3 ? -delta : delta, "count"});
+        break;
+      }
+      case 3:
+      case 4: {
+        Reserve request;
+        request.order_id = "r" + std::to_string(step);
+        request.channel_id = "live-1";
+        request.lines = {LineRequest{pick(gtins), 1 + int64_t(rng() % 6), pick(locations)}};
+        request.ttl_ms = (1 + int64_t(rng() % 4)) * kHourMs / 2;
+        reply = ledger_->execute(request);
+        if (reply) pending.push_back(std::get<ReservationView>(*reply).reservation_id);
+        break;
+      }
+      case 5: {
+        if (pending.empty()) break;
+        uint64_t id = pending[rng() % pending.size()];
+        std::erase(pending, id);
+        if (rng() % 3 == 0) {
+          reply = ledger_->execute(Release{id});
+        } else {
+          reply = ledger_->execute(Commit{id, {}});
+        }
+        break;
+      }
+      case 6: {
+        const char* from = pick(locations);
+        const char* to = pick(locations);
+        if (from == to) break;
+        reply = ledger_->execute(ShipTransfer{pick(gtins), from, to, 1 + int64_t(rng() % 5)});
+        if (reply) in_transit.push_back(std::get<TransferView>(*reply).transfer_id);
+        break;
+      }
+      case 7: {
+        if (in_transit.empty()) break;
+        uint64_t id = in_transit[rng() % in_transit.size()];
+        if (rng() % 4 == 0) {
+          reply = ledger_->execute(RerouteTransfer{id, pick(locations), std::nullopt});
+          break;
+        }
+        std::erase(in_transit, id);
+        auto view = ledger_->engine().transfer(id);
+        ASSERT_TRUE(view.has_value());
+        int64_t received = view->shipped_units - int64_t(rng() % 2);
+        reply = ledger_->execute(ReceiveTransfer{id, received});
+        break;
+      }
+      case 8: {
+        int64_t qty = 1 + int64_t(rng() % 3);
+        reply = ledger_->execute(
+            ReceiveReturn{pick(gtins), pick(locations), qty, "damaged", std::nullopt});
+        if (reply) {
+          returns.push_back(std::get<ReturnView>(*reply).return_id);
+          returned_units += qty;
+        }
+        break;
+      }
+      default: {
+        if (returns.empty()) break;
+        uint64_t id = returns[rng() % returns.size()];
+        auto view = ledger_->engine().return_view(id);
+        ASSERT_TRUE(view.has_value());
+        if (view->rework_units > 0 && rng() % 2 == 0) {
+          reply = ledger_->execute(CompleteRework{id, std::nullopt});
+        } else if (view->quarantine_units > 0) {
+          reply = ledger_->execute(
+              GradeReturn{id, static_cast<ReturnGrade>(rng() % 3), 1 + int64_t(rng() % 2)});
+        }
+        break;
+      }
+    }
+    (void)reply;  // refusals (not enough stock, a reservation already expired) are fine
+    // The engine's levels after this command close its day (until a later one does).
+    auto stock = ledger_->engine().stock(std::nullopt);
+    ASSERT_TRUE(stock.has_value());
+    Close close;
+    std::map<std::string, int64_t> available;
+    std::map<std::string, int64_t> on_hand;
+    for (const BalanceView& row : *stock) {
+      close.on_hand_units += row.balance.on_hand_units;
+      on_hand[row.gtin] += row.balance.on_hand_units;
+      available[row.gtin] += row.balance.on_hand_units - row.balance.reserved_units;
+    }
+    for (const auto& [gtin, units] : on_hand) {
+      if (units > 0) ever_active.insert(gtin);
+    }
+    for (const std::string& gtin : ever_active) {
+      close.skus_active += 1;
+      if (available[gtin] <= 0) close.skus_out += 1;
+    }
+    expected[day_of(now_ms)] = close;
+  }
+  Model model = caught_up();
+  int64_t sold_units = 0, model_returned_units = 0;
+  size_t days_checked = 0;
+  for (const auto& [day, close] : expected) {
+    auto totals = model.day(day);
+    if (!totals) continue;  // no stock event that day (only refusals)
+    SCOPED_TRACE(format_date(day));
+    EXPECT_EQ(totals->on_hand_close_units, close.on_hand_units);
+    EXPECT_EQ(totals->skus_active_close, close.skus_active);
+    EXPECT_EQ(totals->skus_out_close, close.skus_out);
+    EXPECT_LE(totals->sku_days_out, totals->sku_days_active);
+    sold_units += totals->sold_units;
+    model_returned_units += totals->returned_units;
+    days_checked += 1;
+  }
+  EXPECT_GE(days_checked, 5u);
+  int64_t engine_sold = 0;
+  auto final_stock = ledger_->engine().stock(std::nullopt);
+  ASSERT_TRUE(final_stock.has_value());
+  for (const BalanceView& row : *final_stock) engine_sold += row.balance.sold_units;
+  EXPECT_EQ(sold_units, engine_sold);
+  EXPECT_EQ(model_returned_units, returned_units);
 }
 
 TEST(KpiCalendar, IsoWeeksStartOnMonday) {
