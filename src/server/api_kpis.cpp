@@ -92,10 +92,9 @@ void Api::kpis_get(const ApiRequest& request, Respond respond) {
   if (feed == nullptr) {
     return respond(problem(503, "unavailable", "Unavailable", "the KPI model is not running"));
   }
-  deps_.run_blocking([feed, query = *query, today, respond] {
-    auto rows = feed->rows(query, today);
+  feed->answer(*query, today, [period = query->period, respond](auto&& rows) {
     if (!rows) return respond(problem_from_api_error(rows.error()));
-    respond(json_response(200, kpi_rows_json(query.period, *rows)));
+    respond(json_response(200, kpi_rows_json(period, *rows)));
   });
 }
 

@@ -7,12 +7,12 @@
 
 namespace livechain::server {
 
-Result<std::unique_ptr<KpiFeed>> KpiFeed::open(
-    const std::string& db_path, std::function<void(std::function<void()>)> run_blocking) {
+Result<std::unique_ptr<KpiFeed>> KpiFeed::open(const std::string& db_path,
+                                               std::function<void(std::function<void()>)> run_kpi) {
   LC_TRY(storage, store::open_sqlite(db_path, store::OpenMode::reader));
   LC_TRY(journal, journal::Journal::open(*storage, std::nullopt));
   std::unique_ptr<KpiFeed> feed(
-      new KpiFeed(std::move(storage), std::move(journal), std::move(run_blocking)));
+      new KpiFeed(std::move(storage), std::move(journal), std::move(run_kpi)));
   std::lock_guard lock(feed->mutex_);
   LC_CHECK(feed->catch_up());
   return feed;
@@ -32,7 +32,7 @@ Result<void> KpiFeed::catch_up() {
 
 void KpiFeed::on_batch_durable() {
   if (!look_gate_.try_start()) return;
-  run_blocking_([this] {
+  run_kpi_([this] {
     {
       std::lock_guard lock(mutex_);
       (void)catch_up();  // an error is logged once and answered by every GET
@@ -41,10 +41,20 @@ void KpiFeed::on_batch_durable() {
   });
 }
 
-Result<std::vector<kpi::Row>> KpiFeed::rows(const kpi::Query& query, kpi::DayNumber today) {
-  std::lock_guard lock(mutex_);
-  LC_CHECK(catch_up());
-  return model_.rows(query, today);
+void KpiFeed::answer(const kpi::Query& query, kpi::DayNumber today,
+                     std::function<void(Result<std::vector<kpi::Row>>)> done) {
+  run_kpi_([this, query, today, done = std::move(done)] {
+    Result<std::vector<kpi::Row>> rows = std::vector<kpi::Row>{};
+    {
+      std::lock_guard lock(mutex_);
+      if (auto caught_up = catch_up(); !caught_up) {
+        rows = std::unexpected(caught_up.error());
+      } else {
+        rows = model_.rows(query, today);
+      }
+    }
+    done(std::move(rows));
+  });
 }
 
 uint64_t KpiFeed::applied_events() {

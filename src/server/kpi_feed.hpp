@@ -4,7 +4,8 @@
 // after every durable batch — one catch-up in flight, batches meanwhile make exactly one
 // more (look_gate.hpp) — and caught up once more before every answer, so a GET sees
 // every event durable before it was asked. The model reads the journal through its own
-// read-only connection.
+// read-only connection, on a thread of its own (`run_kpi`), so reading the journal at
+// peak write rates never holds up the worker the alert rules and signals run on.
 #pragma once
 
 #include <functional>
@@ -27,31 +28,31 @@ boost::json::object kpi_definitions_json();
 
 class KpiFeed {
  public:
-  // Opens the journal at db_path read-only and applies every event. `run_blocking`
-  // runs the catch-ups after durable batches (the worker). Errors: io_error,
-  // corruption (then the server does not start: its numbers would be wrong).
-  static Result<std::unique_ptr<KpiFeed>> open(
-      const std::string& db_path, std::function<void(std::function<void()>)> run_blocking);
+  // Opens the journal at db_path read-only and applies every event. `run_kpi` runs
+  // work on the feed's own thread (catch-ups, answers). Errors: io_error, corruption
+  // (then the server does not start: its numbers would be wrong).
+  static Result<std::unique_ptr<KpiFeed>> open(const std::string& db_path,
+                                               std::function<void(std::function<void()>)> run_kpi);
 
   // Journal thread, after every group commit: schedules a catch-up. Never blocks.
   void on_batch_durable();
-  // Catches up, then the rows of `query`. Any thread (blocks on SQLite: call it on
-  // the worker). Errors: those of the catch-up.
-  Result<std::vector<kpi::Row>> rows(const kpi::Query& query, kpi::DayNumber today);
+  // On the feed's thread: catches up, then calls `done` with the rows of `query`.
+  // Never blocks the caller. Errors passed to `done`: invalid_state (field "kpis") once
+  // a catch-up failed (logged; every later answer is that error).
+  void answer(const kpi::Query& query, kpi::DayNumber today,
+              std::function<void(Result<std::vector<kpi::Row>>)> done);
   uint64_t applied_events();
 
  private:
   KpiFeed(std::unique_ptr<journal::JournalStorage> storage,
           std::unique_ptr<journal::Journal> journal,
-          std::function<void(std::function<void()>)> run_blocking)
-      : storage_(std::move(storage)),
-        journal_(std::move(journal)),
-        run_blocking_(std::move(run_blocking)) {}
+          std::function<void(std::function<void()>)> run_kpi)
+      : storage_(std::move(storage)), journal_(std::move(journal)), run_kpi_(std::move(run_kpi)) {}
   Result<void> catch_up();  // REQUIRES: mutex_ held
 
   std::unique_ptr<journal::JournalStorage> storage_;
   std::unique_ptr<journal::Journal> journal_;
-  std::function<void(std::function<void()>)> run_blocking_;
+  std::function<void(std::function<void()>)> run_kpi_;
   LookGate look_gate_;
   std::mutex mutex_;
   kpi::Model model_;     // GUARDED_BY(mutex_)

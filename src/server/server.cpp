@@ -89,7 +89,7 @@ struct Server::Impl {
   std::unique_ptr<ChannelChecker> checker;        // outlives the engine thread and the worker
   std::unique_ptr<TransferWatcher> transfers;     // outlives the engine thread and the worker
   std::unique_ptr<ProductionPlanner> production;  // outlives the engine and solver threads
-  std::unique_ptr<KpiFeed> kpis;                  // outlives the journal thread and the worker
+  std::unique_ptr<KpiFeed> kpis;                  // outlives the journal thread and kpi_thread
   std::unique_ptr<engine::Sequencer> sequencer;
   // One worker for blocking work, so proofs and signal appends stay in order and never
   // occupy an I/O thread.
@@ -97,6 +97,9 @@ struct Server::Impl {
   // Production's CBC solves (seconds each) get their own thread, so they never hold up
   // the worker the alert rules and signal appends run on.
   net::thread_pool production_solver{1};
+  // The KPI read model's catch-ups and answers (kpi_feed.hpp): reading the journal at
+  // peak write rates must not hold up the worker.
+  net::thread_pool kpi_thread{1};
   std::unique_ptr<LedgerViews> ledger_views;
   std::unique_ptr<engine::AsOfIndex> as_of;  // used on the worker only
   std::atomic<bool> ready{false};
@@ -210,11 +213,11 @@ Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options) {
       });
   ProductionPlanner* production = s.production.get();
   // The KPI read model (docs/kpi.md): built from the whole journal now, fed after every
-  // durable batch on the worker.
-  net::thread_pool* kpi_worker = &s.workers;
+  // durable batch on kpi_thread.
+  net::thread_pool* kpi_runner = &s.kpi_thread;
   auto kpi_started = std::chrono::steady_clock::now();
-  LC_TRY(kpis, KpiFeed::open(options.db_path, [kpi_worker](std::function<void()> work) {
-           net::post(*kpi_worker, std::move(work));
+  LC_TRY(kpis, KpiFeed::open(options.db_path, [kpi_runner](std::function<void()> work) {
+           net::post(*kpi_runner, std::move(work));
          }));
   s.kpis = std::move(kpis);
   KpiFeed* kpi_feed = s.kpis.get();
@@ -375,6 +378,7 @@ void Server::wait() {
   impl_->sequencer->stop();  // commits whatever is still queued, runs pending reads
   impl_->workers.join();
   impl_->production_solver.join();
+  impl_->kpi_thread.join();
   impl_->alerts->stop();  // after the last batch: the feed has woken for it
 }
 
