@@ -484,6 +484,34 @@ TEST_F(KpiModelTest, RandomWorkloadMatchesTheEngine) {
   EXPECT_EQ(model_returned_units, returned_units);
 }
 
+TEST_F(KpiModelTest, UtcMidnightSplitsDaysMonthsAndYearsNotTheIsoWeek) {
+  // 2026-12-31T23:59:59.999Z and one millisecond later, 2027-01-01T00:00:00.000Z.
+  const TimeMs new_year = kSunday + 26 * 24 * kHourMs;
+  at(new_year - 1);
+  must(ReceiveStock{kGtinA, "DC-N", 10});  // closing on hand of 12-31: 10
+  at(new_year);
+  reserve("o1", kGtinA, "DC-N", 5);
+  must(Commit{1, {}});  // 5 sold on 01-01, closing 5
+  Model model = caught_up();
+  const DayNumber today = date("2027-01-01");
+  auto days = rows(model, Period::day, "2026-12-31", "2027-01-01", today);
+  ASSERT_EQ(days.size(), 2u);
+  expect_value(days[0], turnover, std::nullopt);  // nothing sold on 12-31
+  expect_value(days[0], stockout, 0.0);
+  expect_value(days[1], turnover, 5.0 / 5);  // 5 unit-days over 5 sold
+  auto months = rows(model, Period::month, "2026-12-01", "2027-01-31", today);
+  ASSERT_EQ(months.size(), 2u);
+  EXPECT_EQ(format_date(months[1].start_day), "2027-01-01");
+  expect_value(months[0], turnover, std::nullopt);
+  expect_value(months[0], return_rate, std::nullopt);
+  expect_value(months[1], turnover, 1.0);
+  // Both days are in the ISO week of Monday 2026-12-28: (10 + 5) unit-days / 5 sold.
+  auto weeks = rows(model, Period::week, "2026-12-31", "2027-01-01", today);
+  ASSERT_EQ(weeks.size(), 1u);
+  EXPECT_EQ(format_date(weeks[0].start_day), "2026-12-28");
+  expect_value(weeks[0], turnover, 3.0);
+}
+
 TEST(KpiCalendar, IsoWeeksStartOnMonday) {
   EXPECT_EQ(format_date(period_start(Period::week, date("2026-12-06"))), "2026-11-30");  // Sun
   EXPECT_EQ(format_date(period_start(Period::week, date("2026-12-07"))), "2026-12-07");  // Mon
