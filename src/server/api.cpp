@@ -419,6 +419,10 @@ void Api::dispatch(const Route& route, const Params& params, ApiRequest& request
     case RouteId::silence_list:
     case RouteId::silence_delete:
       return silences(route.id, params, request, std::move(respond));
+    case RouteId::kpis:
+      return kpis_get(request, std::move(respond));
+    case RouteId::kpi_definitions:
+      return kpi_definitions(std::move(respond));
   }
   respond(problem(500, "internal", "Internal error", "unrouted request"));
 }

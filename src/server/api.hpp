@@ -39,6 +39,7 @@ namespace livechain::server {
 
 class AlertsRuntime;
 class ProductionPlanner;
+class KpiFeed;
 
 // Token bucket per API key: `rate_per_second` requests with a burst of one second's
 // worth. 0 turns it off.
@@ -100,6 +101,8 @@ struct ApiDependencies {
   store::ScanStore* scans = nullptr;
   // Cold-chain readings and ranges (issue 12 §6): touched only inside run_blocking.
   store::SensorStore* sensors = nullptr;
+  // The KPI read model (issue 19 §1, api_kpis.cpp); it answers on its own thread. Null: 503.
+  KpiFeed* kpis = nullptr;
 };
 
 // What the transport learns from a request's head before it reads any body: the route,
@@ -265,6 +268,9 @@ class Api {
   void order_put(const Params& params, ApiRequest& request, const Caller& caller, Respond respond);
   void production_read(RouteId id, const Params& params, Respond respond);
   void production_plan(const Caller& caller, Respond respond);
+  // The KPIs (api_kpis.cpp).
+  void kpis_get(const ApiRequest& request, Respond respond);
+  void kpi_definitions(Respond respond);
   // api_silences.cpp
   void silences(RouteId id, const Params& params, ApiRequest& request, Respond respond);
 

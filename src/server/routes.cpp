@@ -138,6 +138,9 @@ constexpr Route kRoutes[] = {
      BodyKind::none},
     {Method::get, "/v1/production/plan", production_plan_get, Permission::planning_write,
      BodyKind::none},
+    // KPIs (issue 19 §1, api_kpis.cpp): read models of the journal, every role.
+    {Method::get, "/v1/kpis", kpis, Permission::stock_read, BodyKind::none},
+    {Method::get, "/v1/kpis/definitions", kpi_definitions, Permission::stock_read, BodyKind::none},
 };
 
 // Splits "/a/b/c" into {"a","b","c"}; a trailing slash gives an empty last segment,

@@ -102,6 +102,9 @@ enum class RouteId {
   production_order_put,
   production_orders_list,
   production_plan_get,
+  // KPIs (issue 19 §1), handled in api_kpis.cpp.
+  kpis,
+  kpi_definitions,
 };
 
 // What a body must be. The server answers 415 when Content-Type disagrees.

@@ -25,6 +25,7 @@
 #include "server/channel_checker.hpp"
 #include "server/http_server.hpp"
 #include "server/mqtt_ingest.hpp"
+#include "server/kpi_feed.hpp"
 #include "server/production_planner.hpp"
 #include "server/routes.hpp"
 #include "server/stream_hub.hpp"
@@ -96,6 +97,7 @@ struct Server::Impl {
   std::unique_ptr<ChannelChecker> checker;        // outlives the engine thread and the worker
   std::unique_ptr<TransferWatcher> transfers;     // outlives the engine thread and the worker
   std::unique_ptr<ProductionPlanner> production;  // outlives the engine and solver threads
+  std::unique_ptr<KpiFeed> kpis;                  // outlives the journal thread and kpi_thread
   std::unique_ptr<engine::Sequencer> sequencer;
   // One worker for blocking work, so proofs and signal appends stay in order and never
   // occupy an I/O thread.
@@ -103,6 +105,9 @@ struct Server::Impl {
   // Production's CBC solves (seconds each) get their own thread, so they never hold up
   // the worker the alert rules and signal appends run on.
   net::thread_pool production_solver{1};
+  // The KPI read model's catch-ups and answers (kpi_feed.hpp): reading the journal at
+  // peak write rates must not hold up the worker.
+  net::thread_pool kpi_thread{1};
   std::unique_ptr<LedgerViews> ledger_views;
   std::unique_ptr<engine::AsOfIndex> as_of;  // used on the worker only
   std::atomic<bool> ready{false};
@@ -219,13 +224,28 @@ Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options) {
         net::post(*production_solver, std::move(work));
       });
   ProductionPlanner* production = s.production.get();
+  // The KPI read model (docs/kpi.md): built from the whole journal now, fed after every
+  // durable batch on kpi_thread.
+  net::thread_pool* kpi_runner = &s.kpi_thread;
+  auto kpi_started = std::chrono::steady_clock::now();
+  LC_TRY(kpis, KpiFeed::open(options.db_path, [kpi_runner](std::function<void()> work) {
+           net::post(*kpi_runner, std::move(work));
+         }));
+  s.kpis = std::move(kpis);
+  KpiFeed* kpi_feed = s.kpis.get();
+  std::fprintf(stderr, "kpis: read model built from %llu journal events in %lld ms\n",
+               static_cast<unsigned long long>(kpi_feed->applied_events()),
+               static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                          std::chrono::steady_clock::now() - kpi_started)
+                                          .count()));
   s.sequencer = std::make_unique<engine::Sequencer>(
       s.ledger->engine_for_sequencer(), &s.ledger->journal(), clock, sequencer_options,
-      [metrics, alerts, transfers, production](const engine::BatchReport& report) {
+      [metrics, alerts, transfers, production, kpi_feed](const engine::BatchReport& report) {
         metrics->observe_batch(report.commands, report.events, report.commit_latency_us);
         alerts->on_batch_durable();
         if (transfers != nullptr) transfers->on_batch_durable();
         production->on_batch_durable();
+        kpi_feed->on_batch_durable();
       });
   if (transfers != nullptr) transfers->attach(*s.sequencer);
   production->attach(*s.sequencer);
@@ -290,6 +310,7 @@ Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options) {
            production->metrics_text();
   };
   dependencies.production = production;
+  dependencies.kpis = kpi_feed;
   dependencies.rules_runtime = alerts;
   dependencies.tier_config = options.tier_config;
   s.api = std::make_unique<Api>(std::move(dependencies));
@@ -387,6 +408,7 @@ void Server::wait() {
   impl_->sequencer->stop();  // commits whatever is still queued, runs pending reads
   impl_->workers.join();
   impl_->production_solver.join();
+  impl_->kpi_thread.join();
   impl_->alerts->stop();  // after the last batch: the feed has woken for it
 }
 
