@@ -376,7 +376,17 @@ void Api::dispatch(const Route& route, const Params& params, ApiRequest& request
     case RouteId::ledger_event:
     case RouteId::ledger_inclusion_proof:
     case RouteId::ledger_consistency_proof:
+    case RouteId::ledger_checkpoint:
       return ledger(route.id, params, request, caller, std::move(respond));
+    case RouteId::verify_code:
+      return verify_code(request, std::move(respond));
+    case RouteId::shipment_cold_chain_put:
+    case RouteId::shipment_cold_chain_get:
+    case RouteId::shipment_cold_chain_svg:
+    case RouteId::sensor_readings:
+      return cold_chain(route.id, params, request, std::move(respond));
+    case RouteId::scan_page:
+      return scan_page(params, request, std::move(respond));
     case RouteId::batch_create:
     case RouteId::batch_get:
     case RouteId::batch_units:
@@ -450,6 +460,10 @@ void Api::dispatch(const Route& route, const Params& params, ApiRequest& request
       return silences(route.id, params, request, std::move(respond));
     case RouteId::caller_get:
       return respond(json_response(200, caller_json(caller)));
+    case RouteId::kpis:
+      return kpis_get(request, std::move(respond));
+    case RouteId::kpi_definitions:
+      return kpi_definitions(std::move(respond));
   }
   respond(problem(500, "internal", "Internal error", "unrouted request"));
 }

@@ -27,12 +27,19 @@
 #include "server/problem.hpp"
 #include "server/request_parsing.hpp"
 #include "server/routes.hpp"
+#include "server/scan_page.hpp"
 #include "store/store.hpp"
+
+namespace livechain::store {
+class ScanStore;
+class SensorStore;
+}  // namespace livechain::store
 
 namespace livechain::server {
 
 class AlertsRuntime;
 class ProductionPlanner;
+class KpiFeed;
 
 // Token bucket per API key: `rate_per_second` requests with a burst of one second's
 // worth. 0 turns it off.
@@ -90,6 +97,12 @@ struct ApiDependencies {
   planning::TierConfig tier_config;
   // Flexible production (issue 18 §4, api_production.cpp). Null: its writes answer 503.
   ProductionPlanner* production = nullptr;
+  // Scans of unit codes (issue 12 §7, GET /v1/verify): touched only inside run_blocking.
+  store::ScanStore* scans = nullptr;
+  // Cold-chain readings and ranges (issue 12 §6): touched only inside run_blocking.
+  store::SensorStore* sensors = nullptr;
+  // The KPI read model (issue 19 §1, api_kpis.cpp); it answers on its own thread. Null: 503.
+  KpiFeed* kpis = nullptr;
 };
 
 // What the transport learns from a request's head before it reads any body: the route,
@@ -155,6 +168,20 @@ class Api {
               std::function<ApiResponse(engine::Reply&&)> on_reply,
               ErrorOrigin origin = ErrorOrigin::body, const std::string& idempotency_key = {});
 
+  // Unit codes (api_trace.cpp): GET /v1/verify and the scan page /01/…/10/…/21/….
+  void verify_code(const ApiRequest& request, Respond respond);
+  // The cold chain (api_cold_chain.cpp).
+  void cold_chain(RouteId route, const Params& params, ApiRequest& request, Respond respond);
+  void sensor_readings(ApiRequest& request, Respond respond);
+  void scan_page(const Params& params, const ApiRequest& request, Respond respond);
+  // The Digital Link of one unit (lot and serial required). Errors: invalid_argument "dl".
+  Result<trace::DigitalLink> unit_link(std::string_view uri, TimeMs now_ms) const;
+  // The optional "region" query parameter. Errors: invalid_argument "region".
+  Result<std::string> scan_region(const ApiRequest& request) const;
+  // Looks the code up on the engine thread; when `count`, records the scan on the
+  // worker and raises counterfeit_suspected first when it is seen elsewhere recently.
+  void scan_code(trace::DigitalLink link, std::string region, TimeMs now_ms, bool count,
+                 std::function<void(Result<ScanOutcome>&&)> done);
   void reservation_create(ApiRequest& request, const Caller& caller, Respond respond);
   void reservation_batch(ApiRequest& request, const Caller& caller, Respond respond);
   void reservation_get(const Params& params, Respond respond);
@@ -243,6 +270,9 @@ class Api {
   void order_put(const Params& params, ApiRequest& request, const Caller& caller, Respond respond);
   void production_read(RouteId id, const Params& params, Respond respond);
   void production_plan(const Caller& caller, Respond respond);
+  // The KPIs (api_kpis.cpp).
+  void kpis_get(const ApiRequest& request, Respond respond);
+  void kpi_definitions(Respond respond);
   // api_silences.cpp
   void silences(RouteId id, const Params& params, ApiRequest& request, Respond respond);
 

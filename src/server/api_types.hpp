@@ -22,6 +22,7 @@ struct ApiRequest {
   std::vector<std::pair<std::string, std::string>> query;  // decoded
   std::string content_type;  // media type only, lower case, parameters dropped
   std::string authorization;
+  std::string accept;  // the Accept header as sent (content negotiation of the scan page)
   std::string idempotency_key;
   std::string websocket_protocols;  // Sec-WebSocket-Protocol as sent (the dashboard's key)
   std::string body;

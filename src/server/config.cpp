@@ -3,6 +3,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "journal/checkpoint.hpp"
 #include "planning/session_records.hpp"
 #include "planning/threshold_transfers.hpp"
 #include "server/json_fields.hpp"
@@ -160,6 +161,8 @@ Result<ServerOptions> load_server_config(const std::string& path, ServerOptions 
                                   "channel_check_interval_ms",
                                   "channel_drift_threshold_pct",
                                   "as_of_checkpoint_every_events",
+                                  "ledger_origin",
+                                  "mqtt",
                                   "notify",
                                   "nowcast",
                                   "planning"},
@@ -200,6 +203,17 @@ Result<ServerOptions> load_server_config(const std::string& path, ServerOptions 
   LC_CHECK(read_number(root, "snapshot_every_events", "", 0, INT64_MAX, out.snapshot_every_events));
   LC_CHECK(read_number(root, "as_of_checkpoint_every_events", "", engine::kAsOfCheckpointEventsMin,
                        engine::kAsOfCheckpointEventsMax, out.as_of_checkpoint_every_events));
+  LC_TRY(origin, optional_string(root, "ledger_origin", ""));
+  if (origin) {
+    // The origin is also the log's key name in signed notes: the same rules apply.
+    if (!journal::make_verifier_key(*origin, journal::kNoteTypeEd25519, journal::PublicKey{})) {
+      return fail(ErrorCode::invalid_argument, "ledger_origin",
+                  "must be 1-" + std::to_string(journal::kNoteKeyNameBytesMax) +
+                      " bytes with no spaces, '+' or control characters (e.g. "
+                      "\"brand.example/ledger\")");
+    }
+    out.ledger_origin = *origin;
+  }
   if (const json::value* http = root.if_contains("http")) {
     if (!http->is_object()) return fail(ErrorCode::invalid_argument, "http", "must be an object");
     const json::object& limits = http->get_object();
@@ -239,6 +253,33 @@ Result<ServerOptions> load_server_config(const std::string& path, ServerOptions 
     LC_CHECK(read_webhook_options(*webhooks, out.webhooks));
   }
   // "nowcast": {"model_path"}: the live rules' nowcaster (docs/alerts.md "The nowcast").
+  if (const json::value* mqtt = root.if_contains("mqtt")) {
+    if (!mqtt->is_object()) return fail(ErrorCode::invalid_argument, "mqtt", "must be an object");
+    const json::object& m = mqtt->get_object();
+    LC_CHECK(reject_unknown_fields(m,
+                                   {"host", "port", "topic_prefix", "flush_interval_ms",
+                                    "flush_readings_max", "buffer_readings_max"},
+                                   "mqtt."));
+    LC_TRY(host, optional_string(m, "host", "mqtt."));
+    if (!host || host->empty())
+      return fail(ErrorCode::invalid_argument, "mqtt.host", "is required");
+    out.mqtt.host = *host;
+    LC_CHECK(read_number(m, "port", "mqtt.", 1, 65535, out.mqtt.port));
+    LC_TRY(prefix, optional_string(m, "topic_prefix", "mqtt."));
+    if (prefix) {
+      const bool wildcard = prefix->find_first_of("+#") != std::string::npos;
+      if (prefix->empty() || wildcard || prefix->size() > 200 || prefix->back() == '/') {
+        return fail(ErrorCode::invalid_argument, "mqtt.topic_prefix",
+                    "1-200 characters, no wildcard (+ #), no trailing '/'");
+      }
+      out.mqtt.topic_prefix = *prefix;
+    }
+    LC_CHECK(read_number(m, "flush_interval_ms", "mqtt.", 1, 10'000, out.mqtt.flush_interval_ms));
+    LC_CHECK(
+        read_number(m, "flush_readings_max", "mqtt.", 1, 1'000'000, out.mqtt.flush_readings_max));
+    LC_CHECK(read_number(m, "buffer_readings_max", "mqtt.", 1, 100'000'000,
+                         out.mqtt.buffer_readings_max));
+  }
   if (const json::value* nowcast = root.if_contains("nowcast")) {
     if (!nowcast->is_object()) {
       return fail(ErrorCode::invalid_argument, "nowcast", "must be an object");

@@ -52,6 +52,17 @@ constexpr Route kRoutes[] = {
     {Method::get, "/v1/ledger/events/{seq}", ledger_event, Permission::ledger_read, BodyKind::none},
     {Method::get, "/v1/ledger/proof/inclusion", ledger_inclusion_proof, Permission::ledger_read,
      BodyKind::none},
+    {Method::get, "/v1/verify", verify_code, Permission::none, BodyKind::none},
+    {Method::put, "/v1/shipments/{id}/cold-chain", shipment_cold_chain_put,
+     Permission::movements_write, BodyKind::json},
+    {Method::get, "/v1/shipments/{id}/cold-chain", shipment_cold_chain_get, Permission::stock_read,
+     BodyKind::none},
+    {Method::get, "/v1/shipments/{id}/cold-chain.svg", shipment_cold_chain_svg,
+     Permission::stock_read, BodyKind::none},
+    {Method::post, "/v1/sensors/readings", sensor_readings, Permission::movements_write,
+     BodyKind::ndjson},
+    {Method::get, "/01/{gtin}/10/{lot}/21/{serial}", scan_page, Permission::none, BodyKind::none},
+    {Method::get, "/v1/ledger/checkpoint", ledger_checkpoint, Permission::ledger_read, BodyKind::none},
     {Method::get, "/v1/ledger/proof/consistency", ledger_consistency_proof, Permission::ledger_read,
      BodyKind::none},
     {Method::get, "/v1/stream", stream, Permission::stock_read, BodyKind::none},
@@ -130,6 +141,9 @@ constexpr Route kRoutes[] = {
     // The caller's key: its role and the routes it may call, so a client (the dashboard)
     // shows only what the key may read. Every role holds stock_read (access.cpp).
     {Method::get, "/v1/me", caller_get, Permission::stock_read, BodyKind::none},
+    // KPIs (issue 19 §1, api_kpis.cpp): read models of the journal, every role.
+    {Method::get, "/v1/kpis", kpis, Permission::stock_read, BodyKind::none},
+    {Method::get, "/v1/kpis/definitions", kpi_definitions, Permission::stock_read, BodyKind::none},
 };
 
 // Splits "/a/b/c" into {"a","b","c"}; a trailing slash gives an empty last segment,

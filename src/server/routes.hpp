@@ -48,6 +48,13 @@ enum class RouteId {
   ledger_event,
   ledger_inclusion_proof,
   ledger_consistency_proof,
+  ledger_checkpoint,
+  verify_code,
+  scan_page,
+  shipment_cold_chain_put,
+  shipment_cold_chain_get,
+  shipment_cold_chain_svg,
+  sensor_readings,
   stream,
   // Channel pools (docs/channels.md), handled in api_channels.cpp.
   channel_allocation_put,
@@ -97,6 +104,9 @@ enum class RouteId {
   production_plan_get,
   // The caller's own key: role and the routes it may call (issue 19 §2, the dashboard).
   caller_get,
+  // KPIs (issue 19 §1), handled in api_kpis.cpp.
+  kpis,
+  kpi_definitions,
 };
 
 // What a body must be. The server answers 415 when Content-Type disagrees.

@@ -18,15 +18,21 @@
 
 #include "engine/ledger.hpp"
 #include "engine/sequencer.hpp"
+#include "journal/signer.hpp"
 #include "server/alerts_runtime.hpp"
 #include "server/api.hpp"
 #include "server/ats_feed.hpp"
 #include "server/channel_checker.hpp"
 #include "server/http_server.hpp"
+#include "server/mqtt_ingest.hpp"
+#include "server/kpi_feed.hpp"
 #include "server/production_planner.hpp"
 #include "server/routes.hpp"
 #include "server/stream_hub.hpp"
 #include "server/transfer_watcher.hpp"
+#include "store/scan_store.hpp"
+#include "store/sensor_store.hpp"
+#include "store/store.hpp"
 
 namespace livechain::server {
 
@@ -85,9 +91,13 @@ struct Server::Impl {
   std::unique_ptr<AlertsRuntime> alerts;  // outlives the sequencer that wakes it
   std::unique_ptr<AtsFeed> ats_feed;      // outlives the engine thread and the worker
   std::unique_ptr<store::ObservedStockStore> observed;
+  std::unique_ptr<store::ScanStore> scans;
+  std::unique_ptr<store::SensorStore> sensors;
+  std::unique_ptr<MqttIngest> mqtt;               // stopped before the sequencer
   std::unique_ptr<ChannelChecker> checker;        // outlives the engine thread and the worker
   std::unique_ptr<TransferWatcher> transfers;     // outlives the engine thread and the worker
   std::unique_ptr<ProductionPlanner> production;  // outlives the engine and solver threads
+  std::unique_ptr<KpiFeed> kpis;                  // outlives the journal thread and kpi_thread
   std::unique_ptr<engine::Sequencer> sequencer;
   // One worker for blocking work, so proofs and signal appends stay in order and never
   // occupy an I/O thread.
@@ -95,6 +105,9 @@ struct Server::Impl {
   // Production's CBC solves (seconds each) get their own thread, so they never hold up
   // the worker the alert rules and signal appends run on.
   net::thread_pool production_solver{1};
+  // The KPI read model's catch-ups and answers (kpi_feed.hpp): reading the journal at
+  // peak write rates must not hold up the worker.
+  net::thread_pool kpi_thread{1};
   std::unique_ptr<LedgerViews> ledger_views;
   std::unique_ptr<engine::AsOfIndex> as_of;  // used on the worker only
   std::atomic<bool> ready{false};
@@ -158,6 +171,10 @@ Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options) {
   s.signal_store = std::move(signal_store);
   LC_TRY(observed, store::ObservedStockStore::open(options.db_path));
   s.observed = std::move(observed);
+  LC_TRY(scans, store::ScanStore::open(options.db_path));
+  s.scans = std::move(scans);
+  LC_TRY(sensors, store::SensorStore::open(options.db_path));
+  s.sensors = std::move(sensors);
   LC_TRY(openapi, openapi_json());
   s.openapi = std::move(openapi);
   s.keys = std::make_unique<KeyRing>(std::move(key_store));
@@ -207,13 +224,28 @@ Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options) {
         net::post(*production_solver, std::move(work));
       });
   ProductionPlanner* production = s.production.get();
+  // The KPI read model (docs/kpi.md): built from the whole journal now, fed after every
+  // durable batch on kpi_thread.
+  net::thread_pool* kpi_runner = &s.kpi_thread;
+  auto kpi_started = std::chrono::steady_clock::now();
+  LC_TRY(kpis, KpiFeed::open(options.db_path, [kpi_runner](std::function<void()> work) {
+           net::post(*kpi_runner, std::move(work));
+         }));
+  s.kpis = std::move(kpis);
+  KpiFeed* kpi_feed = s.kpis.get();
+  std::fprintf(stderr, "kpis: read model built from %llu journal events in %lld ms\n",
+               static_cast<unsigned long long>(kpi_feed->applied_events()),
+               static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                          std::chrono::steady_clock::now() - kpi_started)
+                                          .count()));
   s.sequencer = std::make_unique<engine::Sequencer>(
       s.ledger->engine_for_sequencer(), &s.ledger->journal(), clock, sequencer_options,
-      [metrics, alerts, transfers, production](const engine::BatchReport& report) {
+      [metrics, alerts, transfers, production, kpi_feed](const engine::BatchReport& report) {
         metrics->observe_batch(report.commands, report.events, report.commit_latency_us);
         alerts->on_batch_durable();
         if (transfers != nullptr) transfers->on_batch_durable();
         production->on_batch_durable();
+        kpi_feed->on_batch_durable();
       });
   if (transfers != nullptr) transfers->attach(*s.sequencer);
   production->attach(*s.sequencer);
@@ -222,7 +254,14 @@ Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options) {
   s.alerts->start(*s.sequencer, [rule_worker](std::function<void()> work) {
     net::post(*rule_worker, std::move(work));
   });
-  s.ledger_views = std::make_unique<LedgerViews>(options.db_path);
+  // The ledger's own key signs checkpoints too (a second handle on the same key file;
+  // the journal's copy lives on the journal thread).
+  std::shared_ptr<const journal::Signer> checkpoint_signer;
+  if (auto key = journal::Signer::load(store::signing_key_path(options.db_path))) {
+    checkpoint_signer = std::make_shared<const journal::Signer>(std::move(*key));
+  }
+  s.ledger_views = std::make_unique<LedgerViews>(options.db_path, std::move(checkpoint_signer),
+                                                 options.ledger_origin);
   LC_TRY(as_of, engine::AsOfIndex::open(
                     options.db_path, engine::AsOfOptions{options.as_of_checkpoint_every_events}));
   s.as_of = std::move(as_of);
@@ -259,6 +298,8 @@ Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options) {
                                          [alerts] { alerts->wake_dispatcher(); });
   AtsFeed* ats_feed = s.ats_feed.get();
   dependencies.observed = s.observed.get();
+  dependencies.scans = s.scans.get();
+  dependencies.sensors = s.sensors.get();
   dependencies.drift_threshold_pct = options.channel_drift_threshold_pct;
   s.checker = std::make_unique<ChannelChecker>(*s.sequencer, *s.observed, dependencies.run_blocking,
                                                options.channel_drift_threshold_pct);
@@ -269,6 +310,7 @@ Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options) {
            production->metrics_text();
   };
   dependencies.production = production;
+  dependencies.kpis = kpi_feed;
   dependencies.rules_runtime = alerts;
   dependencies.tier_config = options.tier_config;
   s.api = std::make_unique<Api>(std::move(dependencies));
@@ -285,6 +327,14 @@ Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options) {
     return std::unexpected(port.error());
   }
   s.port = *port;
+  if (!options.mqtt.host.empty()) {
+    auto mqtt = MqttIngest::start(options.mqtt, *s.sensors, *s.sequencer);
+    if (!mqtt) {
+      s.sequencer->stop();
+      return std::unexpected(mqtt.error());
+    }
+    s.mqtt = std::move(*mqtt);
+  }
 
   engine::Sequencer* sequencer = s.sequencer.get();
   s.tickers.push_back(std::make_unique<Ticker>(s.io, options.expiry_tick_ms, [sequencer, metrics] {
@@ -354,9 +404,11 @@ void Server::wait() {
   std::lock_guard lock(impl_->stop_mutex);
   if (impl_->stopped) return;
   impl_->stopped = true;
+  impl_->mqtt.reset();       // its last flush still goes through the sequencer
   impl_->sequencer->stop();  // commits whatever is still queued, runs pending reads
   impl_->workers.join();
   impl_->production_solver.join();
+  impl_->kpi_thread.join();
   impl_->alerts->stop();  // after the last batch: the feed has woken for it
 }
 
