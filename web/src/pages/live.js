@@ -180,8 +180,9 @@ export function render(main) {
       if (!canCall('GET /v1/kpis')) throw new Error('no KPI route');
       const kpi = await getJson('/v1/kpis?period=day');
       const last = kpi.rows?.[kpi.rows.length - 1]?.kpis ?? {};
-      const value = last.fill_rate ?? last.fill_rate_pct ?? null;
-      fillValue.textContent = value === null ? t('no_data') : `${formatNumber(value <= 1 ? value * 100 : value, 1)}%`;
+      // GET /v1/kpis names it order_fill_rate_percent (docs/kpi.md): already a percentage.
+      const value = last.order_fill_rate_percent ?? null;
+      fillValue.textContent = value === null ? t('no_data') : `${formatNumber(value, 1)}%`;
     } catch {
       fillValue.textContent = t('no_data');
     }
