@@ -37,7 +37,12 @@ export function render(main) {
   let alive = true; // false once the page is left: late answers draw nothing
 
   function drawTrend() {
-    const definition = definitions.find((d) => d.name === chosen) ?? definitions[0];
+    // Until a tile is chosen, the first KPI with a number in the latest period.
+    const latest = rows.length ? rows[rows.length - 1].kpis ?? {} : {};
+    const definition =
+      definitions.find((d) => d.name === chosen) ??
+      definitions.find((d) => latest[d.name] !== null && latest[d.name] !== undefined) ??
+      definitions[0];
     if (!definition) return;
     chosen = definition.name;
     chartTitle.textContent = t('trend', { name: definition.name });
