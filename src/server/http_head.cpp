@@ -78,6 +78,11 @@ std::optional<ApiRequest> request_head(const http::request<http::string_body>& m
   request.content_type = media_type(message[http::field::content_type]);
   request.authorization = std::string(message[http::field::authorization]);
   request.idempotency_key = std::string(message["Idempotency-Key"]);
+  request.accept = std::string(message[http::field::accept]);
+  for (const char* name : {"event-sign", "app-id", "sign-method"}) {
+    auto found = message.find(name);
+    if (found != message.end()) request.signature_headers.emplace_back(name, found->value());
+  }
   return request;
 }
 

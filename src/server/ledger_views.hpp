@@ -16,6 +16,8 @@ namespace livechain::server {
 class LedgerViews {
  public:
   explicit LedgerViews(std::string db_path) : db_path_(std::move(db_path)) {}
+  // The database file the views read (bulk exports open their own reader on it).
+  const std::string& db_path() const { return db_path_; }
 
   // {tree_size, root, time_ms, time, signature, public_key, algorithm}.
   Result<boost::json::object> head();
