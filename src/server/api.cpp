@@ -54,6 +54,10 @@ Permission required_permission(const Route& route, const std::vector<std::string
   if (route.id == RouteId::import_bulk && !params.empty() && params[0] == "stock") {
     return Permission::movements_write;
   }
+  if (route.id == RouteId::export_rows && !params.empty()) {
+    if (params[0] == "events") return Permission::ledger_read;
+    if (params[0] == "orders") return Permission::reservations_read;
+  }
   return route.permission;
 }
 
@@ -80,7 +84,7 @@ bool RateLimiter::allow(const std::string& key_id, int64_t now_us) {
 }
 
 ApiResponse json_response(unsigned status, const json::value& body) {
-  return ApiResponse{status, "application/json", json::serialize(body), {}};
+  return ApiResponse{status, "application/json", json::serialize(body), {}, {}};
 }
 
 Api::Api(ApiDependencies dependencies)
@@ -287,14 +291,14 @@ void Api::dispatch(const Route& route, const Params& params, ApiRequest& request
                                    json::object{{"status", ready ? "ready" : "not_ready"}}));
     }
     case RouteId::metrics: {
-      ApiResponse response{200, "text/plain; version=0.0.4; charset=utf-8", "", {}};
+      ApiResponse response{200, "text/plain; version=0.0.4; charset=utf-8", "", {}, {}};
       response.body = deps_.metrics->render(deps_.sequencer->queue_depth(),
                                             deps_.sequencer->snapshots_written());
       if (deps_.alert_metrics) response.body += deps_.alert_metrics();
       return respond(std::move(response));
     }
     case RouteId::openapi:
-      return respond(ApiResponse{200, "application/json", std::string(deps_.openapi_json), {}});
+      return respond(ApiResponse{200, "application/json", std::string(deps_.openapi_json), {}, {}});
     case RouteId::reservation_create:
       return reservation_create(request, caller, std::move(respond));
     case RouteId::reservation_batch:
@@ -409,6 +413,10 @@ void Api::dispatch(const Route& route, const Params& params, ApiRequest& request
     case RouteId::silence_list:
     case RouteId::silence_delete:
       return silences(route.id, params, request, std::move(respond));
+    case RouteId::export_rows:
+      return export_rows(params, request, caller, std::move(respond));
+    case RouteId::connector_orders:
+      return connector_orders(params, request, std::move(respond));
   }
   respond(problem(500, "internal", "Internal error", "unrouted request"));
 }

@@ -127,6 +127,12 @@ constexpr Route kRoutes[] = {
      BodyKind::none},
     {Method::get, "/v1/production/plan", production_plan_get, Permission::planning_write,
      BodyKind::none},
+    // Bulk export and live-platform connectors (issue 19 §3). An export's permission
+    // depends on its kind (required_permission); a connector push is authenticated by
+    // the platform's signature, not by an API key (docs/connectors.md).
+    {Method::get, "/v1/export/{kind}", export_rows, Permission::stock_read, BodyKind::none},
+    {Method::post, "/v1/connectors/{platform}/orders", connector_orders, Permission::none,
+     BodyKind::json},
 };
 
 // Splits "/a/b/c" into {"a","b","c"}; a trailing slash gives an empty last segment,

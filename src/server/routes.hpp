@@ -95,6 +95,9 @@ enum class RouteId {
   production_order_put,
   production_orders_list,
   production_plan_get,
+  // Bulk export and live-platform connectors (issue 19 §3): api_export.cpp, api_connectors.cpp.
+  export_rows,
+  connector_orders,
 };
 
 // What a body must be. The server answers 415 when Content-Type disagrees.

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "alerts/alerts.hpp"
+#include "connectors/connectors.hpp"
 #include "core/error.hpp"
 #include "core/time.hpp"
 #include "engine/as_of.hpp"
@@ -87,6 +88,8 @@ struct ServerOptions {
   planning::ProductionServerConfig production;
   // Stock as of T (issue 10 §4): events between two as-of checkpoints (PATH.asof).
   uint64_t as_of_checkpoint_every_events = engine::kAsOfCheckpointEventsDefault;
+  // Live-platform order pushes ("connectors": {…}; docs/connectors.md).
+  connectors::ConnectorConfig connectors;
 };
 
 // Reads a JSON config file whose keys are ServerOptions' field names (and "http": {…}
