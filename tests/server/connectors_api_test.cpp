@@ -231,4 +231,26 @@ TEST_F(ConnectorsApiTest, OtherMessagesAreIgnoredAndBuyerContactsAreNeverKept) {
   EXPECT_TRUE(IsProblem(call("", "POST", "/v1/connectors/jd/orders", "{}"), 404, "platform"));
 }
 
+// Douyin batches messages: a created and its paid in one push apply in order; more than
+// kMessagesPerPushMax (50) is 422 (limit_exceeded) naming the body, and nothing is recorded.
+TEST_F(ConnectorsApiTest, ADouyinPushOfSeveralMessagesAppliesThemInOrderUpToTheLimit) {
+  Balance before = balance(kSkuA, "dc-east");
+  PushResult both = push("douyin", "77701", "created", {"DY-ALPHA:5"}, {"--then", "paid"});
+  ASSERT_EQ(both.status, 200u) << both.body;
+  json::array orders = parse_object(both.body)["orders"].as_array();
+  ASSERT_EQ(orders.size(), 2u) << both.body;
+  EXPECT_EQ(str(orders[0].as_object(), "status"), "created");
+  EXPECT_EQ(str(orders[1].as_object(), "status"), "paid");
+  EXPECT_EQ(str(orders[1].as_object(), "message"), "[1]");
+  Balance after = balance(kSkuA, "dc-east");
+  EXPECT_EQ(after.on_hand, before.on_hand - 5);
+  EXPECT_EQ(after.reserved, before.reserved);
+
+  uint64_t size = tree_size();
+  EXPECT_TRUE(IsPushProblem(
+      push("douyin", "77702", "created", {"DY-ALPHA:1"}, {"--messages", "51"}), 422, "body"));
+  EXPECT_EQ(push("douyin", "77703", "created", {"DY-ALPHA:1"}, {"--messages", "50"}).status, 200u);
+  EXPECT_GT(tree_size(), size);
+}
+
 }  // namespace

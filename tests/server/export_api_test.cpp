@@ -3,6 +3,11 @@
 // chunked transfer coding; redaction by role; RFC 4180 quoting; filters and their
 // errors; an export of several journal pages; `livechain export` reading the same
 // database offline; and `livechain bench export`'s peak-RSS figure staying flat.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <sstream>
 
 #include "server_fixture.hpp"
@@ -250,6 +255,54 @@ TEST_F(ExportApiTest, ALargeExportStreamsEveryPageAndMatchesTheCli) {
   ASSERT_EQ(balances.exit_code, 0) << balances.err;
   EXPECT_EQ(balances.out, export_as("admin", "/v1/export/balances?format=csv").body);
   EXPECT_EQ(cli({"export", "--db", db_, "--kind", "nope"}).exit_code, 2);
+}
+
+// A connection that asks for an export and never reads the answer (a small receive
+// buffer, so the server's writes stall at once). Returns the socket.
+int open_unread_export(uint16_t port, const std::string& key) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  EXPECT_GE(fd, 0);
+  int small_bytes = 4096;
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small_bytes, sizeof small_bytes);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  ::inet_pton(AF_INET, "127.0.0.1", &address.sin_addr);
+  EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  std::string request =
+      "GET /v1/export/events?format=ndjson HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+      "Authorization: Bearer " +
+      key + "\r\n\r\n";
+  EXPECT_EQ(::write(fd, request.data(), request.size()), static_cast<ssize_t>(request.size()));
+  return fd;
+}
+
+// At most kExportsInFlightMax (4) exports stream at once: four readers that stopped
+// reading hold their slots (their exports wait on the socket, holding one chunk each),
+// a fifth is 503 with Retry-After; once they hang up, exports run again.
+TEST_F(ExportApiTest, AFifthConcurrentExportIs503UntilOneEnds) {
+  ASSERT_EQ(stop_server(), 0);
+  std::string big = dir_.file("big.db");  // 200,000 events: ~60 MB of NDJSON each
+  RunResult made = cli({"bench", "export", "--events", "200000", "--db", big});
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  db_ = big;
+  keys_["admin"] = create_key("admin");
+  ASSERT_NO_FATAL_FAILURE(start_server());
+  std::vector<int> stalled;
+  for (int i = 0; i < 4; ++i) stalled.push_back(open_unread_export(port_, keys_["admin"].key));
+  std::this_thread::sleep_for(1s);
+  HttpResponse fifth = export_as("admin", "/v1/export/balances");
+  EXPECT_TRUE(IsProblem(fifth, 503));
+  EXPECT_EQ(fifth.header("Retry-After"), "1");
+  for (int fd : stalled) ::close(fd);
+  HttpResponse again;
+  for (int attempt = 0; attempt < 50 && again.status != 200; ++attempt) {
+    std::this_thread::sleep_for(100ms);
+    again = export_as("admin", "/v1/export/balances");
+  }
+  EXPECT_EQ(again.status, 200u) << describe(again);
+  HttpResponse health = call("", "GET", "/healthz");
+  EXPECT_EQ(health.status, 200u);
 }
 
 // The figure behind "constant memory": peak RSS after each tenth of an export of

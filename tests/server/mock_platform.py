@@ -9,6 +9,7 @@ does, POSTs it to a running livechain server on 127.0.0.1, and prints one JSON l
   mock_platform.py --port P --platform douyin --app-key K --secret S \
       --order-id 123 --status created --item 6901234567892:2 [--province 浙江省]
       [--sign-method hmac-sha256] [--bad-signature] [--drop FIELD] [--tag 105]
+      [--messages N] [--then paid]   (Douyin: several messages in one push)
 """
 import argparse
 import hashlib
@@ -59,9 +60,16 @@ def douyin(args):
                                for i, (code, qty) in enumerate(items_of(args))]}
     drop(data, args.drop)
     tag = args.tag or DOUYIN_TAGS[args.status]
-    body = json.dumps([{"tag": tag, "msg_id": "%s-%s" % (args.order_id, tag),
-                        "data": json.dumps(data, ensure_ascii=False)}],
-                      ensure_ascii=False)
+    # Douyin batches messages: --messages repeats this one, --then appends the same
+    # order's later statuses (e.g. created then paid in one push).
+    messages = [{"tag": tag, "msg_id": "%s-%s-%d" % (args.order_id, tag, i),
+                 "data": json.dumps(data, ensure_ascii=False)} for i in range(args.messages)]
+    for status in args.then:
+        later = {"p_id": args.order_id, "shop_id": 77001, "order_status": 2}
+        messages.append({"tag": DOUYIN_TAGS[status],
+                         "msg_id": "%s-%s" % (args.order_id, DOUYIN_TAGS[status]),
+                         "data": json.dumps(later)})
+    body = json.dumps(messages, ensure_ascii=False)
     text = args.app_key + body + args.secret
     if args.sign_method == "hmac-sha256":
         sign = hmac.new(args.secret.encode(), text.encode(), hashlib.sha256).hexdigest()
@@ -137,6 +145,9 @@ def main():
     parser.add_argument("--bad-signature", action="store_true")
     parser.add_argument("--drop", default="")
     parser.add_argument("--tag", default="")
+    parser.add_argument("--messages", type=int, default=1)
+    parser.add_argument("--then", action="append", default=[],
+                        choices=["created", "paid", "cancelled"])
     args = parser.parse_args()
     body, params, headers = {"douyin": douyin, "kuaishou": kuaishou, "taobao": taobao}[
         args.platform](args)
