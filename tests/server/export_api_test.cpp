@@ -203,6 +203,13 @@ TEST_F(ExportApiTest, OrdersCarryTheirCurrentStatusAndFilterByIt) {
 
   HttpResponse limited = export_as("planner", "/v1/export/orders?format=ndjson&limit=1");
   EXPECT_EQ(parse_ndjson(limited.body).size(), 1u);
+  // `livechain export` reads the same rows offline (the server is running).
+  RunResult offline = cli({"export", "--db", db_, "--kind", "orders", "--format", "ndjson"});
+  ASSERT_EQ(offline.exit_code, 0) << offline.err;
+  EXPECT_EQ(offline.out, all.body);
+  RunResult committed_only =
+      cli({"export", "--db", db_, "--kind", "orders", "--format", "csv", "--status", "committed"});
+  EXPECT_EQ(committed_only.out, committed.body);
   // Suppliers may not read reservations: nor their export.
   EXPECT_TRUE(IsProblem(export_as("supplier", "/v1/export/orders"), 403));
 }
