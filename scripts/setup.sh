@@ -15,6 +15,7 @@ packages=(
   libcurl4-openssl-dev python3-aiosmtpd nodejs
   libqrencode-dev libpng-dev zbar-tools librsvg2-bin
   liblemon-dev coinor-libcbc-dev
+  golang-go golang-golang-x-mod-dev
 )
 
 missing=()

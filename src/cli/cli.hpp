@@ -59,6 +59,9 @@ void add_plan_formulas_commands(CLI::App& root, CliOptions& options);
 void add_plan_transfer_commands(CLI::App& root, CliOptions& options);
 // `plan production` and `bench plan-production`; call after add_bench_commands.
 void add_plan_production_commands(CLI::App& root, CliOptions& options);
+// `ledger checkpoint|vkey` and `witness init|cosign|verify` (C2SP checkpoints, issue 12
+// §7); call after add_ledger_commands (it extends `ledger`).
+void add_witness_commands(CLI::App& root, CliOptions& options);
 void print_stock_as_of(const std::string& db, const std::string& gtin, const std::string& as_of,
                        const CliOptions& options);
 

@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   livechain::cli::add_plan_transfer_commands(app, options);
   livechain::cli::add_plan_formulas_commands(app, options);
   livechain::cli::add_plan_production_commands(app, options);
+  livechain::cli::add_witness_commands(app, options);
   livechain::cli::add_export_commands(app, options);
   try {
     app.parse(argc, argv);

@@ -341,7 +341,12 @@ void Api::dispatch(const Route& route, const Params& params, ApiRequest& request
     case RouteId::ledger_event:
     case RouteId::ledger_inclusion_proof:
     case RouteId::ledger_consistency_proof:
+    case RouteId::ledger_checkpoint:
       return ledger(route.id, params, request, caller, std::move(respond));
+    case RouteId::verify_code:
+      return verify_code(request, std::move(respond));
+    case RouteId::scan_page:
+      return scan_page(params, request, std::move(respond));
     case RouteId::batch_create:
     case RouteId::batch_get:
     case RouteId::batch_units:

@@ -28,7 +28,12 @@
 #include "server/problem.hpp"
 #include "server/request_parsing.hpp"
 #include "server/routes.hpp"
+#include "server/scan_page.hpp"
 #include "store/store.hpp"
+
+namespace livechain::store {
+class ScanStore;
+}
 
 namespace livechain::server {
 
@@ -91,6 +96,8 @@ struct ApiDependencies {
   planning::TierConfig tier_config;
   // Flexible production (issue 18 §4, api_production.cpp). Null: its writes answer 503.
   ProductionPlanner* production = nullptr;
+  // Scans of unit codes (issue 12 §7, GET /v1/verify): touched only inside run_blocking.
+  store::ScanStore* scans = nullptr;
   // Live-platform connectors (issue 19 §3, api_connectors.cpp): a platform absent
   // answers 404.
   connectors::ConnectorConfig connectors;
@@ -157,6 +164,17 @@ class Api {
               std::function<ApiResponse(engine::Reply&&)> on_reply,
               ErrorOrigin origin = ErrorOrigin::body, const std::string& idempotency_key = {});
 
+  // Unit codes (api_trace.cpp): GET /v1/verify and the scan page /01/…/10/…/21/….
+  void verify_code(const ApiRequest& request, Respond respond);
+  void scan_page(const Params& params, const ApiRequest& request, Respond respond);
+  // The Digital Link of one unit (lot and serial required). Errors: invalid_argument "dl".
+  Result<trace::DigitalLink> unit_link(std::string_view uri, TimeMs now_ms) const;
+  // The optional "region" query parameter. Errors: invalid_argument "region".
+  Result<std::string> scan_region(const ApiRequest& request) const;
+  // Looks the code up on the engine thread; when `count`, records the scan on the
+  // worker and raises counterfeit_suspected first when it is seen elsewhere recently.
+  void scan_code(trace::DigitalLink link, std::string region, TimeMs now_ms, bool count,
+                 std::function<void(Result<ScanOutcome>&&)> done);
   void reservation_create(ApiRequest& request, const Caller& caller, Respond respond);
   void reservation_batch(ApiRequest& request, const Caller& caller, Respond respond);
   void reservation_get(const Params& params, Respond respond);

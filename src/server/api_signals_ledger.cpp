@@ -97,6 +97,13 @@ void Api::ledger(RouteId route, const Params& params, const ApiRequest& request,
   switch (route) {
     case RouteId::ledger_head:
       return deps_.run_blocking([views, answer] { answer(views->head(), ErrorOrigin::body); });
+    case RouteId::ledger_checkpoint:
+      // A C2SP checkpoint is a signed note: text, not JSON (c2sp.org/tlog-checkpoint).
+      return deps_.run_blocking([views, respond] {
+        auto note = views->checkpoint();
+        if (!note) return respond(problem_from_error(note.error(), ErrorOrigin::body));
+        respond(ApiResponse{200, "text/plain; charset=utf-8", std::move(*note), {}});
+      });
     case RouteId::ledger_event: {
       uint64_t seq = 0;
       const std::string& text = params.at(0);

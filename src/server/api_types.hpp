@@ -23,6 +23,7 @@ struct ApiRequest {
   std::vector<std::pair<std::string, std::string>> query;  // decoded
   std::string content_type;  // media type only, lower case, parameters dropped
   std::string authorization;
+  std::string accept;  // the Accept header as sent (content negotiation of the scan page)
   std::string idempotency_key;
   std::string accept;  // the Accept header as sent (bulk exports choose a format by it)
   // Headers a live platform signs its pushes with (connectors): event-sign, app-id,

@@ -3,6 +3,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "journal/checkpoint.hpp"
 #include "planning/session_records.hpp"
 #include "planning/threshold_transfers.hpp"
 #include "server/json_fields.hpp"
@@ -160,6 +161,7 @@ Result<ServerOptions> load_server_config(const std::string& path, ServerOptions 
                                   "channel_check_interval_ms",
                                   "channel_drift_threshold_pct",
                                   "as_of_checkpoint_every_events",
+                                  "ledger_origin",
                                   "notify",
                                   "nowcast",
                                   "planning",
@@ -201,6 +203,17 @@ Result<ServerOptions> load_server_config(const std::string& path, ServerOptions 
   LC_CHECK(read_number(root, "snapshot_every_events", "", 0, INT64_MAX, out.snapshot_every_events));
   LC_CHECK(read_number(root, "as_of_checkpoint_every_events", "", engine::kAsOfCheckpointEventsMin,
                        engine::kAsOfCheckpointEventsMax, out.as_of_checkpoint_every_events));
+  LC_TRY(origin, optional_string(root, "ledger_origin", ""));
+  if (origin) {
+    // The origin is also the log's key name in signed notes: the same rules apply.
+    if (!journal::make_verifier_key(*origin, journal::kNoteTypeEd25519, journal::PublicKey{})) {
+      return fail(ErrorCode::invalid_argument, "ledger_origin",
+                  "must be 1-" + std::to_string(journal::kNoteKeyNameBytesMax) +
+                      " bytes with no spaces, '+' or control characters (e.g. "
+                      "\"brand.example/ledger\")");
+    }
+    out.ledger_origin = *origin;
+  }
   if (const json::value* http = root.if_contains("http")) {
     if (!http->is_object()) return fail(ErrorCode::invalid_argument, "http", "must be an object");
     const json::object& limits = http->get_object();

@@ -77,6 +77,7 @@ std::optional<ApiRequest> request_head(const http::request<http::string_body>& m
   }
   request.content_type = media_type(message[http::field::content_type]);
   request.authorization = std::string(message[http::field::authorization]);
+  request.accept = std::string(message[http::field::accept]);
   request.idempotency_key = std::string(message["Idempotency-Key"]);
   request.accept = std::string(message[http::field::accept]);
   for (const char* name : {"event-sign", "app-id", "sign-method"}) {

@@ -4,6 +4,7 @@
 
 #include "core/bytes.hpp"
 #include "engine/engine.hpp"
+#include "journal/checkpoint.hpp"
 #include "journal/merkle.hpp"
 #include "server/json_views.hpp"
 #include "store/store.hpp"
@@ -31,6 +32,24 @@ json::array hashes_json(const std::vector<journal::Hash>& hashes) {
 }
 }  // namespace
 
+LedgerViews::LedgerViews(std::string db_path, std::shared_ptr<const journal::Signer> log_signer,
+                         std::string origin)
+    : db_path_(std::move(db_path)), log_signer_(std::move(log_signer)), origin_(std::move(origin)) {
+  if (origin_.empty() && log_signer_) origin_ = journal::default_origin(log_signer_->public_key());
+}
+
+Result<std::string> LedgerViews::checkpoint() {
+  if (!log_signer_) {
+    return fail(ErrorCode::invalid_state, "signing_key",
+                "this server has no signing key, so it cannot sign checkpoints");
+  }
+  LC_TRY(view, open_view(db_path_));
+  const journal::TreeHead& head = view.journal->last_head();
+  journal::Checkpoint checkpoint{
+      origin_, head.tree_size, head.tree_size == 0 ? journal::empty_tree_hash() : head.root, {}};
+  return journal::format_signed_note(journal::sign_checkpoint(*log_signer_, checkpoint));
+}
+
 Result<json::object> LedgerViews::head() {
   LC_TRY(view, open_view(db_path_));
   const journal::TreeHead& head = view.journal->last_head();
@@ -40,6 +59,12 @@ Result<json::object> LedgerViews::head() {
                    {"algorithm", "Ed25519"},      {"hash", "SHA-256, RFC 6962"}};
   out["signature"] = head.tree_size > 0 ? json::value(to_hex(head.signature)) : json::value();
   out["public_key"] = public_key ? json::value(*public_key) : json::value();
+  if (log_signer_) {
+    auto vkey =
+        journal::make_verifier_key(origin_, journal::kNoteTypeEd25519, log_signer_->public_key());
+    out["origin"] = origin_;
+    if (vkey) out["vkey"] = journal::format_verifier_key(*vkey);
+  }
   return out;
 }
 

@@ -48,6 +48,9 @@ enum class RouteId {
   ledger_event,
   ledger_inclusion_proof,
   ledger_consistency_proof,
+  ledger_checkpoint,
+  verify_code,
+  scan_page,
   stream,
   // Channel pools (docs/channels.md), handled in api_channels.cpp.
   channel_allocation_put,

@@ -18,6 +18,7 @@
 
 #include "engine/ledger.hpp"
 #include "engine/sequencer.hpp"
+#include "journal/signer.hpp"
 #include "server/alerts_runtime.hpp"
 #include "server/api.hpp"
 #include "server/ats_feed.hpp"
@@ -27,6 +28,8 @@
 #include "server/routes.hpp"
 #include "server/stream_hub.hpp"
 #include "server/transfer_watcher.hpp"
+#include "store/scan_store.hpp"
+#include "store/store.hpp"
 
 namespace livechain::server {
 
@@ -85,6 +88,7 @@ struct Server::Impl {
   std::unique_ptr<AlertsRuntime> alerts;  // outlives the sequencer that wakes it
   std::unique_ptr<AtsFeed> ats_feed;      // outlives the engine thread and the worker
   std::unique_ptr<store::ObservedStockStore> observed;
+  std::unique_ptr<store::ScanStore> scans;
   std::unique_ptr<ChannelChecker> checker;        // outlives the engine thread and the worker
   std::unique_ptr<TransferWatcher> transfers;     // outlives the engine thread and the worker
   std::unique_ptr<ProductionPlanner> production;  // outlives the engine and solver threads
@@ -158,6 +162,8 @@ Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options) {
   s.signal_store = std::move(signal_store);
   LC_TRY(observed, store::ObservedStockStore::open(options.db_path));
   s.observed = std::move(observed);
+  LC_TRY(scans, store::ScanStore::open(options.db_path));
+  s.scans = std::move(scans);
   LC_TRY(openapi, openapi_json());
   s.openapi = std::move(openapi);
   s.keys = std::make_unique<KeyRing>(std::move(key_store));
@@ -222,7 +228,14 @@ Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options) {
   s.alerts->start(*s.sequencer, [rule_worker](std::function<void()> work) {
     net::post(*rule_worker, std::move(work));
   });
-  s.ledger_views = std::make_unique<LedgerViews>(options.db_path);
+  // The ledger's own key signs checkpoints too (a second handle on the same key file;
+  // the journal's copy lives on the journal thread).
+  std::shared_ptr<const journal::Signer> checkpoint_signer;
+  if (auto key = journal::Signer::load(store::signing_key_path(options.db_path))) {
+    checkpoint_signer = std::make_shared<const journal::Signer>(std::move(*key));
+  }
+  s.ledger_views = std::make_unique<LedgerViews>(options.db_path, std::move(checkpoint_signer),
+                                                 options.ledger_origin);
   LC_TRY(as_of, engine::AsOfIndex::open(
                     options.db_path, engine::AsOfOptions{options.as_of_checkpoint_every_events}));
   s.as_of = std::move(as_of);
@@ -259,6 +272,7 @@ Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options) {
                                          [alerts] { alerts->wake_dispatcher(); });
   AtsFeed* ats_feed = s.ats_feed.get();
   dependencies.observed = s.observed.get();
+  dependencies.scans = s.scans.get();
   dependencies.drift_threshold_pct = options.channel_drift_threshold_pct;
   s.checker = std::make_unique<ChannelChecker>(*s.sequencer, *s.observed, dependencies.run_blocking,
                                                options.channel_drift_threshold_pct);

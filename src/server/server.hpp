@@ -86,6 +86,9 @@ struct ServerOptions {
   // Flexible production in the server ("planning": {"production": {…}};
   // docs/planning.md "In the server").
   planning::ProductionServerConfig production;
+  // The origin line of the ledger's C2SP checkpoints (GET /v1/ledger/checkpoint) and
+  // the log's key name; empty: journal::default_origin of the signing key.
+  std::string ledger_origin;
   // Stock as of T (issue 10 §4): events between two as-of checkpoints (PATH.asof).
   uint64_t as_of_checkpoint_every_events = engine::kAsOfCheckpointEventsDefault;
   // Live-platform order pushes ("connectors": {…}; docs/connectors.md).

@@ -138,4 +138,36 @@ Result<std::string> qr_png(const QrMatrix& matrix, int scale);
 // An SVG document of `matrix` (one path, one unit per module, quiet zone included).
 std::string qr_svg(const QrMatrix& matrix);
 
+// ------------------------------------------------------------------ authenticity
+
+// Two scans of one serial in different regions closer than this raise an alert: one
+// genuine unit cannot be in two places at once, so one of them is a copied code.
+inline constexpr int64_t kRescanWindowMs = 3'600'000;
+
+// What is known about a code's earlier scans (scans == 0: never scanned).
+struct ScanHistory {
+  uint64_t scans = 0;
+  int64_t first_scan_ms = 0;
+  int64_t last_scan_ms = 0;
+  std::string last_region;  // empty: the last scan named no region
+};
+
+enum class Authenticity { genuine, already_scanned, unknown };
+// "genuine", "already_scanned", "unknown".
+std::string_view authenticity_name(Authenticity authenticity);
+
+struct ScanJudgement {
+  Authenticity verdict = Authenticity::unknown;
+  uint64_t previous_scans = 0;
+  // The previous scan was in another region less than `window_ms` before this one.
+  bool seen_elsewhere_recently = false;
+};
+
+// The verdict on one scan: `issued` says the code names a serial the brand issued.
+// Not issued → unknown; issued and never scanned → genuine; else already_scanned with
+// the number of earlier scans. A scan without a region (empty) never counts as
+// "elsewhere". REQUIRES: window_ms > 0.
+ScanJudgement judge_scan(bool issued, const ScanHistory& before, std::string_view region,
+                         int64_t now_ms, int64_t window_ms = kRescanWindowMs);
+
 }  // namespace livechain::trace
