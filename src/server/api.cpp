@@ -84,7 +84,7 @@ bool RateLimiter::allow(const std::string& key_id, int64_t now_us) {
 }
 
 ApiResponse json_response(unsigned status, const json::value& body) {
-  return ApiResponse{status, "application/json", json::serialize(body), {}, {}};
+  return ApiResponse{status, "application/json", json::serialize(body), {}};
 }
 
 Api::Api(ApiDependencies dependencies)
@@ -291,14 +291,14 @@ void Api::dispatch(const Route& route, const Params& params, ApiRequest& request
                                    json::object{{"status", ready ? "ready" : "not_ready"}}));
     }
     case RouteId::metrics: {
-      ApiResponse response{200, "text/plain; version=0.0.4; charset=utf-8", "", {}, {}};
+      ApiResponse response{200, "text/plain; version=0.0.4; charset=utf-8", "", {}};
       response.body = deps_.metrics->render(deps_.sequencer->queue_depth(),
                                             deps_.sequencer->snapshots_written());
       if (deps_.alert_metrics) response.body += deps_.alert_metrics();
       return respond(std::move(response));
     }
     case RouteId::openapi:
-      return respond(ApiResponse{200, "application/json", std::string(deps_.openapi_json), {}, {}});
+      return respond(ApiResponse{200, "application/json", std::string(deps_.openapi_json), {}});
     case RouteId::reservation_create:
       return reservation_create(request, caller, std::move(respond));
     case RouteId::reservation_batch:

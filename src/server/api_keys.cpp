@@ -76,8 +76,7 @@ std::optional<ApiResponse> answer_for_claimed_key(const LedgerState& state, cons
   auto reply = decode_reply(answer->reply);
   LC_ASSERT(reply.has_value() && std::holds_alternative<StoredAnswer>(*reply));
   auto& stored = std::get<StoredAnswer>(*reply);
-  ApiResponse response{
-      stored.status, std::move(stored.content_type), std::move(stored.body), {}, {}};
+  ApiResponse response{stored.status, std::move(stored.content_type), std::move(stored.body), {}};
   response.headers.emplace_back("Idempotent-Replayed", "true");
   return response;
 }

@@ -125,7 +125,7 @@ void Api::silences(RouteId route, const Params& params, ApiRequest& request, Res
       return submit(
           DeleteSilence{*id}, respond,
           [](Reply&&) {
-            return ApiResponse{204, "", "", {}, {}};
+            return ApiResponse{204, "", "", {}};
           },
           ErrorOrigin::path, request.idempotency_key);
     }

@@ -23,9 +23,8 @@ struct ApiRequest {
   std::vector<std::pair<std::string, std::string>> query;  // decoded
   std::string content_type;  // media type only, lower case, parameters dropped
   std::string authorization;
-  std::string accept;  // the Accept header as sent (content negotiation of the scan page)
+  std::string accept;  // the Accept header as sent (the scan page; bulk exports' format)
   std::string idempotency_key;
-  std::string accept;  // the Accept header as sent (bulk exports choose a format by it)
   // Headers a live platform signs its pushes with (connectors): event-sign, app-id,
   // sign-method, as sent (names lower case).
   std::vector<std::pair<std::string, std::string>> signature_headers;
@@ -74,7 +73,7 @@ struct ApiResponse {
   // Set: the body is streamed from here with chunked transfer coding and `body` is
   // ignored. A failure after the head was sent can only abort the connection (the
   // client sees a body without its last chunk).
-  std::shared_ptr<ChunkSource> stream;
+  std::shared_ptr<ChunkSource> stream = nullptr;  // initialised: aggregate inits may omit it
 };
 
 // Handlers answer through this exactly once, from any thread.

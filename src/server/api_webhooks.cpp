@@ -156,7 +156,7 @@ void Api::webhooks(RouteId route, const Params& params, ApiRequest& request, Res
               if (!removed) {
                 return respond(problem_from_error(removed.error(), ErrorOrigin::path));
               }
-              respond(ApiResponse{204, "", "", {}, {}});
+              respond(ApiResponse{204, "", "", {}});
             });
           });
     case RouteId::webhook_deliveries: {

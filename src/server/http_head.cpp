@@ -79,7 +79,6 @@ std::optional<ApiRequest> request_head(const http::request<http::string_body>& m
   request.authorization = std::string(message[http::field::authorization]);
   request.accept = std::string(message[http::field::accept]);
   request.idempotency_key = std::string(message["Idempotency-Key"]);
-  request.accept = std::string(message[http::field::accept]);
   for (const char* name : {"event-sign", "app-id", "sign-method"}) {
     auto found = message.find(name);
     if (found != message.end()) request.signature_headers.emplace_back(name, found->value());

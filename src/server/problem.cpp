@@ -22,7 +22,6 @@ ApiResponse problem(unsigned status, std::string_view slug, std::string_view tit
   ApiResponse response{status,
                        "application/problem+json",
                        json::serialize(problem_object(status, slug, title, detail, field)),
-                       {},
                        {}};
   if (status == 503 || status == 429) response.headers.emplace_back("Retry-After", "1");
   return response;
