@@ -14,7 +14,7 @@ packages=(
   clang libclang-rt-14-dev
   libcurl4-openssl-dev python3-aiosmtpd nodejs
   libqrencode-dev libpng-dev zbar-tools librsvg2-bin
-  liblemon-dev coinor-libcbc-dev
+  liblemon-dev coinor-libcbc-dev mosquitto libmosquitto-dev
   golang-go golang-golang-x-mod-dev
 )
 

@@ -62,6 +62,10 @@ void add_plan_production_commands(CLI::App& root, CliOptions& options);
 // `ledger checkpoint|vkey` and `witness init|cosign|verify` (C2SP checkpoints, issue 12
 // §7); call after add_ledger_commands (it extends `ledger`).
 void add_witness_commands(CLI::App& root, CliOptions& options);
+// `bench sensors` (cold-chain readings over MQTT); call after add_bench_commands.
+void add_sensor_bench(CLI::App& root, CliOptions& options);
+// `kpi`: the twelve KPIs by day, week or month from the journal (src/kpi, docs/kpi.md).
+void add_kpi_commands(CLI::App& root, CliOptions& options);
 void print_stock_as_of(const std::string& db, const std::string& gtin, const std::string& as_of,
                        const CliOptions& options);
 

@@ -26,6 +26,8 @@ int main(int argc, char** argv) {
   livechain::cli::add_plan_formulas_commands(app, options);
   livechain::cli::add_plan_production_commands(app, options);
   livechain::cli::add_witness_commands(app, options);
+  livechain::cli::add_sensor_bench(app, options);
+  livechain::cli::add_kpi_commands(app, options);
   livechain::cli::add_export_commands(app, options);
   try {
     app.parse(argc, argv);

@@ -345,6 +345,11 @@ void Api::dispatch(const Route& route, const Params& params, ApiRequest& request
       return ledger(route.id, params, request, caller, std::move(respond));
     case RouteId::verify_code:
       return verify_code(request, std::move(respond));
+    case RouteId::shipment_cold_chain_put:
+    case RouteId::shipment_cold_chain_get:
+    case RouteId::shipment_cold_chain_svg:
+    case RouteId::sensor_readings:
+      return cold_chain(route.id, params, request, std::move(respond));
     case RouteId::scan_page:
       return scan_page(params, request, std::move(respond));
     case RouteId::batch_create:
@@ -418,6 +423,10 @@ void Api::dispatch(const Route& route, const Params& params, ApiRequest& request
     case RouteId::silence_list:
     case RouteId::silence_delete:
       return silences(route.id, params, request, std::move(respond));
+    case RouteId::kpis:
+      return kpis_get(request, std::move(respond));
+    case RouteId::kpi_definitions:
+      return kpi_definitions(std::move(respond));
     case RouteId::export_rows:
       return export_rows(params, request, caller, std::move(respond));
     case RouteId::connector_orders:

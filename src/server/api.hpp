@@ -33,12 +33,14 @@
 
 namespace livechain::store {
 class ScanStore;
-}
+class SensorStore;
+}  // namespace livechain::store
 
 namespace livechain::server {
 
 class AlertsRuntime;
 class ProductionPlanner;
+class KpiFeed;
 
 // Token bucket per API key: `rate_per_second` requests with a burst of one second's
 // worth. 0 turns it off.
@@ -98,6 +100,10 @@ struct ApiDependencies {
   ProductionPlanner* production = nullptr;
   // Scans of unit codes (issue 12 §7, GET /v1/verify): touched only inside run_blocking.
   store::ScanStore* scans = nullptr;
+  // Cold-chain readings and ranges (issue 12 §6): touched only inside run_blocking.
+  store::SensorStore* sensors = nullptr;
+  // The KPI read model (issue 19 §1, api_kpis.cpp); it answers on its own thread. Null: 503.
+  KpiFeed* kpis = nullptr;
   // Live-platform connectors (issue 19 §3, api_connectors.cpp): a platform absent
   // answers 404.
   connectors::ConnectorConfig connectors;
@@ -166,6 +172,9 @@ class Api {
 
   // Unit codes (api_trace.cpp): GET /v1/verify and the scan page /01/…/10/…/21/….
   void verify_code(const ApiRequest& request, Respond respond);
+  // The cold chain (api_cold_chain.cpp).
+  void cold_chain(RouteId route, const Params& params, ApiRequest& request, Respond respond);
+  void sensor_readings(ApiRequest& request, Respond respond);
   void scan_page(const Params& params, const ApiRequest& request, Respond respond);
   // The Digital Link of one unit (lot and serial required). Errors: invalid_argument "dl".
   Result<trace::DigitalLink> unit_link(std::string_view uri, TimeMs now_ms) const;
@@ -263,6 +272,9 @@ class Api {
   void order_put(const Params& params, ApiRequest& request, const Caller& caller, Respond respond);
   void production_read(RouteId id, const Params& params, Respond respond);
   void production_plan(const Caller& caller, Respond respond);
+  // The KPIs (api_kpis.cpp).
+  void kpis_get(const ApiRequest& request, Respond respond);
+  void kpi_definitions(Respond respond);
   // Bulk export (api_export.cpp, docs/export.md): a streamed CSV/NDJSON body.
   void export_rows(const Params& params, const ApiRequest& request, const Caller& caller,
                    Respond respond);

@@ -162,6 +162,7 @@ Result<ServerOptions> load_server_config(const std::string& path, ServerOptions 
                                   "channel_drift_threshold_pct",
                                   "as_of_checkpoint_every_events",
                                   "ledger_origin",
+                                  "mqtt",
                                   "notify",
                                   "nowcast",
                                   "planning",
@@ -253,6 +254,33 @@ Result<ServerOptions> load_server_config(const std::string& path, ServerOptions 
     LC_CHECK(read_webhook_options(*webhooks, out.webhooks));
   }
   // "nowcast": {"model_path"}: the live rules' nowcaster (docs/alerts.md "The nowcast").
+  if (const json::value* mqtt = root.if_contains("mqtt")) {
+    if (!mqtt->is_object()) return fail(ErrorCode::invalid_argument, "mqtt", "must be an object");
+    const json::object& m = mqtt->get_object();
+    LC_CHECK(reject_unknown_fields(m,
+                                   {"host", "port", "topic_prefix", "flush_interval_ms",
+                                    "flush_readings_max", "buffer_readings_max"},
+                                   "mqtt."));
+    LC_TRY(host, optional_string(m, "host", "mqtt."));
+    if (!host || host->empty())
+      return fail(ErrorCode::invalid_argument, "mqtt.host", "is required");
+    out.mqtt.host = *host;
+    LC_CHECK(read_number(m, "port", "mqtt.", 1, 65535, out.mqtt.port));
+    LC_TRY(prefix, optional_string(m, "topic_prefix", "mqtt."));
+    if (prefix) {
+      const bool wildcard = prefix->find_first_of("+#") != std::string::npos;
+      if (prefix->empty() || wildcard || prefix->size() > 200 || prefix->back() == '/') {
+        return fail(ErrorCode::invalid_argument, "mqtt.topic_prefix",
+                    "1-200 characters, no wildcard (+ #), no trailing '/'");
+      }
+      out.mqtt.topic_prefix = *prefix;
+    }
+    LC_CHECK(read_number(m, "flush_interval_ms", "mqtt.", 1, 10'000, out.mqtt.flush_interval_ms));
+    LC_CHECK(
+        read_number(m, "flush_readings_max", "mqtt.", 1, 1'000'000, out.mqtt.flush_readings_max));
+    LC_CHECK(read_number(m, "buffer_readings_max", "mqtt.", 1, 100'000'000,
+                         out.mqtt.buffer_readings_max));
+  }
   if (const json::value* nowcast = root.if_contains("nowcast")) {
     if (!nowcast->is_object()) {
       return fail(ErrorCode::invalid_argument, "nowcast", "must be an object");

@@ -53,6 +53,14 @@ constexpr Route kRoutes[] = {
     {Method::get, "/v1/ledger/proof/inclusion", ledger_inclusion_proof, Permission::ledger_read,
      BodyKind::none},
     {Method::get, "/v1/verify", verify_code, Permission::none, BodyKind::none},
+    {Method::put, "/v1/shipments/{id}/cold-chain", shipment_cold_chain_put,
+     Permission::movements_write, BodyKind::json},
+    {Method::get, "/v1/shipments/{id}/cold-chain", shipment_cold_chain_get, Permission::stock_read,
+     BodyKind::none},
+    {Method::get, "/v1/shipments/{id}/cold-chain.svg", shipment_cold_chain_svg,
+     Permission::stock_read, BodyKind::none},
+    {Method::post, "/v1/sensors/readings", sensor_readings, Permission::movements_write,
+     BodyKind::ndjson},
     {Method::get, "/01/{gtin}/10/{lot}/21/{serial}", scan_page, Permission::none, BodyKind::none},
     {Method::get, "/v1/ledger/checkpoint", ledger_checkpoint, Permission::ledger_read, BodyKind::none},
     {Method::get, "/v1/ledger/proof/consistency", ledger_consistency_proof, Permission::ledger_read,
@@ -130,6 +138,9 @@ constexpr Route kRoutes[] = {
      BodyKind::none},
     {Method::get, "/v1/production/plan", production_plan_get, Permission::planning_write,
      BodyKind::none},
+    // KPIs (issue 19 §1, api_kpis.cpp): read models of the journal, every role.
+    {Method::get, "/v1/kpis", kpis, Permission::stock_read, BodyKind::none},
+    {Method::get, "/v1/kpis/definitions", kpi_definitions, Permission::stock_read, BodyKind::none},
     // Bulk export and live-platform connectors (issue 19 §3). An export's permission
     // depends on its kind (required_permission); a connector push is authenticated by
     // the platform's signature, not by an API key (docs/connectors.md).

@@ -51,6 +51,10 @@ enum class RouteId {
   ledger_checkpoint,
   verify_code,
   scan_page,
+  shipment_cold_chain_put,
+  shipment_cold_chain_get,
+  shipment_cold_chain_svg,
+  sensor_readings,
   stream,
   // Channel pools (docs/channels.md), handled in api_channels.cpp.
   channel_allocation_put,
@@ -98,6 +102,9 @@ enum class RouteId {
   production_order_put,
   production_orders_list,
   production_plan_get,
+  // KPIs (issue 19 §1), handled in api_kpis.cpp.
+  kpis,
+  kpi_definitions,
   // Bulk export and live-platform connectors (issue 19 §3): api_export.cpp, api_connectors.cpp.
   export_rows,
   connector_orders,

@@ -24,11 +24,14 @@
 #include "server/ats_feed.hpp"
 #include "server/channel_checker.hpp"
 #include "server/http_server.hpp"
+#include "server/mqtt_ingest.hpp"
+#include "server/kpi_feed.hpp"
 #include "server/production_planner.hpp"
 #include "server/routes.hpp"
 #include "server/stream_hub.hpp"
 #include "server/transfer_watcher.hpp"
 #include "store/scan_store.hpp"
+#include "store/sensor_store.hpp"
 #include "store/store.hpp"
 
 namespace livechain::server {
@@ -89,9 +92,12 @@ struct Server::Impl {
   std::unique_ptr<AtsFeed> ats_feed;      // outlives the engine thread and the worker
   std::unique_ptr<store::ObservedStockStore> observed;
   std::unique_ptr<store::ScanStore> scans;
+  std::unique_ptr<store::SensorStore> sensors;
+  std::unique_ptr<MqttIngest> mqtt;               // stopped before the sequencer
   std::unique_ptr<ChannelChecker> checker;        // outlives the engine thread and the worker
   std::unique_ptr<TransferWatcher> transfers;     // outlives the engine thread and the worker
   std::unique_ptr<ProductionPlanner> production;  // outlives the engine and solver threads
+  std::unique_ptr<KpiFeed> kpis;                  // outlives the journal thread and kpi_thread
   std::unique_ptr<engine::Sequencer> sequencer;
   // One worker for blocking work, so proofs and signal appends stay in order and never
   // occupy an I/O thread.
@@ -99,6 +105,9 @@ struct Server::Impl {
   // Production's CBC solves (seconds each) get their own thread, so they never hold up
   // the worker the alert rules and signal appends run on.
   net::thread_pool production_solver{1};
+  // The KPI read model's catch-ups and answers (kpi_feed.hpp): reading the journal at
+  // peak write rates must not hold up the worker.
+  net::thread_pool kpi_thread{1};
   std::unique_ptr<LedgerViews> ledger_views;
   std::unique_ptr<engine::AsOfIndex> as_of;  // used on the worker only
   std::atomic<bool> ready{false};
@@ -164,6 +173,8 @@ Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options) {
   s.observed = std::move(observed);
   LC_TRY(scans, store::ScanStore::open(options.db_path));
   s.scans = std::move(scans);
+  LC_TRY(sensors, store::SensorStore::open(options.db_path));
+  s.sensors = std::move(sensors);
   LC_TRY(openapi, openapi_json());
   s.openapi = std::move(openapi);
   s.keys = std::make_unique<KeyRing>(std::move(key_store));
@@ -213,13 +224,28 @@ Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options) {
         net::post(*production_solver, std::move(work));
       });
   ProductionPlanner* production = s.production.get();
+  // The KPI read model (docs/kpi.md): built from the whole journal now, fed after every
+  // durable batch on kpi_thread.
+  net::thread_pool* kpi_runner = &s.kpi_thread;
+  auto kpi_started = std::chrono::steady_clock::now();
+  LC_TRY(kpis, KpiFeed::open(options.db_path, [kpi_runner](std::function<void()> work) {
+           net::post(*kpi_runner, std::move(work));
+         }));
+  s.kpis = std::move(kpis);
+  KpiFeed* kpi_feed = s.kpis.get();
+  std::fprintf(stderr, "kpis: read model built from %llu journal events in %lld ms\n",
+               static_cast<unsigned long long>(kpi_feed->applied_events()),
+               static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                          std::chrono::steady_clock::now() - kpi_started)
+                                          .count()));
   s.sequencer = std::make_unique<engine::Sequencer>(
       s.ledger->engine_for_sequencer(), &s.ledger->journal(), clock, sequencer_options,
-      [metrics, alerts, transfers, production](const engine::BatchReport& report) {
+      [metrics, alerts, transfers, production, kpi_feed](const engine::BatchReport& report) {
         metrics->observe_batch(report.commands, report.events, report.commit_latency_us);
         alerts->on_batch_durable();
         if (transfers != nullptr) transfers->on_batch_durable();
         production->on_batch_durable();
+        kpi_feed->on_batch_durable();
       });
   if (transfers != nullptr) transfers->attach(*s.sequencer);
   production->attach(*s.sequencer);
@@ -273,6 +299,7 @@ Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options) {
   AtsFeed* ats_feed = s.ats_feed.get();
   dependencies.observed = s.observed.get();
   dependencies.scans = s.scans.get();
+  dependencies.sensors = s.sensors.get();
   dependencies.drift_threshold_pct = options.channel_drift_threshold_pct;
   s.checker = std::make_unique<ChannelChecker>(*s.sequencer, *s.observed, dependencies.run_blocking,
                                                options.channel_drift_threshold_pct);
@@ -283,6 +310,7 @@ Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options) {
            production->metrics_text();
   };
   dependencies.production = production;
+  dependencies.kpis = kpi_feed;
   dependencies.rules_runtime = alerts;
   dependencies.tier_config = options.tier_config;
   dependencies.connectors = options.connectors;
@@ -300,6 +328,14 @@ Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options) {
     return std::unexpected(port.error());
   }
   s.port = *port;
+  if (!options.mqtt.host.empty()) {
+    auto mqtt = MqttIngest::start(options.mqtt, *s.sensors, *s.sequencer);
+    if (!mqtt) {
+      s.sequencer->stop();
+      return std::unexpected(mqtt.error());
+    }
+    s.mqtt = std::move(*mqtt);
+  }
 
   engine::Sequencer* sequencer = s.sequencer.get();
   s.tickers.push_back(std::make_unique<Ticker>(s.io, options.expiry_tick_ms, [sequencer, metrics] {
@@ -369,9 +405,11 @@ void Server::wait() {
   std::lock_guard lock(impl_->stop_mutex);
   if (impl_->stopped) return;
   impl_->stopped = true;
+  impl_->mqtt.reset();       // its last flush still goes through the sequencer
   impl_->sequencer->stop();  // commits whatever is still queued, runs pending reads
   impl_->workers.join();
   impl_->production_solver.join();
+  impl_->kpi_thread.join();
   impl_->alerts->stop();  // after the last batch: the feed has woken for it
 }
 

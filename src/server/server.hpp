@@ -41,6 +41,16 @@ struct HttpLimits {
   size_t websocket_connections_max = 1'000;     // /v1/stream clients (also count as connections)
 };
 
+// Cold-chain readings over MQTT ("mqtt": {…} in the config file; docs/trace.md §6).
+struct MqttOptions {
+  std::string host;  // empty: no MQTT
+  uint16_t port = 1883;
+  std::string topic_prefix = "livechain/sensors";  // subscribes to <prefix>/+ (QoS 1)
+  uint32_t flush_interval_ms = 20;
+  size_t flush_readings_max = 5'000;
+  size_t buffer_readings_max = 200'000;  // beyond: readings dropped and counted
+};
+
 struct ServerOptions {
   std::string db_path;
   std::string listen_host = "127.0.0.1";
@@ -89,6 +99,7 @@ struct ServerOptions {
   // The origin line of the ledger's C2SP checkpoints (GET /v1/ledger/checkpoint) and
   // the log's key name; empty: journal::default_origin of the signing key.
   std::string ledger_origin;
+  MqttOptions mqtt;
   // Stock as of T (issue 10 §4): events between two as-of checkpoints (PATH.asof).
   uint64_t as_of_checkpoint_every_events = engine::kAsOfCheckpointEventsDefault;
   // Live-platform order pushes ("connectors": {…}; docs/connectors.md).

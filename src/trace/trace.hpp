@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -169,5 +170,47 @@ struct ScanJudgement {
 // "elsewhere". REQUIRES: window_ms > 0.
 ScanJudgement judge_scan(bool issued, const ScanHistory& before, std::string_view region,
                          int64_t now_ms, int64_t window_ms = kRescanWindowMs);
+
+// ------------------------------------------------------------------ cold chain
+
+// Temperatures are kept in hundredths of a degree Celsius: exact comparisons, no float.
+inline constexpr int32_t kTemperatureMinCentiC = -10'000;  // −100 °C
+inline constexpr int32_t kTemperatureMaxCentiC = 10'000;   // +100 °C
+// A reading this far outside the range is an excursion (spec §11: 0.5 °C).
+inline constexpr int32_t kExcursionToleranceCentiC = 50;
+
+struct TemperatureRange {
+  int32_t min_centi_c = 0;
+  int32_t max_centi_c = 0;
+};
+
+// `celsius` rounded to 0.01 °C. Errors: invalid_argument naming `field` when it is not
+// finite or outside −100 … 100 °C.
+Result<int32_t> temperature_centi_c(double celsius, std::string_view field);
+
+// Errors: invalid_argument (field "max_c") when max < min.
+Result<TemperatureRange> make_temperature_range(int32_t min_centi_c, int32_t max_centi_c);
+
+// True when the reading is more than kExcursionToleranceCentiC outside the range.
+bool is_excursion(const TemperatureRange& range, int32_t temp_centi_c);
+
+// One reading as the excursion rule sees it.
+struct TemperaturePoint {
+  int64_t time_ms = 0;
+  int32_t temp_centi_c = 0;
+};
+// An excursion starting (opened) or ending at `point`.
+struct ExcursionChange {
+  bool opened = false;
+  TemperaturePoint point;
+};
+// Walks `points` (in time order) from the state `open` (an excursion in progress) and
+// returns every start and end, and the state after the last point.
+struct ExcursionWalk {
+  std::vector<ExcursionChange> changes;
+  bool open = false;
+};
+ExcursionWalk walk_excursions(const TemperatureRange& range, bool open,
+                              std::span<const TemperaturePoint> points);
 
 }  // namespace livechain::trace
