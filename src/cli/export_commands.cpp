@@ -13,6 +13,7 @@
 #include "engine/engine.hpp"
 #include "engine/ledger.hpp"
 #include "exports/exports.hpp"
+#include "kpi/kpi.hpp"
 #include "server/json_fields.hpp"
 #include "store/store.hpp"
 
@@ -30,6 +31,7 @@ struct ExportArgs {
   std::string to;
   std::string status;
   std::string event_kind;
+  std::string period = "day";  // kpis
   uint64_t limit = exports::kRowsMax;
 };
 
@@ -128,13 +130,49 @@ uint64_t run_export(engine::Ledger& ledger, exports::Kind kind, exports::Format 
   return progress.rows;
 }
 
+// kpis: the KPI read model built from the journal (as `livechain kpi` does), its rows
+// for --period and --from/--to (YYYY-MM-DD) in one step (at most kpi::rows_max rows).
+void export_kpis(const ExportArgs& a, exports::Format format, const CliOptions& options) {
+  auto period = kpi::parse_period("--period", a.period);
+  if (!period) exit_usage(period.error());
+  SystemClock clock;
+  kpi::DayNumber today = kpi::day_of(clock.now_ms());
+  std::optional<std::string> from = a.from.empty() ? std::nullopt : std::optional(a.from);
+  std::optional<std::string> to = a.to.empty() ? std::nullopt : std::optional(a.to);
+  auto query = kpi::make_query(*period, from, to, today);
+  if (!query) {
+    Error error = query.error();
+    error.field = "--" + error.field;
+    exit_usage(error);
+  }
+  auto ledger = open_reader(a.db);
+  kpi::Model model;
+  if (auto applied = model.catch_up(ledger->journal()); !applied) exit_with_error(applied.error());
+  std::vector<kpi::Row> rows = model.rows(*query, today);
+  exports::Filter filter;
+  filter.limit_rows = a.limit;
+  exports::Progress progress;
+  std::string text = exports::header(exports::Kind::kpis, format);
+  exports::format_kpis(*period, rows, filter, format, progress, text);
+  Sink sink(a.out);
+  if (!sink.ok() || !sink.write(text)) {
+    exit_with_error(Error{ErrorCode::io_error, "--out", "cannot write " + a.out});
+  }
+  if (!a.out.empty()) {
+    print(options, boost::json::object{{"kind", "kpis"}, {"rows", progress.rows}, {"out", a.out}},
+          fmt::format("exported {} kpis rows to {}", progress.rows, a.out));
+  }
+}
+
 void export_command(const ExportArgs& a, const CliOptions& options) {
   auto kind = exports::parse_kind(a.kind);
   if (!kind) {
-    exit_usage(Error{ErrorCode::invalid_argument, "--kind", "must be events, balances or orders"});
+    exit_usage(
+        Error{ErrorCode::invalid_argument, "--kind", "must be events, balances, orders or kpis"});
   }
   auto format = exports::parse_format(a.format);
   if (!format) exit_usage(Error{ErrorCode::invalid_argument, "--format", "must be csv or ndjson"});
+  if (*kind == exports::Kind::kpis) return export_kpis(a, *format, options);
   exports::Filter filter = filter_of(a);
   auto ledger = open_reader(a.db);
   Sink sink(a.out);
@@ -266,12 +304,15 @@ void add_export_commands(CLI::App& root, CliOptions& options) {
   auto* cmd = root.add_subcommand(
       "export", "Export events, balances or orders as CSV or NDJSON (reads the database offline)");
   cmd->add_option("--db", a->db, "Database file")->required();
-  cmd->add_option("--kind", a->kind, "events | balances | orders")->capture_default_str();
+  cmd->add_option("--kind", a->kind, "events | balances | orders | kpis")->capture_default_str();
   cmd->add_option("--format", a->format, "csv | ndjson")->capture_default_str();
   cmd->add_option("--out", a->out, "Output file (default: stdout)");
   cmd->add_option("--since-seq", a->since_seq, "events, orders: first journal seq read");
-  cmd->add_option("--from", a->from, "events, orders: event time >= (RFC 3339)");
-  cmd->add_option("--to", a->to, "events, orders: event time < (RFC 3339)");
+  cmd->add_option("--from", a->from,
+                  "events, orders: event time >= (RFC 3339); kpis: first day (YYYY-MM-DD)");
+  cmd->add_option("--to", a->to,
+                  "events, orders: event time < (RFC 3339); kpis: last day (YYYY-MM-DD)");
+  cmd->add_option("--period", a->period, "kpis: day | week | month")->capture_default_str();
   cmd->add_option("--status", a->status, "orders: pending | committed | released | expired");
   cmd->add_option("--event-kind", a->event_kind, "events: one kind (e.g. reserved)");
   cmd->add_option("--limit", a->limit, "rows at most")

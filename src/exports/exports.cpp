@@ -98,6 +98,7 @@ std::optional<Kind> parse_kind(std::string_view text) {
   if (text == "events") return Kind::events;
   if (text == "balances") return Kind::balances;
   if (text == "orders") return Kind::orders;
+  if (text == "kpis") return Kind::kpis;
   return std::nullopt;
 }
 
@@ -109,6 +110,8 @@ std::string_view kind_name(Kind kind) {
       return "balances";
     case Kind::orders:
       return "orders";
+    case Kind::kpis:
+      return "kpis";
   }
   return "unknown";
 }
@@ -151,6 +154,14 @@ std::string header(Kind kind, Format format) {
       return csv_header(kBalanceColumns);
     case Kind::orders:
       return csv_header(kOrderColumns);
+    case Kind::kpis: {
+      std::string out = "period,start";
+      for (const kpi::Definition& definition : kpi::definitions()) {
+        out += ',';
+        out += definition.name;
+      }
+      return out + "\r\n";
+    }
   }
   return {};
 }
@@ -331,6 +342,22 @@ void format_orders(const std::vector<PendingOrderRow>& orders,
       row["qty"] = order.lines[line].qty;
       write_row(row, format, out);
     }
+  }
+}
+
+void format_kpis(kpi::Period period, const std::vector<kpi::Row>& rows, const Filter& filter,
+                 Format format, Progress& progress, std::string& out) {
+  const auto definitions = kpi::definitions();
+  LC_ASSERT(rows.size() <= kpi::rows_max(period));
+  for (const kpi::Row& row : rows) {
+    if (progress.done || !take_row(filter, progress)) return;
+    json::object line;
+    line["period"] = kpi::period_name(period);
+    line["start"] = kpi::format_date(row.start_day);
+    for (size_t i = 0; i < definitions.size(); ++i) {
+      line[definitions[i].name] = row.values[i] ? json::value(*row.values[i]) : json::value();
+    }
+    write_row(line, format, out);
   }
 }
 

@@ -21,13 +21,14 @@
 #include "core/time.hpp"
 #include "engine/state.hpp"
 #include "journal/journal.hpp"
+#include "kpi/kpi.hpp"
 
 namespace livechain::exports {
 
-enum class Kind : uint8_t { events, balances, orders };
+enum class Kind : uint8_t { events, balances, orders, kpis };
 enum class Format : uint8_t { csv, ndjson };
 
-// "events" | "balances" | "orders"; nullopt otherwise.
+// "events" | "balances" | "orders" | "kpis"; nullopt otherwise.
 std::optional<Kind> parse_kind(std::string_view text);
 std::string_view kind_name(Kind kind);
 // "csv" | "ndjson"; nullopt otherwise.
@@ -132,5 +133,11 @@ std::vector<engine::ReservationStatus> order_statuses(const engine::LedgerState&
 void format_orders(const std::vector<PendingOrderRow>& orders,
                    const std::vector<engine::ReservationStatus>& statuses, const Filter& filter,
                    Format format, Progress& progress, std::string& out);
+
+// The KPI read model's rows (kpi::Model::rows, at most kpi::rows_max(period) of them):
+// one row per period — period, start (YYYY-MM-DD), then the twelve KPIs in
+// kpi::definitions() order (empty in CSV / null in NDJSON: no data).
+void format_kpis(kpi::Period period, const std::vector<kpi::Row>& rows, const Filter& filter,
+                 Format format, Progress& progress, std::string& out);
 
 }  // namespace livechain::exports

@@ -12,6 +12,7 @@
 #include "exports/exports.hpp"
 #include "server/api.hpp"
 #include "server/json_fields.hpp"
+#include "server/kpi_feed.hpp"
 #include "server/problem.hpp"
 #include "store/store.hpp"
 
@@ -26,6 +27,9 @@ struct ExportRequest {
   exports::Kind kind = exports::Kind::events;
   exports::Format format = exports::Format::csv;
   exports::Filter filter;
+  // kpis: the periods asked for (kpi::make_query) and today's UTC day.
+  kpi::Query kpi_query;
+  kpi::DayNumber today = 0;
 };
 
 Result<uint64_t> query_u64(std::string_view field, const std::string& text, uint64_t max) {
@@ -51,17 +55,49 @@ Result<exports::Format> export_format(const ApiRequest& request) {
   return exports::Format::csv;
 }
 
-Result<ExportRequest> parse_export(const std::string& kind_text, const ApiRequest& request) {
+// kpis: period (day | week | month), from and to as YYYY-MM-DD (the kpi module's
+// query, as GET /v1/kpis takes it), limit.
+Result<ExportRequest> parse_kpi_export(ExportRequest out, const ApiRequest& request,
+                                       kpi::DayNumber today) {
+  kpi::Period period = kpi::Period::day;
+  std::optional<std::string> from;
+  std::optional<std::string> to;
+  for (const auto& [name, value] : request.query) {
+    if (name == "format") continue;
+    if (name == "period") {
+      LC_TRY(parsed, kpi::parse_period("period", value));
+      period = parsed;
+    } else if (name == "from") {
+      from = value;
+    } else if (name == "to") {
+      to = value;
+    } else if (name == "limit") {
+      LC_TRY(limit, query_u64("limit", value, exports::kRowsMax));
+      if (limit == 0) return fail(ErrorCode::invalid_argument, "limit", "must be at least 1");
+      out.filter.limit_rows = limit;
+    } else {
+      return fail(ErrorCode::invalid_argument, name, "not a filter of the kpis export");
+    }
+  }
+  LC_TRY(query, kpi::make_query(period, from, to, today));
+  out.kpi_query = query;
+  out.today = today;
+  return out;
+}
+
+Result<ExportRequest> parse_export(const std::string& kind_text, const ApiRequest& request,
+                                   kpi::DayNumber today) {
   ExportRequest out;
   auto kind = exports::parse_kind(kind_text);
   if (!kind) {
     return fail(ErrorCode::not_found, "kind",
-                "no export '" + kind_text + "'; kinds: events, balances, orders");
+                "no export '" + kind_text + "'; kinds: events, balances, orders, kpis");
   }
   out.kind = *kind;
   LC_TRY(format, export_format(request));
   out.format = format;
   exports::Filter& filter = out.filter;
+  if (out.kind == exports::Kind::kpis) return parse_kpi_export(std::move(out), request, today);
   for (const auto& [name, value] : request.query) {
     bool journal_kind = out.kind != exports::Kind::balances;
     if (name == "format") continue;
@@ -111,6 +147,7 @@ class ExportSource final : public ChunkSource, public std::enable_shared_from_th
                std::shared_ptr<std::atomic<size_t>> in_flight)
       : request_(std::move(request)),
         sequencer_(deps.sequencer),
+        kpis_(deps.kpis),
         run_blocking_(deps.run_blocking),
         db_path_(deps.ledger != nullptr ? deps.ledger->db_path() : std::string()),
         sees_(std::move(sees)),
@@ -130,6 +167,8 @@ class ExportSource final : public ChunkSource, public std::enable_shared_from_th
         return journal_step(std::move(text), std::move(deliver));
       case exports::Kind::balances:
         return balances_step(std::move(text), std::move(deliver));
+      case exports::Kind::kpis:
+        return kpis_step(std::move(text), std::move(deliver));
     }
   }
 
@@ -194,6 +233,20 @@ class ExportSource final : public ChunkSource, public std::enable_shared_from_th
     if (!read) failed(*shared_deliver, read.error());
   }
 
+  // kpis: the model's rows (bounded by kpi::rows_max) in one step, on its own thread.
+  void kpis_step(std::string text, std::function<void(Chunk&&)> deliver) {
+    auto shared_deliver = std::make_shared<std::function<void(Chunk &&)>>(std::move(deliver));
+    kpis_->answer(request_.kpi_query, request_.today,
+                  [self = shared_from_this(), text = std::move(text),
+                   shared_deliver](Result<std::vector<kpi::Row>> rows) mutable {
+                    if (!rows) return failed(*shared_deliver, rows.error());
+                    exports::format_kpis(self->request_.kpi_query.period, *rows,
+                                         self->request_.filter, self->request_.format,
+                                         self->progress_, text);
+                    (*shared_deliver)(Chunk{std::move(text), true, false});
+                  });
+  }
+
   // A read-only view of the journal, held for the export: the events it ends at are
   // the journal's size now, so a live journal does not make an export endless.
   Result<void> open_reader() {
@@ -213,6 +266,7 @@ class ExportSource final : public ChunkSource, public std::enable_shared_from_th
 
   const ExportRequest request_;
   engine::Sequencer* const sequencer_;
+  KpiFeed* const kpis_;  // kpis only; checked non-null before the export starts
   const std::function<void(std::function<void()>)> run_blocking_;
   const std::string db_path_;
   const exports::SeesField sees_;
@@ -230,11 +284,15 @@ class ExportSource final : public ChunkSource, public std::enable_shared_from_th
 
 void Api::export_rows(const Params& params, const ApiRequest& request, const Caller& caller,
                       Respond respond) {
-  auto parsed = parse_export(params.at(0), request);
+  kpi::DayNumber today = kpi::day_of(deps_.clock != nullptr ? deps_.clock->now_ms() : 0);
+  auto parsed = parse_export(params.at(0), request, today);
   if (!parsed) {
     return respond(problem_from_api_error(
         parsed.error(),
         parsed.error().code == ErrorCode::not_found ? ErrorOrigin::path : ErrorOrigin::body));
+  }
+  if (parsed->kind == exports::Kind::kpis && deps_.kpis == nullptr) {
+    return respond(problem(503, "unavailable", "Unavailable", "the KPI model is not running"));
   }
   if (exports_in_flight_->fetch_add(1) >= kExportsInFlightMax) {
     exports_in_flight_->fetch_sub(1);

@@ -264,6 +264,34 @@ TEST_F(ExportApiTest, ALargeExportStreamsEveryPageAndMatchesTheCli) {
   EXPECT_EQ(cli({"export", "--db", db_, "--kind", "nope"}).exit_code, 2);
 }
 
+TEST_F(ExportApiTest, KpisExportTheReadModelsRowsAsGetKpisDoes) {
+  HttpResponse model = admin("GET", "/v1/kpis?period=week");
+  ASSERT_EQ(model.status, 200u) << describe(model);
+  json::array expected = parse_object(model.body)["rows"].as_array();
+  HttpResponse nd = export_as("supplier", "/v1/export/kpis?format=ndjson&period=week");
+  ASSERT_EQ(nd.status, 200u) << describe(nd);
+  auto rows = parse_ndjson(nd.body);
+  ASSERT_EQ(rows.size(), expected.size());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    EXPECT_EQ(str(rows[i], "period"), "week");
+    EXPECT_EQ(str(rows[i], "start"), str(expected[i].as_object(), "start"));
+    for (const auto& kpi : expected[i].as_object().at("kpis").as_object()) {
+      EXPECT_EQ(rows[i].at(kpi.key()), kpi.value()) << kpi.key();
+    }
+  }
+  HttpResponse csv = export_as("admin", "/v1/export/kpis?format=csv&period=week");
+  auto table = parse_csv(csv.body);
+  ASSERT_EQ(table.size(), expected.size() + 1);
+  EXPECT_EQ(table[0][0], "period");
+  EXPECT_EQ(table[0].size(), 14u);  // period, start, the twelve KPIs
+  RunResult offline = cli({"export", "--db", db_, "--kind", "kpis", "--period", "week"});
+  ASSERT_EQ(offline.exit_code, 0) << offline.err;
+  EXPECT_EQ(offline.out, csv.body);
+  EXPECT_TRUE(IsProblem(export_as("admin", "/v1/export/kpis?period=year"), 422, "period"));
+  EXPECT_TRUE(IsProblem(export_as("admin", "/v1/export/kpis?from=2026-13-01"), 422, "from"));
+  EXPECT_TRUE(IsProblem(export_as("admin", "/v1/export/kpis?status=pending"), 422, "status"));
+}
+
 // A connection that asks for an export and never reads the answer (a small receive
 // buffer, so the server's writes stall at once). Returns the socket.
 int open_unread_export(uint16_t port, const std::string& key) {
