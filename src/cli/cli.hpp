@@ -47,7 +47,9 @@ void add_alert_commands(CLI::App& root, CliOptions& options);  // alerts list|ac
 void add_trace_commands(CLI::App& root, CliOptions& options);  // trace gtin|dl
 // `session put|show` and `plan session` (planned live sessions, issue 18 §2).
 void add_session_commands(CLI::App& root, CliOptions& options);
-void add_ats_sync_bench(CLI::App& root, CliOptions& options);  // bench ats-sync (after bench)
+void add_ats_sync_bench(CLI::App& root, CliOptions& options);
+// `export` and `bench export` (docs/export.md); call after add_bench_commands.
+void add_export_commands(CLI::App& root, CliOptions& options);  // bench ats-sync (after bench)
 // `stock rollback` and `bench as-of`; call after add_engine_commands and add_bench_commands.
 void add_asof_commands(CLI::App& root, CliOptions& options);
 // `plan formulas --cases FILE` (src/planning/formulas.hpp).

@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   livechain::cli::add_witness_commands(app, options);
   livechain::cli::add_sensor_bench(app, options);
   livechain::cli::add_kpi_commands(app, options);
+  livechain::cli::add_export_commands(app, options);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& help) {

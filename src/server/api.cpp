@@ -56,6 +56,10 @@ Permission required_permission(const Route& route, const std::vector<std::string
   if (route.id == RouteId::import_bulk && !params.empty() && params[0] == "stock") {
     return Permission::movements_write;
   }
+  if (route.id == RouteId::export_rows && !params.empty()) {
+    if (params[0] == "events") return Permission::ledger_read;
+    if (params[0] == "orders") return Permission::reservations_read;
+  }
   return route.permission;
 }
 
@@ -464,6 +468,10 @@ void Api::dispatch(const Route& route, const Params& params, ApiRequest& request
       return kpis_get(request, std::move(respond));
     case RouteId::kpi_definitions:
       return kpi_definitions(std::move(respond));
+    case RouteId::export_rows:
+      return export_rows(params, request, caller, std::move(respond));
+    case RouteId::connector_orders:
+      return connector_orders(params, request, std::move(respond));
   }
   respond(problem(500, "internal", "Internal error", "unrouted request"));
 }

@@ -16,6 +16,7 @@
 #include <variant>
 
 #include "alerts/alerts.hpp"
+#include "connectors/connectors.hpp"
 #include "engine/as_of.hpp"
 #include "engine/sequencer.hpp"
 #include "planning/session_records.hpp"
@@ -103,6 +104,9 @@ struct ApiDependencies {
   store::SensorStore* sensors = nullptr;
   // The KPI read model (issue 19 §1, api_kpis.cpp); it answers on its own thread. Null: 503.
   KpiFeed* kpis = nullptr;
+  // Live-platform connectors (issue 19 §3, api_connectors.cpp): a platform absent
+  // answers 404.
+  connectors::ConnectorConfig connectors;
 };
 
 // What the transport learns from a request's head before it reads any body: the route,
@@ -273,12 +277,20 @@ class Api {
   // The KPIs (api_kpis.cpp).
   void kpis_get(const ApiRequest& request, Respond respond);
   void kpi_definitions(Respond respond);
+  // Bulk export (api_export.cpp, docs/export.md): a streamed CSV/NDJSON body.
+  void export_rows(const Params& params, const ApiRequest& request, const Caller& caller,
+                   Respond respond);
+  // Live-platform order pushes (api_connectors.cpp, docs/connectors.md).
+  void connector_orders(const Params& params, ApiRequest& request, Respond respond);
   // api_silences.cpp
   void silences(RouteId id, const Params& params, ApiRequest& request, Respond respond);
 
   ApiDependencies deps_;
   RateLimiter rate_limiter_;
-  std::atomic<uint64_t> internal_errors_{0};  // 500s from a throwing handler, numbered
+  std::atomic<uint64_t> internal_errors_{0};
+  // Bulk exports being streamed (api_export.cpp): at most kExportsInFlightMax.
+  std::shared_ptr<std::atomic<size_t>> exports_in_flight_ =
+      std::make_shared<std::atomic<size_t>>(0);  // 500s from a throwing handler, numbered
   // Idempotency keys of answer_once requests still running (scoped keys).
   std::mutex keys_in_flight_mutex_;
   std::unordered_set<std::string> keys_in_flight_;  // GUARDED_BY(keys_in_flight_mutex_)

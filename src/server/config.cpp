@@ -165,7 +165,8 @@ Result<ServerOptions> load_server_config(const std::string& path, ServerOptions 
                                   "mqtt",
                                   "notify",
                                   "nowcast",
-                                  "planning"},
+                                  "planning",
+                                  "connectors"},
                                  ""));
   ServerOptions out = std::move(base);
   LC_TRY(host, optional_string(root, "listen_host", ""));
@@ -317,6 +318,11 @@ Result<ServerOptions> load_server_config(const std::string& path, ServerOptions 
       if (!config) return under_planning(config.error());
       out.tier_config = *config;
     }
+  }
+  // "connectors": live-platform order pushes (docs/connectors.md).
+  if (const json::value* connectors_options = root.if_contains("connectors")) {
+    LC_TRY(config, connectors::connector_config_from_json(*connectors_options));
+    out.connectors = std::move(config);
   }
   if (const json::value* notify = root.if_contains("notify")) {
     LC_TRY(config, alerts::parse_notify_config(*notify));

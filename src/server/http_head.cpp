@@ -80,6 +80,10 @@ std::optional<ApiRequest> request_head(const http::request<http::string_body>& m
   request.accept = std::string(message[http::field::accept]);
   request.idempotency_key = std::string(message["Idempotency-Key"]);
   request.websocket_protocols = std::string(message[http::field::sec_websocket_protocol]);
+  for (const char* name : {"event-sign", "app-id", "sign-method"}) {
+    auto found = message.find(name);
+    if (found != message.end()) request.signature_headers.emplace_back(name, found->value());
+  }
   return request;
 }
 

@@ -386,6 +386,7 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession> {
 
   void write(ApiResponse&& response, unsigned version, bool counted) {
     if (state_->draining.load()) keep_alive_ = false;
+    if (response.stream) return write_streamed(std::move(response), version, counted);
     auto message = std::make_shared<http::response<http::string_body>>(
         to_message(std::move(response), version, keep_alive_, head_only_));
     stream_.expires_after(std::chrono::milliseconds(state_->limits.request_timeout_ms));
@@ -400,6 +401,65 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession> {
           }
           self->read_header();
         });
+  }
+
+  // A streamed body (bulk exports): the head with `Transfer-Encoding: chunked`, then
+  // one chunk at a time. The next chunk is asked for only once the last one was
+  // written, so a slow reader slows the producer instead of filling memory; each write
+  // has request_timeout_ms, so a reader that stops reading is dropped.
+  void write_streamed(ApiResponse&& response, unsigned version, bool counted) {
+    auto head = std::make_shared<http::response<http::empty_body>>(
+        static_cast<http::status>(response.status), version);
+    head->set(http::field::server, "livechain");
+    head->set(http::field::content_type, response.content_type);
+    for (auto& [name, value] : response.headers) head->set(name, value);
+    head->keep_alive(keep_alive_);
+    head->chunked(true);
+    source_ = std::move(response.stream);
+    stream_counted_ = counted;
+    auto serializer = std::make_shared<http::response_serializer<http::empty_body>>(*head);
+    stream_.expires_after(std::chrono::milliseconds(state_->limits.request_timeout_ms));
+    http::async_write_header(
+        stream_, *serializer,
+        [self = shared_from_this(), head, serializer](beast::error_code error, size_t) {
+          if (error) return self->end_stream(false);
+          if (self->head_only_) return self->end_stream(true);  // HEAD: no body
+          self->pull_chunk();
+        });
+  }
+
+  void pull_chunk() {
+    source_->next([self = shared_from_this()](Chunk&& chunk) {
+      net::post(self->stream_.get_executor(),
+                [self, chunk = std::move(chunk)]() mutable { self->on_chunk(std::move(chunk)); });
+    });
+  }
+
+  void on_chunk(Chunk&& chunk) {
+    if (chunk.failed) return end_stream(false);  // after a 200 head: abort
+    chunk_ = std::move(chunk.text);
+    bool last = chunk.end;
+    stream_.expires_after(std::chrono::milliseconds(state_->limits.request_timeout_ms));
+    auto written = [self = shared_from_this(), last](beast::error_code error, size_t) {
+      if (error) return self->end_stream(false);
+      if (!last) return self->pull_chunk();
+      self->chunk_.clear();
+      net::async_write(
+          self->stream_, http::make_chunk_last(),
+          [self](beast::error_code last_error, size_t) { self->end_stream(!last_error); });
+    };
+    if (chunk_.empty()) return written({}, 0);  // nothing to send yet: ask again
+    net::async_write(stream_, http::make_chunk(net::buffer(chunk_)), std::move(written));
+  }
+
+  // The streamed answer is over (`ok`: completely written).
+  void end_stream(bool ok) {
+    source_.reset();
+    chunk_ = std::string();
+    if (stream_counted_) state_->in_flight.fetch_sub(1);
+    release_bulk_slot();
+    if (!ok || !keep_alive_) return shutdown();
+    read_header();
   }
 
   void upgrade() {
@@ -484,6 +544,9 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession> {
   size_t lingered_bytes_ = 0;
   bool holds_bulk_slot_ = false;
   std::string bulk_key_id_;
+  std::shared_ptr<ChunkSource> source_;  // the streamed body being written, if any
+  std::string chunk_;                    // its piece on the wire
+  bool stream_counted_ = false;
 };
 
 }  // namespace

@@ -21,6 +21,8 @@ class LedgerViews {
   // (empty: journal::default_origin of the key).
   LedgerViews(std::string db_path, std::shared_ptr<const journal::Signer> log_signer,
               std::string origin);
+  // The database file the views read (bulk exports open their own reader on it).
+  const std::string& db_path() const { return db_path_; }
 
   // {tree_size, root, time_ms, time, signature, public_key, algorithm, origin, vkey}.
   Result<boost::json::object> head();

@@ -144,6 +144,12 @@ constexpr Route kRoutes[] = {
     // KPIs (issue 19 §1, api_kpis.cpp): read models of the journal, every role.
     {Method::get, "/v1/kpis", kpis, Permission::stock_read, BodyKind::none},
     {Method::get, "/v1/kpis/definitions", kpi_definitions, Permission::stock_read, BodyKind::none},
+    // Bulk export and live-platform connectors (issue 19 §3). An export's permission
+    // depends on its kind (required_permission); a connector push is authenticated by
+    // the platform's signature, not by an API key (docs/connectors.md).
+    {Method::get, "/v1/export/{kind}", export_rows, Permission::stock_read, BodyKind::none},
+    {Method::post, "/v1/connectors/{platform}/orders", connector_orders, Permission::none,
+     BodyKind::json},
 };
 
 // Splits "/a/b/c" into {"a","b","c"}; a trailing slash gives an empty last segment,

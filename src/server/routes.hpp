@@ -107,6 +107,9 @@ enum class RouteId {
   // KPIs (issue 19 §1), handled in api_kpis.cpp.
   kpis,
   kpi_definitions,
+  // Bulk export and live-platform connectors (issue 19 §3): api_export.cpp, api_connectors.cpp.
+  export_rows,
+  connector_orders,
 };
 
 // What a body must be. The server answers 415 when Content-Type disagrees.

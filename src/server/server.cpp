@@ -313,6 +313,7 @@ Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options) {
   dependencies.kpis = kpi_feed;
   dependencies.rules_runtime = alerts;
   dependencies.tier_config = options.tier_config;
+  dependencies.connectors = options.connectors;
   s.api = std::make_unique<Api>(std::move(dependencies));
   s.hub = std::make_unique<StreamHub>(
       *s.sequencer, StreamLimits{options.stream_subscriptions_max, options.low_stock_units});

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "alerts/alerts.hpp"
+#include "connectors/connectors.hpp"
 #include "core/error.hpp"
 #include "core/time.hpp"
 #include "engine/as_of.hpp"
@@ -101,6 +102,8 @@ struct ServerOptions {
   MqttOptions mqtt;
   // Stock as of T (issue 10 §4): events between two as-of checkpoints (PATH.asof).
   uint64_t as_of_checkpoint_every_events = engine::kAsOfCheckpointEventsDefault;
+  // Live-platform order pushes ("connectors": {…}; docs/connectors.md).
+  connectors::ConnectorConfig connectors;
 };
 
 // Reads a JSON config file whose keys are ServerOptions' field names (and "http": {…}
