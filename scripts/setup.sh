@@ -12,11 +12,15 @@ packages=(
   libxgboost-dev
   libyaml-cpp-dev libjemalloc-dev
   clang libclang-rt-14-dev
-  libcurl4-openssl-dev python3-aiosmtpd nodejs npm chromium
+  libcurl4-openssl-dev python3-aiosmtpd nodejs chromium
   libqrencode-dev libpng-dev zbar-tools librsvg2-bin
   liblemon-dev coinor-libcbc-dev mosquitto libmosquitto-dev
   golang-go golang-golang-x-mod-dev
 )
+
+# npm: the machine's Node.js may bring its own (NodeSource packages bundle npm and conflict
+# with Debian's npm package); Debian's is installed only when there is no npm at all.
+if ! command -v npm >/dev/null 2>&1; then packages+=(npm); fi
 
 missing=()
 for package in "${packages[@]}"; do
