@@ -352,7 +352,11 @@ TEST(ExportBench, PeakRssStaysFlatWhileExporting) {
   json::object out = parse_object(r.out);
   EXPECT_EQ(num(out, "rows"), num(out, "events"));
   ASSERT_EQ(out.at("peak_rss_kb_by_tenth").as_array().size(), 10u) << r.out;
+#ifndef __SANITIZE_ADDRESS__
+  // Under ASan freed memory sits in its quarantine (up to 256 MiB), so RSS says nothing
+  // about our allocations there; the figure is checked in the release preset.
   EXPECT_LT(num(out, "peak_growth_kb_first_to_last_tenth"), 8 * 1024) << r.out;
+#endif
 }
 
 }  // namespace
