@@ -23,6 +23,7 @@
 #include "server/json_views.hpp"
 #include "server/problem.hpp"
 #include "server/request_parsing.hpp"
+#include "server/scan_page.hpp"
 #include "store/sensor_store.hpp"
 #include "trace/trace.hpp"
 
@@ -68,32 +69,6 @@ json::object shipment_json(const store::ShipmentColdChain& shipment) {
   return out;
 }
 
-std::string escape_xml(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
 std::string curve_svg(const store::ShipmentColdChain& shipment,
                       const std::vector<store::SensorReading>& readings) {
   constexpr double kWidth = 600, kHeight = 200, kPad = 30;
@@ -115,7 +90,7 @@ std::string curve_svg(const store::ShipmentColdChain& shipment,
   std::string svg = fmt::format(
       "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {} {}\" role=\"img\" "
       "aria-label=\"temperature of shipment {}\">\n",
-      kWidth, kHeight, escape_xml(shipment.shipment));
+      kWidth, kHeight, escape_html(shipment.shipment));
   if (shipment.has_range) {
     svg += fmt::format(
         "<rect x=\"{}\" y=\"{:.1f}\" width=\"{}\" height=\"{:.1f}\" fill=\"#e6f4ea\"/>\n", kPad,

@@ -11,33 +11,6 @@ namespace json = boost::json;
 
 namespace {
 
-std::string escape_html(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
 // The unit's path on this server: /01/{gtin}/10/{lot}/21/{serial}.
 std::string unit_path(const ScanOutcome& scan) {
   return fmt::format("/01/{}/10/{}/21/{}", scan.link.gtin14,
@@ -79,6 +52,33 @@ VerdictText verdict_text(const ScanOutcome& scan) {
 }
 
 }  // namespace
+
+std::string escape_html(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
 
 std::string percent_encode_segment(std::string_view text) {
   std::string out;

@@ -30,6 +30,9 @@ struct ScanOutcome {
   TimeMs first_scanned_ms() const { return before.scans == 0 ? now_ms : before.first_scan_ms; }
 };
 
+// Escapes & < > " ' for HTML and XML text and attribute values.
+std::string escape_html(std::string_view text);
+
 // Percent-encodes every byte outside A-Z a-z 0-9 - . _ (a Digital Link path value).
 std::string percent_encode_segment(std::string_view text);
 
