@@ -105,16 +105,19 @@ class WebSocketSession final : public StreamClient,
     state_->websockets_open.fetch_sub(1);
   }
 
-  bool send(std::string message) override {
+  bool send_all(std::vector<std::string> messages) override {
     if (closed_.load()) return false;
-    if (queued_.fetch_add(1) >= state_->limits.websocket_queue_messages_max) {
+    const size_t count = messages.size();
+    if (queued_.fetch_add(count) + count > state_->limits.websocket_queue_messages_max) {
       close();
       return false;
     }
-    net::post(ws_.get_executor(), [self = shared_from_this(), message = std::move(message)] {
-      self->outbox_.push_back(std::move(message));
-      if (self->outbox_.size() == 1) self->write();
-    });
+    net::post(ws_.get_executor(),
+              [self = shared_from_this(), messages = std::move(messages)]() mutable {
+                const bool idle = self->outbox_.empty();
+                for (std::string& message : messages) self->outbox_.push_back(std::move(message));
+                if (idle && !self->outbox_.empty()) self->write();
+              });
     return true;
   }
 

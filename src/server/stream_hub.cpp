@@ -187,9 +187,12 @@ void StreamHub::publish(std::map<Key, Row> rows, uint64_t applied_events) {
   for (auto it = clients_.begin(); it != clients_.end();) {
     Subscription& subscription = it->second;
     auto client = subscription.client.lock();
-    bool alive = client != nullptr;
+    if (client == nullptr) {
+      it = clients_.erase(it);
+      continue;
+    }
+    std::vector<std::string> push;
     for (const auto& [key, row] : rows) {
-      if (!alive) break;
       if (!subscription.skus.contains(key.first) && !subscription.locations.contains(key.second)) {
         continue;
       }
@@ -197,26 +200,27 @@ void StreamHub::publish(std::map<Key, Row> rows, uint64_t applied_events) {
       if (previous != subscription.last_sent.end() && previous->second == row) continue;
       std::optional<int64_t> before;
       if (previous != subscription.last_sent.end()) before = previous->second.available;
-      alive = client->send(json::serialize(json::object{{"type", "stock"},
-                                                        {"sku", key.first},
-                                                        {"location", key.second},
-                                                        {"on_hand", row.on_hand},
-                                                        {"reserved", row.reserved},
-                                                        {"available", row.available},
-                                                        {"in_transit", row.in_transit},
-                                                        {"at", now}}));
+      push.push_back(json::serialize(json::object{{"type", "stock"},
+                                                  {"sku", key.first},
+                                                  {"location", key.second},
+                                                  {"on_hand", row.on_hand},
+                                                  {"reserved", row.reserved},
+                                                  {"available", row.available},
+                                                  {"in_transit", row.in_transit},
+                                                  {"at", now}}));
       if (auto alert = alerts::stock_alert(before, row.available, limits_.low_stock_units)) {
-        alive = alive && client->send(json::serialize(
-                             json::object{{"type", "alert"},
-                                          {"kind", alerts::stock_alert_name(alert->kind)},
-                                          {"severity", alerts::severity_name(alert->severity)},
-                                          {"sku", key.first},
-                                          {"location", key.second},
-                                          {"available", row.available},
-                                          {"at", now}}));
+        push.push_back(
+            json::serialize(json::object{{"type", "alert"},
+                                         {"kind", alerts::stock_alert_name(alert->kind)},
+                                         {"severity", alerts::severity_name(alert->severity)},
+                                         {"sku", key.first},
+                                         {"location", key.second},
+                                         {"available", row.available},
+                                         {"at", now}}));
       }
       subscription.last_sent[key] = row;
     }
+    const bool alive = push.empty() || client->send_all(std::move(push));
     it = alive ? std::next(it) : clients_.erase(it);
   }
 }

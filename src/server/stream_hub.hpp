@@ -25,9 +25,18 @@ namespace livechain::server {
 class StreamClient {
  public:
   virtual ~StreamClient() = default;
-  // Queues one text message; thread-safe, never blocks. Returns false when the client
-  // is gone or too slow (its queue is full): the hub then drops it.
-  virtual bool send(std::string message) = 0;
+  // Queues one push's text messages, all or none; thread-safe, never blocks. Returns
+  // false when the client is gone or too slow — its queue cannot take the whole push
+  // (so a first push over the queue limit always fails, however fast the client
+  // reads): the client is then closed and the hub drops it. An empty push only reports
+  // whether the client is still there.
+  virtual bool send_all(std::vector<std::string> messages) = 0;
+  // One message: send_all of a push of one.
+  bool send(std::string message) {
+    std::vector<std::string> push;
+    push.push_back(std::move(message));
+    return send_all(std::move(push));
+  }
 };
 
 // One channel × SKU available-to-sell (engine::channel_sellable_total), GTIN-14.

@@ -104,22 +104,26 @@ void StreamHub::publish_ats(const std::vector<AtsRow>& rows, TimeMs at_ms,
   for (auto it = clients_.begin(); it != clients_.end();) {
     Subscription& subscription = it->second;
     auto client = subscription.client.lock();
-    bool alive = client != nullptr;
+    if (client == nullptr) {
+      it = clients_.erase(it);
+      continue;
+    }
+    std::vector<std::string> push;
     for (const AtsRow& row : rows) {
-      if (!alive) break;
       if (!subscription.channels.contains(row.channel)) continue;
       Key key{row.channel, row.sku};
       auto previous = subscription.last_ats.find(key);
       if (previous != subscription.last_ats.end() && previous->second == row.available_units) {
         continue;
       }
-      alive = client->send(json::serialize(json::object{{"type", "ats"},
-                                                        {"channel", row.channel},
-                                                        {"sku", row.sku},
-                                                        {"available", row.available_units},
-                                                        {"at", at}}));
+      push.push_back(json::serialize(json::object{{"type", "ats"},
+                                                  {"channel", row.channel},
+                                                  {"sku", row.sku},
+                                                  {"available", row.available_units},
+                                                  {"at", at}}));
       subscription.last_ats[key] = row.available_units;
     }
+    const bool alive = push.empty() || client->send_all(std::move(push));
     it = alive ? std::next(it) : clients_.erase(it);
   }
 }

@@ -1837,6 +1837,64 @@ TEST_F(ServerApiSmallLimitsTest, StreamSubscriptionAndMessageLimits) {
   expect_alive_and_intact();
 }
 
+class ServerApiSmallQueueTest : public ServerApiTest {
+ protected:
+  std::string config_json() const override {
+    return R"({"http": {"websocket_queue_messages_max": 16}})";
+  }
+};
+
+// A push is queued whole or not at all, so a first push over the queue limit closes the
+// client however fast it reads (the browser test once passed or failed on read speed),
+// while a client whose pushes fit stays connected.
+TEST_F(ServerApiSmallQueueTest, APushOverTheQueueLimitClosesTheClientAndOnlyThatOne) {
+  std::string skus = "sku,name\n";
+  std::string stock = "sku,location,qty\n";
+  for (int i = 0; i < 20; ++i) {
+    const std::string sku = gtin13(std::to_string(300000000000 + i));
+    skus += sku + ",Item " + std::to_string(i) + "\n";
+    stock += sku + ",dc-west,50\n";
+  }
+  ASSERT_EQ(
+      num(parse_object(call("admin", "POST", "/v1/import/skus", skus, "text/csv").body), "applied"),
+      20);
+  ASSERT_EQ(num(parse_object(call("admin", "POST", "/v1/import/stock", stock, "text/csv").body),
+                "applied"),
+            20);
+  auto type_is = [](std::string type) {
+    return [type](const json::object& o) { return str(o, "type") == type; };
+  };
+  WebSocketClient small(port_);
+  ASSERT_TRUE(small.connect("/v1/stream", {{"Authorization", "Bearer " + keys_["auditor"].key}}))
+      << small.error();
+  std::vector<std::string> seen;
+  ASSERT_TRUE(
+      small.send(json::serialize(json::object{{"subscribe", {{"skus", json::array{kSkuA}}}}})));
+  ASSERT_TRUE(next_matching(small, 2s, type_is("stock"), &seen)) << ::testing::PrintToString(seen);
+
+  WebSocketClient large(port_);
+  ASSERT_TRUE(large.connect("/v1/stream", {{"Authorization", "Bearer " + keys_["auditor"].key}}))
+      << large.error();
+  ASSERT_TRUE(large.send(R"({"subscribe":{"locations":["dc-west"]}})"));
+  size_t stock_messages = 0;
+  auto deadline = std::chrono::steady_clock::now() + 3s;
+  while (large.is_open() && std::chrono::steady_clock::now() < deadline) {
+    if (auto message = large.read(100ms))
+      stock_messages += message->find("\"stock\"") != std::string::npos;
+  }
+  EXPECT_FALSE(large.is_open()) << "a 20-balance push fit a 16-message queue";
+  EXPECT_EQ(stock_messages, 0u) << "part of an over-limit push was sent";
+
+  reserve_ok("o-small-queue", {{kSkuA, 1, "dc-east"}});
+  EXPECT_TRUE(next_matching(
+      small, 2s,
+      [](const json::object& o) { return str(o, "type") == "stock" && num(o, "reserved") >= 1; },
+      &seen))
+      << ::testing::PrintToString(seen);
+  EXPECT_TRUE(small.is_open());
+  EXPECT_EQ(admin("GET", "/v1/stock/" + kSkuA).status, 200u);
+}
+
 class ServerApiRateLimitTest : public ServerApiTest {
  protected:
   std::string config_json() const override { return R"({"requests_per_second_per_key": 1})"; }
