@@ -41,6 +41,8 @@ struct ReceiveStock {
   std::string gtin;
   std::string location_id;
   int64_t qty_units = 0;
+  // The batch (of this SKU) the units belong to: they are then batch-tracked there.
+  std::optional<std::string> lot = std::nullopt;
 };
 struct AdjustStock {
   std::string gtin;
@@ -59,6 +61,10 @@ struct LineRequest {
   std::string gtin;
   int64_t qty_units = 0;
   std::optional<std::string> location_id;  // none: nearest location able to fill it
+  // The batch the units come from (a recalled batch is refused) and, on a commit, the
+  // serials sold (at most kLineSerialsMax, each issued in the batch, ≤ qty).
+  std::optional<std::string> lot = std::nullopt;
+  std::vector<uint64_t> serials = {};
 };
 // All lines or none. Lines naming the same SKU (and location) are summed first.
 struct Reserve {
@@ -189,6 +195,12 @@ struct IssueUnits {
   uint64_t batch_id = 0;
   int64_t count = 0;
 };
+// Recalls a batch (issue 12 §5): locks it everywhere at once. A batch already recalled
+// answers as it stands and journals nothing.
+struct RecallBatch {
+  uint64_t batch_id = 0;
+  std::string reason;
+};
 
 // One change of a rollback (issue 10 §5): the field of a balance row, its value when
 // the rollback was planned and the value the rollback sets.
@@ -247,7 +259,7 @@ using Command =
                  ReceiveTransfer, ReceiveReturn, GradeReturn, CompleteRework, SetAllocation,
                  MoveAllocation, Keyed, KeyGuard, RaiseAlert, AcknowledgeAlert, ResolveAlert,
                  CreateBatch, IssueUnits, RestoreStock, PutRuleState, CreateSilence, DeleteSilence,
-                 RecordAnswer, RerouteTransfer>;
+                 RecordAnswer, RerouteTransfer, RecallBatch>;
 
 struct CommandBox {
   Command command;
@@ -310,6 +322,44 @@ struct BatchView {
   // Set on the reply of IssueUnits: the range that command issued.
   std::optional<uint64_t> issued_first_serial;
   std::optional<uint64_t> issued_last_serial;
+  bool recalled = false;
+  TimeMs recalled_at_ms = 0;
+  std::string recall_reason;
+  int64_t quarantined_units = 0;  // recalled units moved to quarantine, all locations
+};
+// What a recall found (Engine::recall_report): where the batch is, who holds it, where
+// it went. Orders carry the order id and channel only: no buyer data.
+struct RecallReport {
+  struct Place {
+    std::string location_id;
+    std::string region;
+    int64_t quarantined_units = 0;  // moved to quarantine by the recall
+    int64_t held_units = 0;         // still on hand, held by open reservations
+  };
+  struct OpenReservation {
+    uint64_t reservation_id = 0;
+    std::string order_id;
+    std::string channel_id;
+    std::string location_id;
+    int64_t qty_units = 0;
+  };
+  struct Sale {
+    uint64_t reservation_id = 0;
+    std::string order_id;
+    std::string channel_id;
+    std::string location_id;
+    std::string region;  // of the location the units left from
+    int64_t units = 0;
+    std::vector<uint64_t> serials;
+  };
+  BatchView batch;
+  std::vector<Place> places;
+  int64_t in_transit_units = 0;
+  std::vector<OpenReservation> open_reservations;  // pending lines at places with held units
+  std::vector<Sale> sales;                         // at most kRecallSalesListedMax
+  int64_t sales_total = 0;                         // sales records, listed or not
+  std::vector<std::pair<std::string, int64_t>> sold_units_by_region;
+  std::vector<std::pair<std::string, int64_t>> sold_units_by_channel;
 };
 struct Done {};
 // One dedicated allocation: location_id empty for a network-wide one.

@@ -101,6 +101,9 @@ class Engine {
   Result<AlertRecord> alert(uint64_t alert_id) const;
   // Errors: not_found (field "batch_id").
   Result<BatchView> batch(uint64_t batch_id) const;
+  // Where a batch is, who holds it and where it went (recall_report.cpp). O(pending
+  // reservations + the batch's sales). Errors: not_found (field "batch_id").
+  Result<RecallReport> recall_report(uint64_t batch_id) const;
   // Silences kept (not deleted; ended ones until the next creation drops them), by id.
   std::vector<SilenceRecord> silences() const { return state_.silences().list(); }
 

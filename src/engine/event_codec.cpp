@@ -147,6 +147,23 @@ class Encoder {
     out_.put_signed_varint(e.qty_units);
     out_.put_varint(e.new_transfer_id);
   }
+  void body(const BatchReceivedEvent& e) {
+    out_.put_varint(e.batch_id);
+    location(e.location);
+    out_.put_signed_varint(e.qty_units);
+  }
+  void body(const BatchSoldEvent& e) {
+    out_.put_varint(e.reservation_id);
+    out_.put_varint(e.line_index);
+    out_.put_varint(e.batch_id);
+    out_.put_signed_varint(e.qty_units);
+    out_.put_varint(e.serials.size());
+    for (uint64_t serial : e.serials) out_.put_varint(serial);
+  }
+  void body(const BatchRecalledEvent& e) {
+    out_.put_varint(e.batch_id);
+    out_.put_string(e.reason);
+  }
 
  private:
   const NameTables& names_;
@@ -233,6 +250,9 @@ constexpr EventKind kKindByIndex[] = {
     EventKind::silence_created,
     EventKind::silence_deleted,
     EventKind::transfer_rerouted,
+    EventKind::batch_received,
+    EventKind::batch_sold,
+    EventKind::batch_recalled,
 };
 static_assert(std::size(kKindByIndex) == std::variant_size_v<EventBody>);
 
@@ -505,6 +525,32 @@ Result<EventBody> decode_body(EventKind kind, Decoder& d) {
       e.new_transfer_id = in.get_varint();
       return e;
     }
+    case EventKind::batch_received: {
+      BatchReceivedEvent e;
+      e.batch_id = in.get_varint();
+      e.location = d.location();
+      e.qty_units = in.get_signed_varint();
+      return e;
+    }
+    case EventKind::batch_sold: {
+      BatchSoldEvent e;
+      e.reservation_id = in.get_varint();
+      e.line_index = static_cast<uint32_t>(in.get_varint());
+      e.batch_id = in.get_varint();
+      e.qty_units = in.get_signed_varint();
+      uint64_t count = in.get_varint();
+      if (count > kLineSerialsMax) {
+        return fail(ErrorCode::corruption, "event", "sale names too many serials");
+      }
+      for (uint64_t i = 0; i < count && in.ok(); ++i) e.serials.push_back(in.get_varint());
+      return e;
+    }
+    case EventKind::batch_recalled: {
+      BatchRecalledEvent e;
+      e.batch_id = in.get_varint();
+      e.reason = d.text();
+      return e;
+    }
   }
   return fail(ErrorCode::corruption, "event", "unknown event kind");
 }
@@ -591,6 +637,12 @@ std::string_view event_kind_name(EventKind kind) {
       return "silence_deleted";
     case EventKind::transfer_rerouted:
       return "transfer_rerouted";
+    case EventKind::batch_received:
+      return "batch_received";
+    case EventKind::batch_sold:
+      return "batch_sold";
+    case EventKind::batch_recalled:
+      return "batch_recalled";
   }
   return "unknown";
 }

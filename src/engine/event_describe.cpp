@@ -130,6 +130,22 @@ class Describer {
     number("first_serial", static_cast<int64_t>(e.first_serial));
     number("count", static_cast<int64_t>(e.count));
   }
+  void operator()(const BatchReceivedEvent& e) {
+    number("batch_id", static_cast<int64_t>(e.batch_id));
+    text("location", names_.location_id_of(e.location));
+    number("qty", e.qty_units);
+  }
+  void operator()(const BatchSoldEvent& e) {
+    number("reservation_id", static_cast<int64_t>(e.reservation_id));
+    number("line", e.line_index);
+    number("batch_id", static_cast<int64_t>(e.batch_id));
+    number("qty", e.qty_units);
+    for (uint64_t serial : e.serials) number("serial", static_cast<int64_t>(serial));
+  }
+  void operator()(const BatchRecalledEvent& e) {
+    number("batch_id", static_cast<int64_t>(e.batch_id));
+    text("reason", e.reason);
+  }
   void operator()(const ReworkCompletedEvent& e) {
     number("return_id", static_cast<int64_t>(e.return_id)), number("qty", e.qty_units);
   }

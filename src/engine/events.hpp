@@ -65,6 +65,10 @@ enum class EventKind : uint8_t {
   // 40–49: traceability (src/trace, issue 12).
   batch_created = 40,
   units_issued = 41,
+  // 47–49: batch-tracked stock and recalls (issue 12 §2, §5).
+  batch_received = 47,
+  batch_sold = 48,
+  batch_recalled = 49,
   // 60–69: rule state (issue 11: session plans, warehouse levels, lanes, shipments,
   // forecast safety, turnover; issue 18: planned sessions, plan decisions, factories and
   // production orders).
@@ -227,6 +231,29 @@ struct UnitsIssuedEvent {
   uint64_t first_serial;
   uint64_t count;
 };
+// Units of a batch received at a location, right after the StockReceivedEvent that
+// put them on hand there (a receipt naming the lot).
+struct BatchReceivedEvent {
+  uint64_t batch_id;
+  LocationIndex location;
+  int64_t qty_units;
+};
+// A commit line that names its batch (and optionally the serials sold): emitted just
+// before the CommittedEvent it belongs to, which attributes these units to the batch
+// and the rest of the line first-in first-out (docs/trace.md "Batch-tracked stock").
+struct BatchSoldEvent {
+  uint64_t reservation_id;
+  uint32_t line_index;
+  uint64_t batch_id;
+  int64_t qty_units;
+  std::vector<uint64_t> serials;  // ascending, each issued in the batch
+};
+// A recall: the batch's units on hand anywhere that nobody holds move to quarantine
+// now; units held by open reservations follow when those are released or expire.
+struct BatchRecalledEvent {
+  uint64_t batch_id;
+  std::string reason;
+};
 // The alert rules' durable state (src/alerts): one record per (kind, key), its body a
 // JSON object the rules own (docs/alerts.md "Durable rule state"); an empty body
 // removes the record. The engine keeps the records and never interprets the bodies.
@@ -243,13 +270,15 @@ struct SilenceDeletedEvent {
   uint64_t silence_id = 0;
 };
 
-using EventBody = std::variant<
-    SkuPutEvent, LocationPutEvent, ChannelPutEvent, RegionDistancePutEvent, StockReceivedEvent,
-    StockAdjustedEvent, PresalePlannedEvent, ReservedEvent, CommittedEvent, ReleasedEvent,
-    ExpiredEvent, ReservationExtendedEvent, TransferShippedEvent, TransferReceivedEvent,
-    ReturnReceivedEvent, ReturnGradedEvent, ReworkCompletedEvent, AllocationSetEvent,
-    IdempotencyRecordedEvent, AlertEvent, BatchCreatedEvent, UnitsIssuedEvent, StockRestoredEvent,
-    RuleStateEvent, SilenceCreatedEvent, SilenceDeletedEvent, TransferReroutedEvent>;
+using EventBody =
+    std::variant<SkuPutEvent, LocationPutEvent, ChannelPutEvent, RegionDistancePutEvent,
+                 StockReceivedEvent, StockAdjustedEvent, PresalePlannedEvent, ReservedEvent,
+                 CommittedEvent, ReleasedEvent, ExpiredEvent, ReservationExtendedEvent,
+                 TransferShippedEvent, TransferReceivedEvent, ReturnReceivedEvent,
+                 ReturnGradedEvent, ReworkCompletedEvent, AllocationSetEvent,
+                 IdempotencyRecordedEvent, AlertEvent, BatchCreatedEvent, UnitsIssuedEvent,
+                 StockRestoredEvent, RuleStateEvent, SilenceCreatedEvent, SilenceDeletedEvent,
+                 TransferReroutedEvent, BatchReceivedEvent, BatchSoldEvent, BatchRecalledEvent>;
 
 // The kind tag of an event body. Not index + 1 for every alternative: kinds are
 // allotted in ranges (docs/events.md), so the table is explicit; an AlertEvent's kind

@@ -115,6 +115,7 @@ class Engine::Handlers {
   Result<Reply> operator()(const RecordAnswer& c);
   Result<Reply> operator()(const CreateBatch& c);
   Result<Reply> operator()(const IssueUnits& c);
+  Result<Reply> operator()(const RecallBatch& c);
   Result<Reply> operator()(const RestoreStock& c);  // handlers_rollback.cpp
 
   std::vector<uint64_t> expired_before;  // expiries emitted before this command
@@ -130,8 +131,20 @@ class Engine::Handlers {
   int64_t shared_free_units(SkuIndex sku, LocationIndex location) const;
   Result<Reply> set_allocation(ChannelIndex channel, SkuIndex sku, LocationIndex location,
                                int64_t qty_units);
+  // The committed quantity of each reservation line; `sold` gets the batch sales of
+  // the lines that name a lot (handlers_batch_stock.cpp checks them).
   Result<LineQuantities> resolve_commit_lines(const Commit& c,
-                                              const PendingReservation& reservation) const;
+                                              const PendingReservation& reservation,
+                                              std::vector<BatchSoldEvent>& sold) const;
+  // Batch-tracked stock (handlers_batch_stock.cpp). Errors name lines[i].lot/serials.
+  Result<void> check_reserve_lots(const Reserve& c) const;
+  Result<BatchSoldEvent> commit_line_batch(const LineRequest& request, size_t request_index,
+                                           const PendingReservation& reservation,
+                                           size_t line_index) const;
+  // The batch of `sku` with `lot` that may still move: not_found or invalid_state
+  // (recalled), naming `field`.
+  Result<uint64_t> movable_batch(SkuIndex sku, const std::string& lot,
+                                 const std::string& field) const;
   Result<const AlertRecord*> alert_to_change(uint64_t alert_id, const std::string& kind,
                                              const AlertSubject& subject,
                                              const std::string& note) const;

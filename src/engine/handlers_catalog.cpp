@@ -102,7 +102,21 @@ Result<Reply> Engine::Handlers::operator()(const ReceiveStock& c) {
     return fail(ErrorCode::limit_exceeded, "qty_units",
                 fmt::format("on hand would exceed {} units", kBalanceUnitsMax));
   }
+  std::optional<uint64_t> batch_id;
+  if (c.lot) {
+    LC_TRY(id, movable_batch(line->sku, *c.lot, "lot"));
+    const auto& held = state_.batch_units_at(line->sku, line->location);
+    bool there = std::any_of(held.begin(), held.end(),
+                             [&](const BatchUnits& u) { return u.batch_id == id; });
+    if (!there && held.size() >= kBatchesPerBalanceMax) {
+      return fail(ErrorCode::limit_exceeded, "lot",
+                  fmt::format("{} batches already hold units at {}; at most {}", held.size(),
+                              c.location_id, kBatchesPerBalanceMax));
+    }
+    batch_id = id;
+  }
   emit(StockReceivedEvent{*line});
+  if (batch_id) emit(BatchReceivedEvent{*batch_id, line->location, line->qty_units});
   return BalanceView{state_.gtin_of(line->sku), c.location_id,
                      state_.balance_or_zero(line->sku, line->location)};
 }

@@ -70,6 +70,7 @@ uint64_t reserve_fingerprint(const Reserve& request) {
     mix(gtin ? std::string_view(*gtin) : std::string_view(line.gtin));
     mix_number(line.qty_units);
     mix(line.location_id.value_or(""));
+    if (line.lot) mix("lot:" + *line.lot);  // absent: the fingerprint of before lots
   }
   return hash;
 }
@@ -189,6 +190,7 @@ Result<Reply> Engine::Handlers::operator()(const Reserve& c) {
                 fmt::format("{} lines; the limit is {}", c.lines.size(), kReservationLinesMax));
   }
   if (auto ok = check_ttl(c.ttl_ms); !ok) return std::unexpected(ok.error());
+  if (auto ok = check_reserve_lots(c); !ok) return std::unexpected(ok.error());
   auto channel = state_.find_channel(c.channel_id);
   if (!channel) {
     return fail(ErrorCode::not_found, "channel", fmt::format("unknown channel '{}'", c.channel_id));
@@ -273,7 +275,8 @@ Result<const PendingReservation*> Engine::Handlers::pending_for_resolution(
 }
 
 Result<LineQuantities> Engine::Handlers::resolve_commit_lines(
-    const Commit& c, const PendingReservation& reservation) const {
+    const Commit& c, const PendingReservation& reservation,
+    std::vector<BatchSoldEvent>& sold) const {
   LineQuantities committed;
   for (const StockLine& line : reservation.lines) committed.push_back(line.qty_units);
   std::vector<bool> named(reservation.lines.size(), false);
@@ -307,6 +310,15 @@ Result<LineQuantities> Engine::Handlers::resolve_commit_lines(
     }
     named[*match] = true;
     committed[*match] = request.qty_units;
+    if (request.lot) {
+      auto batch_sold = commit_line_batch(request, i, reservation, *match);
+      if (!batch_sold) return std::unexpected(batch_sold.error());
+      batch_sold->reservation_id = c.reservation_id;
+      if (batch_sold->qty_units > 0) sold.push_back(std::move(*batch_sold));
+    } else if (!request.serials.empty()) {
+      return fail(ErrorCode::invalid_argument, line_field(i, "serials"),
+                  "serials need the lot they were issued in");
+    }
   }
   return committed;
 }
@@ -318,11 +330,13 @@ Result<Reply> Engine::Handlers::operator()(const Commit& c) {
   }
   auto reservation = pending_for_resolution(c.reservation_id);
   if (!reservation) return std::unexpected(reservation.error());
-  auto committed = resolve_commit_lines(c, **reservation);
+  std::vector<BatchSoldEvent> sold;
+  auto committed = resolve_commit_lines(c, **reservation, sold);
   if (!committed) return std::unexpected(committed.error());
   // Built from the pointer in hand: the reservation is not looked up again.
   ReservationView view =
       reservation_view(state_, c.reservation_id, ReservationStatus::pending, *reservation);
+  for (BatchSoldEvent& event : sold) emit(std::move(event));
   emit(CommittedEvent{c.reservation_id, *committed});
   view.status = ReservationStatus::committed;
   for (size_t i = 0; i < view.lines.size(); ++i) view.lines[i].committed_units = (*committed)[i];

@@ -96,6 +96,10 @@ Result<BatchView> Engine::batch(uint64_t batch_id) const {
   view.factory_id = record->factory_id;
   view.inspection_reports = record->inspection_reports;
   view.units_issued = record->units_issued;
+  view.recalled = record->recalled;
+  view.recalled_at_ms = record->recalled_at_ms;
+  view.recall_reason = record->recall_reason;
+  for (const auto& [location, units] : record->quarantined_at) view.quarantined_units += units;
   return view;
 }
 

@@ -99,6 +99,10 @@ class ReplyWriter {
     out_.put_u8(v.issued_first_serial && v.issued_last_serial ? 1 : 0);
     out_.put_varint(v.issued_first_serial.value_or(0));
     out_.put_varint(v.issued_last_serial.value_or(0));
+    out_.put_u8(v.recalled ? 1 : 0);
+    out_.put_signed_varint(v.recalled_at_ms);
+    out_.put_string(v.recall_reason);
+    out_.put_signed_varint(v.quarantined_units);
   }
   void operator()(const SilenceView& v) { put_silence_record(out_, v.record); }
   void operator()(const StoredAnswer& v) {
@@ -214,6 +218,11 @@ Reply read_alternative(size_t tag, ByteReader& in) {
       bool issued = in.get_u8() != 0;
       uint64_t first = in.get_varint(), last = in.get_varint();
       if (issued) v.issued_first_serial = first, v.issued_last_serial = last;
+      if (in.at_end()) return v;  // stored before recalls existed
+      v.recalled = in.get_u8() != 0;
+      v.recalled_at_ms = in.get_signed_varint();
+      v.recall_reason = text();
+      v.quarantined_units = in.get_signed_varint();
       return v;
     }
     case 9: {
@@ -265,6 +274,8 @@ class Fingerprint {
       gtin(line.gtin);
       mix(line.qty_units);
       mix(line.location_id);
+      if (line.lot) mix("lot:" + *line.lot);  // absent: the fingerprint of before lots
+      for (uint64_t serial : line.serials) mix(static_cast<int64_t>(serial));
     }
   }
 
@@ -278,7 +289,11 @@ class Fingerprint {
   void operator()(const PutRegionDistance& c) {
     mix(c.region_from), mix(c.region_to), mix(int64_t{c.distance_km});
   }
-  void operator()(const ReceiveStock& c) { gtin(c.gtin), mix(c.location_id), mix(c.qty_units); }
+  void operator()(const ReceiveStock& c) {
+    gtin(c.gtin), mix(c.location_id), mix(c.qty_units);
+    if (c.lot) mix("lot:" + *c.lot);  // absent: the fingerprint of before lots
+  }
+  void operator()(const RecallBatch& c) { mix(static_cast<int64_t>(c.batch_id)), mix(c.reason); }
   void operator()(const AdjustStock& c) {
     gtin(c.gtin), mix(c.location_id), mix(c.delta_units), mix(c.reason);
   }

@@ -91,12 +91,16 @@ class SnapshotCodec {
   static void write_batches(const LedgerState& s, ByteWriter& out);
   // False when a record is inconsistent (unknown SKU, duplicate or empty lot).
   static bool read_batches(LedgerState& s, ByteReader& in);
+  // Batch-tracked stock and recalls (issue 12 §2, §5), tagged section 6; read after 5.
+  static void write_batch_stock(const LedgerState& s, ByteWriter& out);
+  static bool read_batch_stock(LedgerState& s, ByteReader& in);
 };
 
 const std::vector<SnapshotCodec::Section>& SnapshotCodec::sections() {
   // Lambdas here share SnapshotCodec's access to LedgerState. Add entries below.
   static const std::vector<Section> kSections = {
-      {5, &write_batches, &read_batches},  // traceability batches (issue 12)
+      {5, &write_batches, &read_batches},          // traceability batches (issue 12)
+      {6, &write_batch_stock, &read_batch_stock},  // batch-tracked stock, recalls
       // 3: the alert rules' state records (issue 11): count, then kind, key, body each.
       {3,
        [](const LedgerState& s, ByteWriter& out) {
@@ -481,6 +485,116 @@ bool SnapshotCodec::read_batches(LedgerState& s, ByteReader& in) {
     s.batches_.back().units_issued = units_issued;
   }
   return true;
+}
+
+namespace {
+void put_batch_units(ByteWriter& out, const std::vector<BatchUnits>& units) {
+  out.put_varint(units.size());
+  for (const BatchUnits& u : units) out.put_varint(u.batch_id), out.put_signed_varint(u.units);
+}
+bool get_batch_units(ByteReader& in, const LedgerState& s, SkuIndex sku,
+                     std::vector<BatchUnits>& units) {
+  uint64_t count = in.get_varint();
+  if (count > kBatchesPerBalanceMax) return false;
+  for (uint64_t i = 0; i < count && in.ok(); ++i) {
+    BatchUnits u{in.get_varint(), in.get_signed_varint()};
+    const BatchRecord* record = s.batch(u.batch_id);
+    if (record == nullptr || record->sku != sku || u.units <= 0) return false;
+    units.push_back(u);
+  }
+  return in.ok();
+}
+}  // namespace
+
+// Per batch with a recall or sales: id, recalled flag, time, reason, quarantined units by
+// location, sales; then the rows' batch units; then the transfers' batch units.
+void SnapshotCodec::write_batch_stock(const LedgerState& s, ByteWriter& out) {
+  LC_ASSERT(s.named_sales_.empty());  // a commit's named sales never outlive its command
+  uint64_t records = 0;
+  for (const BatchRecord& b : s.batches_) records += b.recalled || !b.sales.empty();
+  out.put_varint(records);
+  for (size_t i = 0; i < s.batches_.size(); ++i) {
+    const BatchRecord& b = s.batches_[i];
+    if (!b.recalled && b.sales.empty()) continue;
+    out.put_varint(i + 1);
+    out.put_u8(b.recalled ? 1 : 0);
+    out.put_varint(static_cast<uint64_t>(b.recalled_at_ms));
+    out.put_string(b.recall_reason);
+    out.put_varint(b.quarantined_at.size());
+    for (const auto& [location, units] : b.quarantined_at) {
+      out.put_varint(location), out.put_signed_varint(units);
+    }
+    out.put_varint(b.sales.size());
+    for (const BatchSale& sale : b.sales) {
+      out.put_varint(sale.reservation_id);
+      out.put_string(sale.order_id);
+      out.put_varint(sale.channel);
+      out.put_varint(sale.location);
+      out.put_signed_varint(sale.units);
+      out.put_varint(sale.serials.size());
+      for (uint64_t serial : sale.serials) out.put_varint(serial);
+    }
+  }
+  out.put_varint(s.batch_units_.size());
+  for (const auto& [key, units] : s.batch_units_) out.put_varint(key), put_batch_units(out, units);
+  out.put_varint(s.transfer_batch_units_.size());
+  for (const auto& [transfer_id, units] : s.transfer_batch_units_) {
+    out.put_varint(transfer_id), put_batch_units(out, units);
+  }
+}
+
+bool SnapshotCodec::read_batch_stock(LedgerState& s, ByteReader& in) {
+  uint64_t records = in.get_varint();
+  for (uint64_t r = 0; r < records && in.ok(); ++r) {
+    uint64_t id = in.get_varint();
+    if (id == 0 || id > s.batches_.size()) return false;
+    BatchRecord& b = s.batches_[id - 1];
+    b.recalled = in.get_u8() != 0;
+    b.recalled_at_ms = static_cast<TimeMs>(in.get_varint());
+    b.recall_reason = in.get_string(kSnapshotStringMax);
+    if (b.recalled) s.recalled_skus_.insert(b.sku);
+    uint64_t places = in.get_varint();
+    for (uint64_t p = 0; p < places && in.ok(); ++p) {
+      auto location = static_cast<LocationIndex>(in.get_varint());
+      if (location >= s.locations_.size()) return false;
+      b.quarantined_at[location] = in.get_signed_varint();
+    }
+    uint64_t sales = in.get_varint();
+    for (uint64_t n = 0; n < sales && in.ok(); ++n) {
+      BatchSale sale;
+      sale.reservation_id = in.get_varint();
+      sale.order_id = in.get_string(kSnapshotStringMax);
+      sale.channel = static_cast<ChannelIndex>(in.get_varint());
+      sale.location = static_cast<LocationIndex>(in.get_varint());
+      sale.units = in.get_signed_varint();
+      uint64_t serials = in.get_varint();
+      if (serials > kLineSerialsMax || sale.channel >= s.channels_.size() ||
+          sale.location >= s.locations_.size()) {
+        return false;
+      }
+      for (uint64_t k = 0; k < serials && in.ok(); ++k) sale.serials.push_back(in.get_varint());
+      b.sales.push_back(std::move(sale));
+    }
+  }
+  uint64_t rows = in.get_varint();
+  for (uint64_t r = 0; r < rows && in.ok(); ++r) {
+    uint64_t key = in.get_varint();
+    auto sku = static_cast<SkuIndex>(key >> 32);
+    auto location = static_cast<LocationIndex>(key & 0xffffffffu);
+    if (sku >= s.skus_.size() || location >= s.locations_.size()) return false;
+    if (!get_batch_units(in, s, sku, s.batch_units_[key])) return false;
+    s.check_batch_invariants(sku, location);
+  }
+  uint64_t transfers = in.get_varint();
+  for (uint64_t t = 0; t < transfers && in.ok(); ++t) {
+    uint64_t transfer_id = in.get_varint();
+    const TransferRecord* transfer = transfer_id >= 1 && transfer_id <= s.transfers_.size()
+                                         ? &s.transfers_[transfer_id - 1]
+                                         : nullptr;
+    if (transfer == nullptr || transfer->received_units >= 0) return false;
+    if (!get_batch_units(in, s, transfer->sku, s.transfer_batch_units_[transfer_id])) return false;
+  }
+  return in.ok();
 }
 
 Bytes LedgerState::serialize() const {

@@ -287,6 +287,7 @@ void LedgerState::on(const StockReceivedEvent& e) {
     b.on_hand_units += e.line.qty_units;
     b.received_units += e.line.qty_units;
   });
+  quarantine_recalled(e.line.sku, e.line.location);  // free units let held recalled ones go
 }
 
 void LedgerState::on(const StockAdjustedEvent& e) {
@@ -296,6 +297,8 @@ void LedgerState::on(const StockAdjustedEvent& e) {
     b.on_hand_units += e.line.qty_units;
     b.adjusted_units += e.line.qty_units;
   });
+  if (e.line.qty_units < 0) clamp_batch_units(e.line.sku, e.line.location);
+  quarantine_recalled(e.line.sku, e.line.location);
 }
 
 void LedgerState::on(const PresalePlannedEvent& e) {
@@ -379,6 +382,7 @@ void LedgerState::on(const CommittedEvent& e) {
   if (reservation.location_pool_lines | reservation.network_pool_lines) {
     return_to_pools(reservation, &e.committed_units);
   }
+  attribute_commit(reservation, e.reservation_id, e.committed_units);
 }
 
 void LedgerState::on(const ReleasedEvent& e) {
@@ -387,6 +391,7 @@ void LedgerState::on(const ReleasedEvent& e) {
   if (reservation.location_pool_lines | reservation.network_pool_lines) {
     return_to_pools(reservation, nullptr);
   }
+  for (const StockLine& line : reservation.lines) quarantine_recalled(line.sku, line.location);
 }
 
 void LedgerState::on(const ExpiredEvent& e) {
@@ -396,6 +401,7 @@ void LedgerState::on(const ExpiredEvent& e) {
   if (reservation.location_pool_lines | reservation.network_pool_lines) {
     return_to_pools(reservation, nullptr);
   }
+  for (const StockLine& line : reservation.lines) quarantine_recalled(line.sku, line.location);
 }
 
 void LedgerState::on(const ReservationExtendedEvent& e) {
@@ -416,6 +422,7 @@ void LedgerState::on(const TransferShippedEvent& e) {
   change_balance(e.sku, e.to, [&](Balance& to) { to.in_transit_units += e.qty_units; });
   transfers_.push_back(TransferRecord{e.sku, e.from, e.to, e.qty_units, -1});
   in_transit_by_sku_[e.sku].insert(e.transfer_id);
+  ship_batch_units(e.transfer_id, e.sku, e.from, e.qty_units);
 }
 
 void LedgerState::on(const TransferReceivedEvent& e) {
@@ -429,6 +436,7 @@ void LedgerState::on(const TransferReceivedEvent& e) {
     to.lost_in_transit_units += transfer.shipped_units - e.received_units;
   });
   transfer.received_units = e.received_units;
+  receive_batch_units(e.transfer_id, transfer.sku, transfer.to, e.received_units);
   auto open = in_transit_by_sku_.find(transfer.sku);
   LC_ASSERT(open != in_transit_by_sku_.end());
   size_t erased = open->second.erase(e.transfer_id);
@@ -457,6 +465,7 @@ void LedgerState::on(const TransferReroutedEvent& e) {
   TransferRecord split{transfer.sku, transfer.from, e.to, e.qty_units, -1};
   transfers_.push_back(split);  // may reallocate: `transfer` is not used after this
   in_transit_by_sku_[split.sku].insert(e.new_transfer_id);
+  split_batch_units(e.transfer_id, e.new_transfer_id, e.qty_units);
 }
 
 void LedgerState::on(const ReturnReceivedEvent& e) {
@@ -494,6 +503,7 @@ void LedgerState::on(const ReturnGradedEvent& e) {
         break;
     }
   });
+  quarantine_recalled(record.sku, record.location);
 }
 
 void LedgerState::on(const ReworkCompletedEvent& e) {
@@ -506,6 +516,7 @@ void LedgerState::on(const ReworkCompletedEvent& e) {
     b.rework_units -= e.qty_units;
     b.on_hand_units += e.qty_units;
   });
+  quarantine_recalled(record.sku, record.location);
 }
 
 }  // namespace livechain::engine
@@ -540,8 +551,13 @@ void LedgerState::on(const BatchCreatedEvent& e) {
   auto [it, inserted] = batch_by_key_.emplace(batch_key(skus_[e.sku].gtin, e.lot), e.batch_id);
   LC_ASSERT(inserted);
   (void)it;
-  batches_.push_back(
-      BatchRecord{e.sku, e.lot, e.produced_at_ms, e.factory_id, e.inspection_reports, 0});
+  BatchRecord record;
+  record.sku = e.sku;
+  record.lot = e.lot;
+  record.produced_at_ms = e.produced_at_ms;
+  record.factory_id = e.factory_id;
+  record.inspection_reports = e.inspection_reports;
+  batches_.push_back(std::move(record));
 }
 
 void LedgerState::on(const UnitsIssuedEvent& e) {

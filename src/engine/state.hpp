@@ -81,6 +81,23 @@ struct ReturnRecord {
   int64_t scrapped_units = 0;
 };
 // What a retried reserve with the same idempotency key gets back.
+// Units of one batch at one place (a SKU × location row, or a transfer in transit).
+struct BatchUnits {
+  uint64_t batch_id = 0;
+  int64_t units = 0;
+  bool operator==(const BatchUnits&) const = default;
+};
+// Units of a batch that left on a committed order: named on the commit line or
+// attributed first-in first-out (docs/trace.md "Batch-tracked stock").
+struct BatchSale {
+  uint64_t reservation_id = 0;
+  std::string order_id;
+  ChannelIndex channel = 0;
+  LocationIndex location = 0;
+  int64_t units = 0;
+  std::vector<uint64_t> serials;  // when the commit line named them
+  bool operator==(const BatchSale&) const = default;
+};
 struct BatchRecord {
   SkuIndex sku = 0;
   std::string lot;
@@ -88,6 +105,12 @@ struct BatchRecord {
   std::string factory_id;
   std::vector<std::string> inspection_reports;
   uint64_t units_issued = 0;
+  // Recall (issue 12 §5).
+  bool recalled = false;
+  TimeMs recalled_at_ms = 0;
+  std::string recall_reason;
+  std::map<LocationIndex, int64_t> quarantined_at;  // recalled units moved to quarantine
+  std::vector<BatchSale> sales;
 };
 
 struct IdempotencyEntry {
@@ -219,7 +242,19 @@ class LedgerState final : public NameTables {
   std::optional<uint64_t> find_batch(SkuIndex sku, std::string_view lot) const;
   uint64_t next_batch_id() const { return batches_.size() + 1; }
   size_t batch_count() const { return batches_.size(); }
+  // Batch-tracked units on hand at one row, oldest batch first (empty when none is
+  // tracked there). Their sum never exceeds the row's on_hand.
+  const std::vector<BatchUnits>& batch_units_at(SkuIndex sku, LocationIndex location) const;
+  // Every row holding units of `batch_id`: (location, units), by location index.
+  std::vector<std::pair<LocationIndex, int64_t>> batch_locations(uint64_t batch_id) const;
+  // The batch units a transfer in transit carries (empty when none is tracked).
+  const std::vector<BatchUnits>& transfer_batch_units(uint64_t transfer_id) const;
   size_t pending_count() const { return pending_.size(); }
+  // Calls `visit(const PendingReservation&)` for each pending reservation, in no order.
+  template <class Visit>
+  void for_each_pending(Visit&& visit) const {
+    for (const auto& [id, reservation] : pending_) visit(*reservation);
+  }
   // The earliest (expires_at, id) among pending reservations, skipping stale entries.
   // An entry later than `due_by_ms` is returned without checking staleness: callers
   // only act on entries due by `due_by_ms`. Pass the time you act at (a command's
@@ -285,6 +320,24 @@ class LedgerState final : public NameTables {
   void on(const RuleStateEvent& e);
   void on(const SilenceCreatedEvent& e) { silences_.apply(e, now_ms_); }
   void on(const SilenceDeletedEvent& e) { silences_.apply(e); }
+  void on(const BatchReceivedEvent& e);
+  void on(const BatchSoldEvent& e);
+  void on(const BatchRecalledEvent& e);
+  // Batch-tracked stock (batch_stock.cpp): hooks the stock events call.
+  void attribute_commit(const PendingReservation& reservation, uint64_t reservation_id,
+                        const LineQuantities& committed);
+  void quarantine_recalled(SkuIndex sku, LocationIndex location);
+  void clamp_batch_units(SkuIndex sku, LocationIndex location);
+  void ship_batch_units(uint64_t transfer_id, SkuIndex sku, LocationIndex from, int64_t units);
+  void receive_batch_units(uint64_t transfer_id, SkuIndex sku, LocationIndex to, int64_t units);
+  void split_batch_units(uint64_t transfer_id, uint64_t new_transfer_id, int64_t units);
+  // Takes up to `units` from the row's batches, oldest first — the recalled ones before
+  // the others when `recalled_first` (a sale: its order is then listed as affected),
+  // after them otherwise — and returns what it took.
+  std::vector<BatchUnits> take_batch_units(SkuIndex sku, LocationIndex location, int64_t units,
+                                           bool recalled_first);
+  void add_batch_units(SkuIndex sku, LocationIndex location, uint64_t batch_id, int64_t units);
+  void check_batch_invariants(SkuIndex sku, LocationIndex location) const;
   void unreserve(const PendingReservation& reservation);
   PendingReservation take_pending(uint64_t reservation_id, ReservationStatus outcome);
   // Drops idempotency entries past kIdempotencyRetentionMs or beyond
@@ -343,6 +396,14 @@ class LedgerState final : public NameTables {
   AlertBook alerts_;
   std::vector<BatchRecord> batches_;  // index = batch_id − 1
   StringMap<uint64_t> batch_by_key_;  // GTIN-14 + '/' + lot → batch_id
+  // Batch-tracked stock: per SKU × location (sku << 32 | location), oldest batch first.
+  std::map<uint64_t, std::vector<BatchUnits>> batch_units_;
+  std::map<uint64_t, std::vector<BatchUnits>> transfer_batch_units_;  // by transfer id
+  // BatchSoldEvents waiting for their CommittedEvent: (reservation id, line) → sales.
+  std::map<std::pair<uint64_t, uint32_t>, std::vector<std::pair<uint64_t, BatchSale>>>
+      named_sales_;  // → (batch id, sale)
+  // SKUs with a recalled batch: their releases move freed units to quarantine.
+  std::set<SkuIndex> recalled_skus_;
   RuleStateMap rule_states_;
   SilenceBook silences_;
 };

@@ -85,5 +85,12 @@ inline constexpr size_t kExpiriesPerCommandMax = 100'000;
 inline constexpr size_t kBatchesMax = 1'000'000;
 inline constexpr uint64_t kBatchUnitsMax = 1'000'000'000;  // serials issued in one batch
 inline constexpr size_t kInspectionReportsMax = 16;        // references on one batch
+// Batch-tracked stock and recalls (issue 12 §2, §5).
+inline constexpr size_t kLineSerialsMax = 1'000;  // serials named on one commit line
+// Batches holding units at one SKU × location; a receipt of a further batch there is
+// refused until one runs out (keeps first-in first-out attribution cheap).
+inline constexpr size_t kBatchesPerBalanceMax = 64;
+// Sales and open reservations a recall report lists (the totals count them all).
+inline constexpr size_t kRecallSalesListedMax = 100'000;
 
 }  // namespace livechain::engine

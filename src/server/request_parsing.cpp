@@ -19,15 +19,42 @@ namespace {
 constexpr int64_t kQtyMax = kLineQtyMax;
 constexpr int64_t kIdMax = INT64_MAX;
 
+// "serials": [1, 2, …] — the decimal AI 21 values the brand issued, as JSON integers.
+Result<std::vector<uint64_t>> parse_serials(const json::object& line, const std::string& prefix) {
+  std::vector<uint64_t> out;
+  const json::value* value = line.if_contains("serials");
+  if (value == nullptr || value->is_null()) return out;
+  const std::string field = prefix + "serials";
+  if (!value->is_array()) return fail(ErrorCode::invalid_argument, field, "must be an array");
+  const json::array& serials = value->get_array();
+  if (serials.size() > kLineSerialsMax) {
+    return fail(ErrorCode::limit_exceeded, field,
+                fmt::format("{} serials; at most {} per line", serials.size(), kLineSerialsMax));
+  }
+  for (size_t i = 0; i < serials.size(); ++i) {
+    const json::value& serial = serials[i];
+    const bool whole = (serial.is_int64() && serial.get_int64() >= 1) || serial.is_uint64();
+    if (!whole) {
+      return fail(ErrorCode::invalid_argument, fmt::format("{}[{}]", field, i),
+                  "must be a serial number (an integer from 1)");
+    }
+    out.push_back(serial.is_int64() ? static_cast<uint64_t>(serial.get_int64())
+                                    : serial.get_uint64());
+  }
+  return out;
+}
+
 Result<LineRequest> parse_line(const json::value& value, const std::string& path) {
   if (!value.is_object()) return fail(ErrorCode::invalid_argument, path, "must be an object");
   const json::object& line = value.get_object();
   std::string prefix = path + ".";
-  LC_CHECK(reject_unknown_fields(line, {"sku", "qty", "location"}, prefix));
+  LC_CHECK(reject_unknown_fields(line, {"sku", "qty", "location", "lot", "serials"}, prefix));
   LC_TRY(gtin, required_gtin(line, "sku", prefix));
   LC_TRY(qty, required_integer(line, "qty", prefix, 1, kQtyMax));
   LC_TRY(location, optional_string(line, "location", prefix));
-  return LineRequest{std::move(gtin), qty, std::move(location)};
+  LC_TRY(lot, optional_string(line, "lot", prefix));
+  LC_TRY(serials, parse_serials(line, prefix));
+  return LineRequest{std::move(gtin), qty, std::move(location), std::move(lot), std::move(serials)};
 }
 
 Result<std::vector<LineRequest>> parse_lines(const json::object& body, const std::string& path,
@@ -180,11 +207,12 @@ Result<PutRegionDistance> parse_region_distance(const json::object& body) {
 }
 
 Result<ReceiveStock> parse_receipt(const json::object& body) {
-  LC_CHECK(reject_unknown_fields(body, {"sku", "location", "qty"}, ""));
+  LC_CHECK(reject_unknown_fields(body, {"sku", "location", "qty", "lot"}, ""));
   LC_TRY(gtin, required_gtin(body, "sku", ""));
   LC_TRY(location, required_string(body, "location", ""));
   LC_TRY(qty, required_integer(body, "qty", "", 1, kQtyMax));
-  return ReceiveStock{std::move(gtin), std::move(location), qty};
+  LC_TRY(lot, optional_string(body, "lot", ""));
+  return ReceiveStock{std::move(gtin), std::move(location), qty, std::move(lot)};
 }
 
 Result<AdjustStock> parse_adjustment(const json::object& body) {

@@ -107,6 +107,17 @@ bool same(const TransferReroutedEvent& a, const TransferReroutedEvent& b) {
   return std::tie(a.transfer_id, a.to, a.qty_units, a.new_transfer_id) ==
          std::tie(b.transfer_id, b.to, b.qty_units, b.new_transfer_id);
 }
+bool same(const BatchReceivedEvent& a, const BatchReceivedEvent& b) {
+  return std::tie(a.batch_id, a.location, a.qty_units) ==
+         std::tie(b.batch_id, b.location, b.qty_units);
+}
+bool same(const BatchSoldEvent& a, const BatchSoldEvent& b) {
+  return std::tie(a.reservation_id, a.line_index, a.batch_id, a.qty_units, a.serials) ==
+         std::tie(b.reservation_id, b.line_index, b.batch_id, b.qty_units, b.serials);
+}
+bool same(const BatchRecalledEvent& a, const BatchRecalledEvent& b) {
+  return a.batch_id == b.batch_id && a.reason == b.reason;
+}
 bool same_event(const Event& a, const Event& b) {
   if (a.time_ms != b.time_ms || a.body.index() != b.body.index()) return false;
   return std::visit(
@@ -209,6 +220,10 @@ class CodecTest : public ::testing::Test {
         Event{1'700'000'000'009, RuleStateEvent{RuleStateKind::shipment, "p1", ""}},
         Event{1'700'000'000'010, TransferReroutedEvent{3, 1, 17, 0}},
         Event{1'700'000'000'011, TransferReroutedEvent{UINT64_MAX - 1, 2, 5, UINT64_MAX}},
+        Event{1'700'000'000'012, BatchReceivedEvent{2, 1, 40}},
+        Event{1'700'000'000'013, BatchSoldEvent{7, 3, 2, 5, {1, 9, UINT64_MAX}}},
+        Event{1'700'000'000'014, BatchSoldEvent{8, 0, 1, 1, {}}},
+        Event{1'700'000'000'015, BatchRecalledEvent{2, "Salmonella found in lot 7"}},
     };
   }
 
@@ -283,6 +298,10 @@ TEST_F(CodecTest, KindTagsAreTheDocumentedOnDiskNumbers) {
   EXPECT_EQ(encode(Event{0, UnitsIssuedEvent{1, 1, 1}})[0], 41);
   EXPECT_EQ(event_kind_name(EventKind::batch_created), "batch_created");
   EXPECT_EQ(event_kind_name(EventKind::units_issued), "units_issued");
+  EXPECT_EQ(encode(Event{0, BatchReceivedEvent{1, 0, 1}})[0], 47);
+  EXPECT_EQ(encode(Event{0, BatchSoldEvent{1, 0, 1, 1, {}}})[0], 48);
+  EXPECT_EQ(encode(Event{0, BatchRecalledEvent{1, "r"}})[0], 49);
+  EXPECT_EQ(event_kind_name(EventKind::batch_recalled), "batch_recalled");
   EXPECT_EQ(encode(Event{0, StockRestoredEvent{0, "a", "r", 0}})[0], 20);
   EXPECT_EQ(event_kind_name(EventKind::stock_restored), "stock_restored");
 }

@@ -325,6 +325,7 @@ class Model {
   Result<Reply> on(const KeyGuard&, Outcome&) { return err(ErrorCode::invalid_state, "unused"); }
   Result<Reply> on(const CreateBatch&, Outcome&) { return err(ErrorCode::invalid_state, "unused"); }
   Result<Reply> on(const IssueUnits&, Outcome&) { return err(ErrorCode::invalid_state, "unused"); }
+  Result<Reply> on(const RecallBatch&, Outcome&) { return err(ErrorCode::invalid_state, "unused"); }
   // Rollbacks are covered by as_of_test (the model does not generate them).
   Result<Reply> on(const RestoreStock&, Outcome&) {
     return err(ErrorCode::invalid_state, "unused");
