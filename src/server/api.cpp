@@ -395,6 +395,10 @@ void Api::dispatch(const Route& route, const Params& params, ApiRequest& request
     case RouteId::batch_get:
     case RouteId::batch_units:
       return trace_batches(route.id, params, request, std::move(respond));
+    case RouteId::recall_create:
+      return recall_create(request, caller, std::move(respond));
+    case RouteId::recall_get:
+      return recall_get(params, caller, std::move(respond));
     case RouteId::stream:
       return respond(problem(426, "upgrade_required", "Upgrade required",
                              "/v1/stream is a WebSocket: send an Upgrade: websocket request"));

@@ -232,6 +232,9 @@ class Api {
   void warehouse_report(ApiRequest& request, Respond respond);
   // Traceability (issue 12 §2): api_trace.cpp.
   void trace_batches(RouteId id, const Params& params, ApiRequest& request, Respond respond);
+  // Recalls (issue 12 §5): api_recalls.cpp.
+  void recall_create(ApiRequest& request, const Caller& caller, Respond respond);
+  void recall_get(const Params& params, const Caller& caller, Respond respond);
   // Channel consistency checker (api_channel_sync.cpp).
   void channel_observed_stock(const Params& params, ApiRequest& request, Respond respond);
   void channel_drift(const Params& params, Respond respond);

@@ -181,6 +181,11 @@ json::object verdict_json(const ScanOutcome& scan) {
   out["batch_id"] = scan.batch->batch_id;
   out["produced_at"] = format_time(scan.batch->produced_at_ms);
   out["factory"] = scan.batch->factory_id;
+  out["recalled"] = scan.batch->recalled;
+  if (scan.batch->recalled) {
+    out["recalled_at"] = format_time(scan.batch->recalled_at_ms);
+    out["recall_reason"] = scan.batch->recall_reason;
+  }
   return out;
 }
 

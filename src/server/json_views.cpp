@@ -73,6 +73,12 @@ json::object batch_json(const BatchView& view) {
     out["first_serial"] = *view.issued_first_serial;
     out["last_serial"] = *view.issued_last_serial;
   }
+  out["recalled"] = view.recalled;
+  if (view.recalled) {
+    out["recalled_at"] = format_time(view.recalled_at_ms);
+    out["recall_reason"] = view.recall_reason;
+    out["quarantined_units"] = view.quarantined_units;
+  }
   return out;
 }
 

@@ -105,6 +105,9 @@ constexpr Route kRoutes[] = {
     {Method::get, "/v1/batches/{id}", batch_get, Permission::stock_read, BodyKind::none},
     {Method::post, "/v1/batches/{id}/units", batch_units, Permission::movements_write,
      BodyKind::json},
+    // Recalls (issue 12 §5, src/server/api_recalls.cpp).
+    {Method::post, "/v1/recalls", recall_create, Permission::catalog_write, BodyKind::json},
+    {Method::get, "/v1/recalls/{batch}", recall_get, Permission::stock_read, BodyKind::none},
     // Channel consistency checker (issue 10 §6).
     {Method::post, "/v1/channels/{id}/observed-stock", channel_observed_stock,
      Permission::signals_write, BodyKind::ndjson},

@@ -81,6 +81,8 @@ enum class RouteId {
   batch_create,
   batch_get,
   batch_units,
+  recall_create,
+  recall_get,
   channel_observed_stock,
   channel_drift,
   // Stock as of T and rollback (issue 10 §4–5), handled in api_asof.cpp.

@@ -136,6 +136,13 @@ footer{margin-top:1.5rem;font-size:.8rem;color:#5f6368}
         "scans");
     row(html, "首次扫码", "First scanned", format_time(scan.first_scanned_ms()),
         "first_scanned_at");
+    // A recalled batch says so first in words a buyer understands, then the reason.
+    const std::string recall =
+        scan.batch->recalled ? fmt::format("已召回 · Recalled {}: {}",
+                                           format_time(scan.batch->recalled_at_ms).substr(0, 10),
+                                           scan.batch->recall_reason)
+                             : "未召回 · Not recalled";
+    row(html, "召回状态", "Recall status", recall, "recall");
   }
   html += "</table>\n";
   html += fmt::format(
