@@ -7,6 +7,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "core/gtin.hpp"
 #include "core/time.hpp"
 
 namespace livechain::cli {
@@ -206,6 +207,11 @@ Result<LineRequest> parse_line(const std::string& field, const std::string& text
                 fmt::format("quantity '{}' in '{}' is not a whole number", qty, text));
   }
   return line;
+}
+
+std::string synthetic_gtin(int64_t first_body, int index) {
+  std::string body = fmt::format("{:013d}", first_body + index);
+  return body + static_cast<char>('0' + gtin_check_digit(body));
 }
 
 }  // namespace livechain::cli

@@ -61,6 +61,10 @@ Result<boost::json::value> read_json_file(const std::string& path, const std::st
 // first caller; each planning command file adds its subcommands to it.
 CLI::App* plan_group(CLI::App& root);
 
+// A valid GTIN-14 for benchmark catalogues: the 13 digits `first_body + index` (each
+// benchmark its own range, so their databases never mix) and the check digit.
+std::string synthetic_gtin(int64_t first_body, int index);
+
 // Prints JSON (pretty enough for people: one object per line) or text.
 void print(const CliOptions& options, const boost::json::value& json, const std::string& text);
 

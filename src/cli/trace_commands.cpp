@@ -189,7 +189,10 @@ void add_year_option(CLI::App* cmd, TraceArgs& args) {
 
 }  // namespace
 
+void add_recall_bench(CLI::App& root, CliOptions& options);  // bench_recall.cpp
+
 void add_trace_commands(CLI::App& root, CliOptions& options) {
+  add_recall_bench(root, options);  // `bench recall`; REQUIRES: add_bench_commands ran
   auto args = std::make_shared<TraceArgs>();
   auto* trace_cmd = root.add_subcommand("trace", "Traceability: GS1 identifiers, Digital Link");
   trace_cmd->require_subcommand(1);

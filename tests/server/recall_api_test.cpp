@@ -185,3 +185,21 @@ TEST_F(RecallApiTest, BadInputNamesTheFieldAndChangesNothing) {
 }
 
 }  // namespace
+
+namespace {
+
+// `livechain bench recall` runs end to end on a small ledger and counts what it moved.
+TEST_F(RecallApiTest, BenchRecallRunsAndReportsTheLockTime) {
+  RunResult run = cli({"--json", "bench", "recall", "--locations", "20", "--skus", "3", "--orders",
+                       "500", "--open", "50", "--recalls", "2", "--seed", "7"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  json::object out = parse_object(run.out);
+  EXPECT_EQ(num(out, "recalls"), 2);
+  EXPECT_EQ(num(out, "seed"), 7);
+  EXPECT_GT(out["recall_to_locked_ms_p50"].to_number<double>(), 0.0);
+  // 2 batches × 20 locations × 200 units, minus what sold or is held, is in quarantine.
+  const int64_t moved = num(out, "quarantined_units");
+  EXPECT_EQ(moved + num(out, "held_units") + num(out, "sold_units"), 2 * 20 * 200) << run.out;
+}
+
+}  // namespace
