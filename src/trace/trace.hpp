@@ -213,4 +213,60 @@ struct ExcursionWalk {
 ExcursionWalk walk_excursions(const TemperatureRange& range, bool open,
                               std::span<const TemperaturePoint> points);
 
+// ------------------------------------------------------------------ EPCIS 2.0 (§3)
+
+// Limits of one capture (docs/limits.md § Traceability). An event's JSON must fit one
+// journal leaf (journal::kEventLengthMax, 64 KiB) with its eventID and framing.
+inline constexpr size_t kEpcisDocumentBytesMax = 4 * 1024 * 1024;
+inline constexpr size_t kEpcisEventsPerDocumentMax = 1000;
+inline constexpr size_t kEpcisEventBytesMax = 60 * 1024;
+inline constexpr size_t kEpcisEventIdBytesMax = 512;
+inline constexpr size_t kEpcisJsonDepthMax = 32;
+
+// An RFC 3339 date-time with a time zone ("Z" or ±HH:MM), any fraction digits, into UTC
+// milliseconds; microseconds are rounded half to even (as the reference hash does).
+// Years 1000..9999. Errors: invalid_argument naming `field`.
+Result<int64_t> parse_epcis_time_ms(std::string_view text, std::string_view field);
+// "YYYY-MM-DDTHH:MM:SS.mmmZ".
+std::string format_epcis_time_ms(int64_t time_ms);
+
+// One event of an EPCIS document, validated. `json` is the event as given (compact
+// JSON, member order kept), with "eventID" added when the document had none.
+struct EpcisEvent {
+  std::string event_id;             // as given, or the canonical hash below
+  bool event_id_generated = false;  // the document had no eventID
+  std::string canonical_hash;       // ni:///sha-256;<hex>?ver=CBV2.0 (CBV 2.0 §8.9)
+  std::string type;                 // ObjectEvent, AggregationEvent, …
+  int64_t event_time_ms = 0;        // UTC
+  std::string action;               // ADD / OBSERVE / DELETE, empty for TransformationEvent
+  std::string biz_step;             // CBV short name when the value is a CBV term, else as given
+  std::string disposition;          // idem
+  std::string read_point;           // readPoint.id
+  std::string biz_location;         // bizLocation.id
+  std::vector<std::string> epcs;    // epcList, childEPCs, input/outputEPCList, parentID
+  std::vector<std::string> epc_classes;  // epcClass of every quantity list
+  std::string json;
+  // What "same content" means on re-capture: hex SHA-256 of the event with members
+  // sorted when it has an eventID; the canonical hash itself when it had none.
+  std::string content_sha256;
+};
+
+// Parses and validates an EPCISDocument (or an EPCISQueryDocument, whose resultsBody
+// events are taken) in JSON-LD. "@context" is only checked to be a string or array: the
+// GS1 context is a known constant, never fetched; prefixes an array entry defines are
+// used for extension fields. Every event must be valid: errors (invalid_argument or
+// limit_exceeded) name the field as a JSON path, e.g. "epcisBody.eventList[2].eventTime".
+Result<std::vector<EpcisEvent>> parse_epcis_document(std::string_view body);
+
+// The GS1 canonical event hash pre-image of one event (CBV 2.0 §8.9, the reference
+// epcis-event-hash-generator's rules), given the document's prefix → IRI map.
+// REQUIRES: `event_json` is a JSON object (parse_epcis_document checked it).
+std::string epcis_prehash(std::string_view event_json,
+                          const std::vector<std::pair<std::string, std::string>>& prefixes);
+
+// Maps a CBV value (short name, "urn:epcglobal:cbv:…" URN or "https://ref.gs1.org/cbv/…"
+// URI) of the vocabulary `vocabulary` ("BizStep", "Disp") to its short name; any other
+// value is returned unchanged. Queries compare short names, so all three forms match.
+std::string cbv_short_name(std::string_view value, std::string_view vocabulary);
+
 }  // namespace livechain::trace
