@@ -65,6 +65,7 @@ enum class EventKind : uint8_t {
   // 40–49: traceability (src/trace, issue 12).
   batch_created = 40,
   units_issued = 41,
+  epcis_captured = 42,  // one EPCIS 2.0 event as captured (its JSON as given)
   // 60–69: rule state (issue 11: session plans, warehouse levels, lanes, shipments,
   // forecast safety, turnover; issue 18: planned sessions, plan decisions, factories and
   // production orders).
@@ -235,6 +236,11 @@ struct RuleStateEvent {
   std::string key;
   std::string body_json;
 };
+// One captured EPCIS event (kind 42): its eventID and its JSON as given.
+struct EpcisCapturedEvent {
+  std::string event_id;
+  std::string event_json;
+};
 // A silence created (kind 70) or deleted (kind 71) through /v1/silences.
 struct SilenceCreatedEvent {
   SilenceRecord silence;
@@ -249,7 +255,8 @@ using EventBody = std::variant<
     ExpiredEvent, ReservationExtendedEvent, TransferShippedEvent, TransferReceivedEvent,
     ReturnReceivedEvent, ReturnGradedEvent, ReworkCompletedEvent, AllocationSetEvent,
     IdempotencyRecordedEvent, AlertEvent, BatchCreatedEvent, UnitsIssuedEvent, StockRestoredEvent,
-    RuleStateEvent, SilenceCreatedEvent, SilenceDeletedEvent, TransferReroutedEvent>;
+    RuleStateEvent, SilenceCreatedEvent, SilenceDeletedEvent, TransferReroutedEvent,
+    EpcisCapturedEvent>;
 
 // The kind tag of an event body. Not index + 1 for every alternative: kinds are
 // allotted in ranges (docs/events.md), so the table is explicit; an AlertEvent's kind

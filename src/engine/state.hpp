@@ -285,6 +285,8 @@ class LedgerState final : public NameTables {
   void on(const RuleStateEvent& e);
   void on(const SilenceCreatedEvent& e) { silences_.apply(e, now_ms_); }
   void on(const SilenceDeletedEvent& e) { silences_.apply(e); }
+  // EPCIS events are kept by the journal and indexed beside it (store/epcis_store.hpp).
+  void on(const EpcisCapturedEvent&) {}
   void unreserve(const PendingReservation& reservation);
   PendingReservation take_pending(uint64_t reservation_id, ReservationStatus outcome);
   // Drops idempotency entries past kIdempotencyRetentionMs or beyond
