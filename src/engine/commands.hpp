@@ -248,6 +248,9 @@ inline constexpr size_t kStoredAnswerContentTypeLengthMax = 100;
 struct EpcisRecord {
   std::string event_id;    // 1..trace::kEpcisEventIdBytesMax bytes
   std::string event_json;  // 1..trace::kEpcisEventBytesMax bytes
+  // The document's "@context" prefixes as a JSON object ({"example": "https://…"}), so
+  // extension fields stay readable; at most trace::kEpcisContextBytesMax bytes.
+  std::string context_json;
 };
 struct CaptureEpcis {
   std::vector<EpcisRecord> events;  // 1..trace::kEpcisEventsPerDocumentMax

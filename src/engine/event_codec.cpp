@@ -143,6 +143,7 @@ class Encoder {
   void body(const EpcisCapturedEvent& e) {
     out_.put_string(e.event_id);
     out_.put_string(e.event_json);
+    out_.put_string(e.context_json);
   }
   void body(const SilenceDeletedEvent& e) { out_.put_varint(e.silence_id); }
   void body(const TransferReroutedEvent& e) {
@@ -400,6 +401,7 @@ Result<EventBody> decode_body(EventKind kind, Decoder& d) {
       EpcisCapturedEvent e;
       e.event_id = d.text();
       e.event_json = in.get_string(journal::kEventLengthMax);
+      e.context_json = d.text();
       return e;
     }
     case EventKind::units_issued: {

@@ -181,6 +181,7 @@ class Describer {
   void operator()(const EpcisCapturedEvent& e) {
     text("event_id", e.event_id);
     text("event", e.event_json);
+    text("context", e.context_json);
   }
   void operator()(const SilenceDeletedEvent& e) {
     number("silence_id", static_cast<int64_t>(e.silence_id));

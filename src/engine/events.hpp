@@ -240,6 +240,7 @@ struct RuleStateEvent {
 struct EpcisCapturedEvent {
   std::string event_id;
   std::string event_json;
+  std::string context_json;  // the document's prefixes, a JSON object
 };
 // A silence created (kind 70) or deleted (kind 71) through /v1/silences.
 struct SilenceCreatedEvent {

@@ -107,9 +107,19 @@ Result<Reply> Engine::Handlers::operator()(const CaptureEpcis& c) {
                               trace::kEpcisEventBytesMax));
     }
   }
-  static_assert(trace::kEpcisEventBytesMax + trace::kEpcisEventIdBytesMax + 64 <
+  for (size_t i = 0; i < c.events.size(); ++i) {
+    if (c.events[i].context_json.size() > trace::kEpcisContextBytesMax) {
+      return fail(ErrorCode::limit_exceeded, "@context",
+                  fmt::format("prefixes of {} bytes; at most {}", c.events[i].context_json.size(),
+                              trace::kEpcisContextBytesMax));
+    }
+  }
+  static_assert(trace::kEpcisEventBytesMax + trace::kEpcisEventIdBytesMax +
+                    trace::kEpcisContextBytesMax + 64 <
                 journal::kEventLengthMax);
-  for (const EpcisRecord& e : c.events) emit(EpcisCapturedEvent{e.event_id, e.event_json});
+  for (const EpcisRecord& e : c.events) {
+    emit(EpcisCapturedEvent{e.event_id, e.event_json, e.context_json});
+  }
   return Done{};
 }
 

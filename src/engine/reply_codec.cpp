@@ -349,7 +349,7 @@ class Fingerprint {
   }
   void operator()(const CaptureEpcis& c) {
     mix(static_cast<int64_t>(c.events.size()));
-    for (const EpcisRecord& e : c.events) mix(e.event_id), mix(e.event_json);
+    for (const EpcisRecord& e : c.events) mix(e.event_id), mix(e.event_json), mix(e.context_json);
   }
   void operator()(const KeyGuard& c) { mix(static_cast<int64_t>(c.request_fingerprint)); }
   // The request is "restore to T because R": the plan is derived from the ledger, so a

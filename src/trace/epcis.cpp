@@ -443,7 +443,48 @@ std::string cbv_short_name(std::string_view value, std::string_view vocabulary) 
   return std::string(value);
 }
 
-Result<std::vector<EpcisEvent>> parse_epcis_document(std::string_view body) {
+EpcisEvent epcis_event_of_movement(const LedgerMovement& m) {
+  struct Shape {
+    const char* kind;
+    const char* action;
+    const char* biz_step;
+    const char* disposition;
+  };
+  static constexpr Shape kShapes[] = {{"receipt", "ADD", "receiving", "in_progress"},
+                                      {"ship", "OBSERVE", "shipping", "in_transit"},
+                                      {"receive", "OBSERVE", "receiving", "in_progress"},
+                                      {"sale", "OBSERVE", "retail_selling", "retail_sold"},
+                                      {"return", "OBSERVE", "receiving", "returned"}};
+  const Shape* shape = nullptr;
+  for (const Shape& s : kShapes) {
+    if (m.kind == s.kind) shape = &s;
+  }
+  LC_ASSERT(shape != nullptr);
+  const std::string location = "urn:livechain:location:" + m.location_id;
+  json::object event{
+      {"type", "ObjectEvent"},
+      {"eventTime", format_epcis_time_ms(m.time_ms)},
+      {"eventTimeZoneOffset", "+00:00"},
+      {"action", shape->action},
+      {"bizStep", shape->biz_step},
+      {"disposition", shape->disposition},
+      {"readPoint", json::object{{"id", location}}},
+      {"bizLocation", json::object{{"id", location}}},
+      {"quantityList", json::array{json::object{{"epcClass", "https://id.gs1.org/01/" + m.gtin14},
+                                                {"quantity", m.qty_units}}}}};
+  if (!m.other_location_id.empty()) {
+    event["destinationList"] = json::array{json::object{
+        {"type", "location"}, {"destination", "urn:livechain:location:" + m.other_location_id}}};
+  }
+  event["livechain:journalSeq"] = m.seq;
+  const std::vector<std::pair<std::string, std::string>> prefixes = {
+      {"livechain", std::string(kLivechainEpcisNamespace)}};
+  auto checked = check_event(event, "movement", prefixes);
+  LC_ASSERT(checked.has_value());
+  return std::move(*checked);
+}
+
+Result<EpcisDocument> parse_epcis_document(std::string_view body) {
   if (body.size() > kEpcisDocumentBytesMax) {
     return fail(
         ErrorCode::limit_exceeded, "body",
@@ -462,6 +503,15 @@ Result<std::vector<EpcisEvent>> parse_epcis_document(std::string_view body) {
   }
   const json::object& root = document.get_object();
   LC_TRY(prefixes, context_prefixes(root.if_contains("@context")));
+  json::object prefix_object;
+  for (const auto& [prefix, iri] : prefixes) prefix_object[prefix] = iri;
+  EpcisDocument out;
+  out.context_json = json::serialize(prefix_object);
+  if (out.context_json.size() > kEpcisContextBytesMax) {
+    return fail(ErrorCode::limit_exceeded, "@context",
+                fmt::format("its prefixes are {} bytes of JSON; the limit is {}",
+                            out.context_json.size(), kEpcisContextBytesMax));
+  }
   const json::value* type = root.if_contains("type");
   bool query_document = type && type->is_string() && type->get_string() == "EPCISQueryDocument";
   if (!type || !type->is_string() || (type->get_string() != "EPCISDocument" && !query_document)) {
@@ -503,17 +553,17 @@ Result<std::vector<EpcisEvent>> parse_epcis_document(std::string_view body) {
                 fmt::format("{} events exceed the limit of {} per document", events.size(),
                             kEpcisEventsPerDocumentMax));
   }
-  std::vector<EpcisEvent> out;
-  out.reserve(events.size());
+  out.events.reserve(events.size());
   for (size_t i = 0; i < events.size(); ++i) {
     LC_TRY(event, check_event(events[i], fmt::format("{}[{}]", path, i), prefixes));
-    for (size_t j = 0; j < out.size(); ++j) {
-      if (out[j].event_id == event.event_id && out[j].content_sha256 != event.content_sha256) {
+    for (size_t j = 0; j < out.events.size(); ++j) {
+      if (out.events[j].event_id == event.event_id &&
+          out.events[j].content_sha256 != event.content_sha256) {
         return fail(ErrorCode::invalid_argument, fmt::format("{}[{}].eventID", path, i),
                     fmt::format("repeats the eventID of event {} with other content", j));
       }
     }
-    out.push_back(std::move(event));
+    out.events.push_back(std::move(event));
   }
   return out;
 }

@@ -108,7 +108,8 @@ bool same(const TransferReroutedEvent& a, const TransferReroutedEvent& b) {
          std::tie(b.transfer_id, b.to, b.qty_units, b.new_transfer_id);
 }
 bool same(const EpcisCapturedEvent& a, const EpcisCapturedEvent& b) {
-  return a.event_id == b.event_id && a.event_json == b.event_json;
+  return a.event_id == b.event_id && a.event_json == b.event_json &&
+         a.context_json == b.context_json;
 }
 bool same_event(const Event& a, const Event& b) {
   if (a.time_ms != b.time_ms || a.body.index() != b.body.index()) return false;
@@ -213,7 +214,9 @@ class CodecTest : public ::testing::Test {
         Event{1'700'000'000'010, TransferReroutedEvent{3, 1, 17, 0}},
         Event{1'700'000'000'011, TransferReroutedEvent{UINT64_MAX - 1, 2, 5, UINT64_MAX}},
         Event{1'700'000'000'012,
-              EpcisCapturedEvent{"urn:uuid:1", R"({"type":"ObjectEvent",")" + std::string(50'000, 'x') + "\"}"}},
+              EpcisCapturedEvent{"urn:uuid:1",
+                                 R"({"type":"ObjectEvent",")" + std::string(50'000, 'x') + "\"}",
+                                 R"({"example":"https://ns.example.com/"})"}},
     };
   }
 

@@ -38,10 +38,11 @@ TEST(EpcisTest, EveryExampleValidatesAndKeepsItsEventsAsGiven) {
   EXPECT_EQ(files.size(), 19u);
   for (const auto& file : files) {
     std::string text = read_file(file);
-    auto events = parse_epcis_document(text);
-    ASSERT_TRUE(events) << file.filename() << ": " << events.error().to_string();
-    boost::json::value document = boost::json::parse(text);
-    const boost::json::object& body = document.at("epcisBody").as_object();
+    auto document = parse_epcis_document(text);
+    ASSERT_TRUE(document) << file.filename() << ": " << document.error().to_string();
+    auto* events = &document->events;
+    boost::json::value parsed = boost::json::parse(text);
+    const boost::json::object& body = parsed.at("epcisBody").as_object();
     const boost::json::array& given =
         body.contains("eventList")
             ? body.at("eventList").as_array()
@@ -64,8 +65,10 @@ TEST(EpcisTest, EveryExampleValidatesAndKeepsItsEventsAsGiven) {
 // event's given eventID is checked to be kept (not recomputed) — docs/trace.md § 3.
 TEST(EpcisTest, CanonicalHashIsTheReferenceGeneratorsOutput) {
   if (examples().empty()) GTEST_SKIP() << "no EPCIS examples in " << kEpcisDir;
-  auto events = parse_epcis_document(read_file(kEpcisDir / "Example_9.6.1-ObjectEvent.jsonld"));
-  ASSERT_TRUE(events);
+  auto document = parse_epcis_document(read_file(kEpcisDir / "Example_9.6.1-ObjectEvent.jsonld"));
+  ASSERT_TRUE(document);
+  EXPECT_EQ(document->context_json, R"({"example":"http://ns.example.com/epcis/"})");
+  auto* events = &document->events;
   ASSERT_EQ(events->size(), 2u);
   EXPECT_EQ(
       (*events)[0].canonical_hash,
@@ -81,8 +84,8 @@ TEST(EpcisTest, CanonicalHashIsTheReferenceGeneratorsOutput) {
   // The same events in the query document hash the same.
   auto query = parse_epcis_document(read_file(kEpcisDir / "EPCISQueryDocument.jsonld"));
   ASSERT_TRUE(query);
-  EXPECT_EQ((*query)[0].canonical_hash, (*events)[0].canonical_hash);
-  EXPECT_EQ((*query)[1].canonical_hash, (*events)[1].canonical_hash);
+  EXPECT_EQ(query->events[0].canonical_hash, (*events)[0].canonical_hash);
+  EXPECT_EQ(query->events[1].canonical_hash, (*events)[1].canonical_hash);
 }
 
 TEST(EpcisTest, HashIgnoresMemberOrderEventIdAndRecordTimeButNotContent) {
@@ -100,8 +103,9 @@ TEST(EpcisTest, HashIgnoresMemberOrderEventIdAndRecordTimeButNotContent) {
        "epcList":["urn:epc:id:sgtin:0614141.107346.2018","urn:epc:id:sgtin:0614141.107346.2017"],
        "action":"OBSERVE","bizStep":"shipping","quantityList":[{"epcClass":"urn:epc:class:lgtin:4012345.011111.4444","quantity":10,"uom":"KGM"}]}
     ]}})";
-  auto events = parse_epcis_document(a);
-  ASSERT_TRUE(events) << events.error().to_string();
+  auto document = parse_epcis_document(a);
+  ASSERT_TRUE(document) << document.error().to_string();
+  auto* events = &document->events;
   ASSERT_EQ(events->size(), 3u);
   EXPECT_TRUE((*events)[0].event_id_generated);
   // Without an eventID the hash is the identity: the same event whatever its form.
@@ -126,6 +130,27 @@ TEST(EpcisTest, TimesAreRfc3339WithAZone) {
     auto time = parse_epcis_time_ms(bad, "eventTime");
     ASSERT_FALSE(time) << bad;
     EXPECT_EQ(time.error().field, "eventTime");
+  }
+}
+
+TEST(EpcisTest, MovementsBecomeObjectEvents) {
+  LedgerMovement ship{"ship", 7, 1'700'000'000'000, "04012345111118", "DC-E", "ST-1", 5};
+  EpcisEvent event = epcis_event_of_movement(ship);
+  EXPECT_EQ(event.type, "ObjectEvent");
+  EXPECT_EQ(event.biz_step, "shipping");
+  EXPECT_EQ(event.disposition, "in_transit");
+  EXPECT_EQ(event.biz_location, "urn:livechain:location:DC-E");
+  EXPECT_EQ(event.epc_classes, std::vector<std::string>{"https://id.gs1.org/01/04012345111118"});
+  EXPECT_EQ(event.event_id, event.canonical_hash);
+  boost::json::value json = boost::json::parse(event.json);
+  EXPECT_EQ(json.at("destinationList").at(0).at("destination"), "urn:livechain:location:ST-1");
+  EXPECT_EQ(json.at("quantityList").at(0).at("quantity"), 5);
+  EXPECT_EQ(json.at("livechain:journalSeq"), 7);
+  ship.seq = 8;  // another leaf, another event
+  EXPECT_NE(epcis_event_of_movement(ship).event_id, event.event_id);
+  for (const char* kind : {"receipt", "receive", "sale", "return"}) {
+    LedgerMovement m{kind, 1, 0, "04012345111118", "ST-1", "", 1};
+    EXPECT_FALSE(epcis_event_of_movement(m).biz_step.empty()) << kind;
   }
 }
 
@@ -198,9 +223,9 @@ TEST(EpcisTest, MalformedDocumentsNameTheField) {
        "epcisBody.eventList[2].eventID"},
   };
   for (const Case& c : cases) {
-    auto events = parse_epcis_document(c.body);
-    ASSERT_FALSE(events) << c.body;
-    EXPECT_EQ(events.error().field, c.field) << c.body << " → " << events.error().to_string();
+    auto refused = parse_epcis_document(c.body);
+    ASSERT_FALSE(refused) << c.body;
+    EXPECT_EQ(refused.error().field, c.field) << c.body << " → " << refused.error().to_string();
   }
   ASSERT_TRUE(parse_epcis_document(head + good + "]}}"));
 }
