@@ -253,13 +253,28 @@ struct RecordAnswer {
 inline constexpr size_t kStoredAnswerBytesMax = 60 * 1024;  // under one journal event
 inline constexpr size_t kStoredAnswerContentTypeLengthMax = 100;
 
+// Journals captured EPCIS 2.0 events (issue 12 §3), one leaf each, in order, as given
+// (src/trace validated them; the server's capture service dropped re-sent ones). The
+// engine keeps no state for them: the EPCIS index beside the journal is rebuilt from
+// these leaves. Reply: Done. Errors name "eventList[i]…".
+struct EpcisRecord {
+  std::string event_id;    // 1..trace::kEpcisEventIdBytesMax bytes
+  std::string event_json;  // 1..trace::kEpcisEventBytesMax bytes
+  // The document's "@context" prefixes as a JSON object ({"example": "https://…"}), so
+  // extension fields stay readable; at most trace::kEpcisContextBytesMax bytes.
+  std::string context_json;
+};
+struct CaptureEpcis {
+  std::vector<EpcisRecord> events;  // 1..trace::kEpcisEventsPerDocumentMax
+};
+
 using Command =
     std::variant<PutSku, PutLocation, PutChannel, PutRegionDistance, ReceiveStock, AdjustStock,
                  PlanPresale, Reserve, Commit, Release, ExtendReservation, ExpireDue, ShipTransfer,
                  ReceiveTransfer, ReceiveReturn, GradeReturn, CompleteRework, SetAllocation,
                  MoveAllocation, Keyed, KeyGuard, RaiseAlert, AcknowledgeAlert, ResolveAlert,
                  CreateBatch, IssueUnits, RestoreStock, PutRuleState, CreateSilence, DeleteSilence,
-                 RecordAnswer, RerouteTransfer, RecallBatch>;
+                 RecordAnswer, RerouteTransfer, RecallBatch, CaptureEpcis>;
 
 struct CommandBox {
   Command command;

@@ -140,6 +140,11 @@ class Encoder {
     out_.put_string(e.body_json);
   }
   void body(const SilenceCreatedEvent& e) { put_silence_record(out_, e.silence); }
+  void body(const EpcisCapturedEvent& e) {
+    out_.put_string(e.event_id);
+    out_.put_string(e.event_json);
+    out_.put_string(e.context_json);
+  }
   void body(const SilenceDeletedEvent& e) { out_.put_varint(e.silence_id); }
   void body(const TransferReroutedEvent& e) {
     out_.put_varint(e.transfer_id);
@@ -253,6 +258,7 @@ constexpr EventKind kKindByIndex[] = {
     EventKind::batch_received,
     EventKind::batch_sold,
     EventKind::batch_recalled,
+    EventKind::epcis_captured,
 };
 static_assert(std::size(kKindByIndex) == std::variant_size_v<EventBody>);
 
@@ -409,6 +415,13 @@ Result<EventBody> decode_body(EventKind kind, Decoder& d) {
         return fail(ErrorCode::corruption, "event", "batch has too many inspection reports");
       }
       for (uint64_t i = 0; i < count && in.ok(); ++i) e.inspection_reports.push_back(d.text());
+      return e;
+    }
+    case EventKind::epcis_captured: {
+      EpcisCapturedEvent e;
+      e.event_id = d.text();
+      e.event_json = in.get_string(journal::kEventLengthMax);
+      e.context_json = d.text();
       return e;
     }
     case EventKind::units_issued: {
@@ -589,6 +602,8 @@ std::string_view event_kind_name(EventKind kind) {
       return "batch_created";
     case EventKind::units_issued:
       return "units_issued";
+    case EventKind::epcis_captured:
+      return "epcis_captured";
     case EventKind::transfer_received:
       return "transfer_received";
     case EventKind::return_received:

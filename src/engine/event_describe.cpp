@@ -194,6 +194,11 @@ class Describer {
     number("starts_at_ms", r.starts_at_ms), number("ends_at_ms", r.ends_at_ms);
     if (!r.comment.empty()) text("comment", r.comment);
   }
+  void operator()(const EpcisCapturedEvent& e) {
+    text("event_id", e.event_id);
+    text("event", e.event_json);
+    text("context", e.context_json);
+  }
   void operator()(const SilenceDeletedEvent& e) {
     number("silence_id", static_cast<int64_t>(e.silence_id));
   }

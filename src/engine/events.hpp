@@ -65,6 +65,7 @@ enum class EventKind : uint8_t {
   // 40–49: traceability (src/trace, issue 12).
   batch_created = 40,
   units_issued = 41,
+  epcis_captured = 42,  // one EPCIS 2.0 event as captured (its JSON as given)
   // 47–49: batch-tracked stock and recalls (issue 12 §2, §5).
   batch_received = 47,
   batch_sold = 48,
@@ -262,6 +263,12 @@ struct RuleStateEvent {
   std::string key;
   std::string body_json;
 };
+// One captured EPCIS event (kind 42): its eventID and its JSON as given.
+struct EpcisCapturedEvent {
+  std::string event_id;
+  std::string event_json;
+  std::string context_json;  // the document's prefixes, a JSON object
+};
 // A silence created (kind 70) or deleted (kind 71) through /v1/silences.
 struct SilenceCreatedEvent {
   SilenceRecord silence;
@@ -270,15 +277,14 @@ struct SilenceDeletedEvent {
   uint64_t silence_id = 0;
 };
 
-using EventBody =
-    std::variant<SkuPutEvent, LocationPutEvent, ChannelPutEvent, RegionDistancePutEvent,
-                 StockReceivedEvent, StockAdjustedEvent, PresalePlannedEvent, ReservedEvent,
-                 CommittedEvent, ReleasedEvent, ExpiredEvent, ReservationExtendedEvent,
-                 TransferShippedEvent, TransferReceivedEvent, ReturnReceivedEvent,
-                 ReturnGradedEvent, ReworkCompletedEvent, AllocationSetEvent,
-                 IdempotencyRecordedEvent, AlertEvent, BatchCreatedEvent, UnitsIssuedEvent,
-                 StockRestoredEvent, RuleStateEvent, SilenceCreatedEvent, SilenceDeletedEvent,
-                 TransferReroutedEvent, BatchReceivedEvent, BatchSoldEvent, BatchRecalledEvent>;
+using EventBody = std::variant<
+    SkuPutEvent, LocationPutEvent, ChannelPutEvent, RegionDistancePutEvent, StockReceivedEvent,
+    StockAdjustedEvent, PresalePlannedEvent, ReservedEvent, CommittedEvent, ReleasedEvent,
+    ExpiredEvent, ReservationExtendedEvent, TransferShippedEvent, TransferReceivedEvent,
+    ReturnReceivedEvent, ReturnGradedEvent, ReworkCompletedEvent, AllocationSetEvent,
+    IdempotencyRecordedEvent, AlertEvent, BatchCreatedEvent, UnitsIssuedEvent, StockRestoredEvent,
+    RuleStateEvent, SilenceCreatedEvent, SilenceDeletedEvent, TransferReroutedEvent,
+    BatchReceivedEvent, BatchSoldEvent, BatchRecalledEvent, EpcisCapturedEvent>;
 
 // The kind tag of an event body. Not index + 1 for every alternative: kinds are
 // allotted in ranges (docs/events.md), so the table is explicit; an AlertEvent's kind

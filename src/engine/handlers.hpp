@@ -109,6 +109,7 @@ class Engine::Handlers {
   Result<Reply> operator()(const AcknowledgeAlert& c);
   Result<Reply> operator()(const ResolveAlert& c);
   Result<Reply> operator()(const PutRuleState& c);
+  Result<Reply> operator()(const CaptureEpcis& c);
   Result<Reply> operator()(const CreateSilence& c);
   Result<Reply> operator()(const DeleteSilence& c);
   Result<Reply> operator()(const KeyGuard&) { return Done{}; }

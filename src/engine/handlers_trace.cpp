@@ -4,6 +4,7 @@
 
 #include "core/assert.hpp"
 #include "engine/handlers.hpp"
+#include "journal/journal.hpp"
 #include "trace/trace.hpp"
 
 namespace livechain::engine {
@@ -84,6 +85,42 @@ Result<Reply> Engine::Handlers::operator()(const IssueUnits& c) {
   view.issued_first_serial = first;
   view.issued_last_serial = first + count - 1;
   return view;
+}
+
+// The capture service (server) validated the events with trace::parse_epcis_document;
+// the limits are checked again because the journal's leaf size depends on them.
+Result<Reply> Engine::Handlers::operator()(const CaptureEpcis& c) {
+  if (c.events.empty() || c.events.size() > trace::kEpcisEventsPerDocumentMax) {
+    return fail(ErrorCode::limit_exceeded, "eventList",
+                fmt::format("{} events; 1 to {} per capture", c.events.size(),
+                            trace::kEpcisEventsPerDocumentMax));
+  }
+  for (size_t i = 0; i < c.events.size(); ++i) {
+    const EpcisRecord& e = c.events[i];
+    if (e.event_id.empty() || e.event_id.size() > trace::kEpcisEventIdBytesMax) {
+      return fail(ErrorCode::invalid_argument, fmt::format("eventList[{}].eventID", i),
+                  fmt::format("must be 1 to {} bytes", trace::kEpcisEventIdBytesMax));
+    }
+    if (e.event_json.empty() || e.event_json.size() > trace::kEpcisEventBytesMax) {
+      return fail(ErrorCode::limit_exceeded, fmt::format("eventList[{}]", i),
+                  fmt::format("{} bytes of JSON; 1 to {}", e.event_json.size(),
+                              trace::kEpcisEventBytesMax));
+    }
+  }
+  for (size_t i = 0; i < c.events.size(); ++i) {
+    if (c.events[i].context_json.size() > trace::kEpcisContextBytesMax) {
+      return fail(ErrorCode::limit_exceeded, "@context",
+                  fmt::format("prefixes of {} bytes; at most {}", c.events[i].context_json.size(),
+                              trace::kEpcisContextBytesMax));
+    }
+  }
+  static_assert(trace::kEpcisEventBytesMax + trace::kEpcisEventIdBytesMax +
+                    trace::kEpcisContextBytesMax + 64 <
+                journal::kEventLengthMax);
+  for (const EpcisRecord& e : c.events) {
+    emit(EpcisCapturedEvent{e.event_id, e.event_json, e.context_json});
+  }
+  return Done{};
 }
 
 }  // namespace livechain::engine

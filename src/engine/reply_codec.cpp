@@ -362,6 +362,10 @@ class Fingerprint {
   void operator()(const RecordAnswer& c) {
     mix(int64_t{c.status}), mix(c.content_type), mix(c.body);
   }
+  void operator()(const CaptureEpcis& c) {
+    mix(static_cast<int64_t>(c.events.size()));
+    for (const EpcisRecord& e : c.events) mix(e.event_id), mix(e.event_json), mix(e.context_json);
+  }
   void operator()(const KeyGuard& c) { mix(static_cast<int64_t>(c.request_fingerprint)); }
   // The request is "restore to T because R": the plan is derived from the ledger, so a
   // retry after success (whose new plan is empty) is the same request and replays.

@@ -338,6 +338,8 @@ class LedgerState final : public NameTables {
                                            bool recalled_first);
   void add_batch_units(SkuIndex sku, LocationIndex location, uint64_t batch_id, int64_t units);
   void check_batch_invariants(SkuIndex sku, LocationIndex location) const;
+  // EPCIS events are kept by the journal and indexed beside it (store/epcis_store.hpp).
+  void on(const EpcisCapturedEvent&) {}
   void unreserve(const PendingReservation& reservation);
   PendingReservation take_pending(uint64_t reservation_id, ReservationStatus outcome);
   // Drops idempotency entries past kIdempotencyRetentionMs or beyond

@@ -33,6 +33,8 @@ bool media_type_matches(BodyKind kind, std::string_view content_type) {
       return content_type == "text/csv";
     case BodyKind::ndjson:
       return content_type == "application/x-ndjson" || content_type == "application/ndjson";
+    case BodyKind::jsonld:
+      return content_type == "application/ld+json" || content_type == "application/json";
   }
   return false;
 }
@@ -47,6 +49,8 @@ std::string_view media_type_name(BodyKind kind) {
       return "text/csv";
     case BodyKind::ndjson:
       return "application/x-ndjson";
+    case BodyKind::jsonld:
+      return "application/ld+json";
   }
   return "";
 }
@@ -391,6 +395,11 @@ void Api::dispatch(const Route& route, const Params& params, ApiRequest& request
       return cold_chain(route.id, params, request, std::move(respond));
     case RouteId::scan_page:
       return scan_page(params, request, std::move(respond));
+    case RouteId::epcis_capture:
+    case RouteId::epcis_capture_job:
+    case RouteId::epcis_events:
+    case RouteId::epcis_event:
+      return epcis(route.id, params, request, std::move(respond));
     case RouteId::batch_create:
     case RouteId::batch_get:
     case RouteId::batch_units:

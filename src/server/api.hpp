@@ -40,6 +40,7 @@ namespace livechain::server {
 
 class AlertsRuntime;
 class ProductionPlanner;
+class EpcisService;
 class KpiFeed;
 
 // Token bucket per API key: `rate_per_second` requests with a burst of one second's
@@ -102,6 +103,9 @@ struct ApiDependencies {
   store::ScanStore* scans = nullptr;
   // Cold-chain readings and ranges (issue 12 §6): touched only inside run_blocking.
   store::SensorStore* sensors = nullptr;
+  // EPCIS 2.0 capture and query (issue 12 §3): blocking, used inside run_blocking.
+  // Null: /epcis/v2 answers 503.
+  EpcisService* epcis = nullptr;
   // The KPI read model (issue 19 §1, api_kpis.cpp); it answers on its own thread. Null: 503.
   KpiFeed* kpis = nullptr;
   // Live-platform connectors (issue 19 §3, api_connectors.cpp): a platform absent
@@ -177,6 +181,8 @@ class Api {
   // The cold chain (api_cold_chain.cpp).
   void cold_chain(RouteId route, const Params& params, ApiRequest& request, Respond respond);
   void sensor_readings(ApiRequest& request, Respond respond);
+  // EPCIS 2.0 (api_epcis.cpp).
+  void epcis(RouteId route, const Params& params, ApiRequest& request, Respond respond);
   void scan_page(const Params& params, const ApiRequest& request, Respond respond);
   // The Digital Link of one unit (lot and serial required). Errors: invalid_argument "dl".
   Result<trace::DigitalLink> unit_link(std::string_view uri, TimeMs now_ms) const;

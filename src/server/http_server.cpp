@@ -266,7 +266,7 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession> {
     admission_ = std::get<Admission>(std::move(admitted));
     request_ = std::move(*request);
     BodyKind kind = Api::body_kind(*admission_);
-    bool bulk = kind == BodyKind::csv || kind == BodyKind::ndjson;
+    bool bulk = kind == BodyKind::csv || kind == BodyKind::ndjson || kind == BodyKind::jsonld;
     size_t limit = bulk ? state_->limits.bulk_body_bytes_max : state_->limits.json_body_bytes_max;
     if (auto length = parser_->content_length(); length && *length > limit) {
       return reject(

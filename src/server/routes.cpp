@@ -154,6 +154,13 @@ constexpr Route kRoutes[] = {
     {Method::get, "/v1/export/{kind}", export_rows, Permission::stock_read, BodyKind::none},
     {Method::post, "/v1/connectors/{platform}/orders", connector_orders, Permission::none,
      BodyKind::json},
+    // EPCIS 2.0 (api_epcis.cpp, docs/trace.md § 3).
+    {Method::post, "/epcis/v2/capture", epcis_capture, Permission::movements_write,
+     BodyKind::jsonld},
+    {Method::get, "/epcis/v2/capture/{id}", epcis_capture_job, Permission::stock_read,
+     BodyKind::none},
+    {Method::get, "/epcis/v2/events", epcis_events, Permission::stock_read, BodyKind::none},
+    {Method::get, "/epcis/v2/events/{id}", epcis_event, Permission::stock_read, BodyKind::none},
 };
 
 // Splits "/a/b/c" into {"a","b","c"}; a trailing slash gives an empty last segment,

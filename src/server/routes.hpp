@@ -112,10 +112,17 @@ enum class RouteId {
   // Bulk export and live-platform connectors (issue 19 §3): api_export.cpp, api_connectors.cpp.
   export_rows,
   connector_orders,
+  // EPCIS 2.0 (issue 12 §3), handled in api_epcis.cpp.
+  epcis_capture,
+  epcis_capture_job,
+  epcis_events,
+  epcis_event,
 };
 
 // What a body must be. The server answers 415 when Content-Type disagrees.
-enum class BodyKind { none, json, csv, ndjson };
+// jsonld: an EPCIS document, application/ld+json or application/json, read up to the
+// bulk limit (its own limit, trace::kEpcisDocumentBytesMax, is checked by the route).
+enum class BodyKind { none, json, csv, ndjson, jsonld };
 
 struct Route {
   Method method;

@@ -21,6 +21,7 @@
 #include "journal/signer.hpp"
 #include "server/alerts_runtime.hpp"
 #include "server/api.hpp"
+#include "server/epcis_service.hpp"
 #include "server/ats_feed.hpp"
 #include "server/channel_checker.hpp"
 #include "server/http_server.hpp"
@@ -31,6 +32,7 @@
 #include "server/stream_hub.hpp"
 #include "server/transfer_watcher.hpp"
 #include "store/scan_store.hpp"
+#include "store/epcis_store.hpp"
 #include "store/sensor_store.hpp"
 #include "store/store.hpp"
 
@@ -99,6 +101,9 @@ struct Server::Impl {
   std::unique_ptr<ProductionPlanner> production;  // outlives the engine and solver threads
   std::unique_ptr<KpiFeed> kpis;                  // outlives the journal thread and kpi_thread
   std::unique_ptr<engine::Sequencer> sequencer;
+  // EPCIS (issue 12 §3): after the sequencer it submits to, before the worker it runs on.
+  std::unique_ptr<store::EpcisStore> epcis_store;
+  std::unique_ptr<EpcisService> epcis;
   // One worker for blocking work, so proofs and signal appends stay in order and never
   // occupy an I/O thread.
   net::thread_pool workers{1};
@@ -300,6 +305,16 @@ Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options) {
   dependencies.observed = s.observed.get();
   dependencies.scans = s.scans.get();
   dependencies.sensors = s.sensors.get();
+  LC_TRY(epcis_store, store::EpcisStore::open(options.db_path));
+  s.epcis_store = std::move(epcis_store);
+  s.epcis = std::make_unique<EpcisService>(options.db_path, *s.epcis_store, *s.sequencer, clock);
+  // The index catches up with the journal now (a new or deleted index is rebuilt from
+  // every leaf), so the first query does not wait for it.
+  if (auto synced = s.epcis->sync(); !synced) {
+    std::fprintf(stderr, "epcis: index not brought up to date: %s\n",
+                 synced.error().to_string().c_str());
+  }
+  dependencies.epcis = s.epcis.get();
   dependencies.drift_threshold_pct = options.channel_drift_threshold_pct;
   s.checker = std::make_unique<ChannelChecker>(*s.sequencer, *s.observed, dependencies.run_blocking,
                                                options.channel_drift_threshold_pct);

@@ -213,4 +213,93 @@ struct ExcursionWalk {
 ExcursionWalk walk_excursions(const TemperatureRange& range, bool open,
                               std::span<const TemperaturePoint> points);
 
+// ------------------------------------------------------------------ EPCIS 2.0 (§3)
+
+// Limits of one capture (docs/limits.md § Traceability). An event's JSON must fit one
+// journal leaf (journal::kEventLengthMax, 64 KiB) with its eventID and framing.
+inline constexpr size_t kEpcisDocumentBytesMax = 4 * 1024 * 1024;
+inline constexpr size_t kEpcisEventsPerDocumentMax = 1000;
+inline constexpr size_t kEpcisEventBytesMax = 60 * 1024;
+inline constexpr size_t kEpcisEventIdBytesMax = 512;
+inline constexpr size_t kEpcisJsonDepthMax = 32;
+// The document's "@context" prefixes, kept with each event's leaf (kStringLengthMax of
+// the event codec is 4,096).
+inline constexpr size_t kEpcisContextBytesMax = 2048;
+
+// An RFC 3339 date-time with a time zone ("Z" or ±HH:MM), any fraction digits, into UTC
+// milliseconds; microseconds are rounded half to even (as the reference hash does).
+// Years 1000..9999. Errors: invalid_argument naming `field`.
+Result<int64_t> parse_epcis_time_ms(std::string_view text, std::string_view field);
+// "YYYY-MM-DDTHH:MM:SS.mmmZ".
+std::string format_epcis_time_ms(int64_t time_ms);
+
+// One event of an EPCIS document, validated. `json` is the event as given (compact
+// JSON, member order kept), with "eventID" added when the document had none.
+struct EpcisEvent {
+  std::string event_id;             // as given, or the canonical hash below
+  bool event_id_generated = false;  // the document had no eventID
+  std::string canonical_hash;       // ni:///sha-256;<hex>?ver=CBV2.0 (CBV 2.0 §8.9)
+  std::string type;                 // ObjectEvent, AggregationEvent, …
+  int64_t event_time_ms = 0;        // UTC
+  std::string action;               // ADD / OBSERVE / DELETE, empty for TransformationEvent
+  std::string biz_step;             // CBV short name when the value is a CBV term, else as given
+  std::string disposition;          // idem
+  std::string read_point;           // readPoint.id
+  std::string biz_location;         // bizLocation.id
+  std::vector<std::string> epcs;    // epcList, childEPCs, input/outputEPCList, parentID
+  std::vector<std::string> epc_classes;  // epcClass of every quantity list
+  std::string json;
+  // What "same content" means on re-capture: hex SHA-256 of the event with members
+  // sorted when it has an eventID; the canonical hash itself when it had none.
+  std::string content_sha256;
+};
+
+// Parses and validates an EPCISDocument (or an EPCISQueryDocument, whose resultsBody
+// events are taken) in JSON-LD. "@context" is only checked to be a string or array: the
+// GS1 context is a known constant, never fetched; prefixes an array entry defines are
+// used for extension fields. Every event must be valid: errors (invalid_argument or
+// limit_exceeded) name the field as a JSON path, e.g. "epcisBody.eventList[2].eventTime".
+// Errors also: limit_exceeded ("@context") when the prefixes, as JSON, exceed
+// kEpcisContextBytesMax.
+struct EpcisDocument {
+  std::vector<EpcisEvent> events;
+  std::string context_json;  // the prefixes "@context" defines, as a JSON object
+};
+Result<EpcisDocument> parse_epcis_document(std::string_view body);
+
+// The GS1 canonical event hash pre-image of one event (CBV 2.0 §8.9, the reference
+// epcis-event-hash-generator's rules), given the document's prefix → IRI map.
+// REQUIRES: `event_json` is a JSON object (parse_epcis_document checked it).
+std::string epcis_prehash(std::string_view event_json,
+                          const std::vector<std::pair<std::string, std::string>>& prefixes);
+
+// A stock movement of the engine's journal, as the EPCIS view of a unit's history sees
+// it (docs/trace.md § 3): receipt, ship, receive, sale, return.
+struct LedgerMovement {
+  std::string kind;  // "receipt", "ship", "receive", "sale", "return"
+  uint64_t seq = 0;  // journal leaf
+  int64_t time_ms = 0;
+  std::string gtin14;
+  std::string location_id;        // where it happened (ship: the source)
+  std::string other_location_id;  // ship: the destination; empty otherwise
+  int64_t qty_units = 0;
+};
+// The ObjectEvent (action OBSERVE; ADD for a receipt) of a movement: bizStep receiving /
+// shipping / retail_selling, disposition in_progress / in_transit / retail_sold /
+// returned, bizLocation urn:livechain:location:<id> (for a shipment the source, with a
+// destinationList), a quantityList of the GTIN's class as a Digital Link URI, and the
+// extension field "livechain:journalSeq"; its eventID is its canonical hash.
+// REQUIRES: kind is one of the five above.
+EpcisEvent epcis_event_of_movement(const LedgerMovement& movement);
+// The GS1 EPCIS 2.0 JSON-LD context: a known constant, never fetched.
+inline constexpr std::string_view kEpcisGs1Context =
+    "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld";
+// The "@context" of documents this engine writes: the GS1 context and "livechain".
+inline constexpr std::string_view kLivechainEpcisNamespace = "https://livechain.dev/epcis/";
+
+// Maps a CBV value (short name, "urn:epcglobal:cbv:…" URN or "https://ref.gs1.org/cbv/…"
+// URI) of the vocabulary `vocabulary` ("BizStep", "Disp") to its short name; any other
+// value is returned unchanged. Queries compare short names, so all three forms match.
+std::string cbv_short_name(std::string_view value, std::string_view vocabulary);
+
 }  // namespace livechain::trace

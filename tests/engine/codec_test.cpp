@@ -118,6 +118,10 @@ bool same(const BatchSoldEvent& a, const BatchSoldEvent& b) {
 bool same(const BatchRecalledEvent& a, const BatchRecalledEvent& b) {
   return a.batch_id == b.batch_id && a.reason == b.reason;
 }
+bool same(const EpcisCapturedEvent& a, const EpcisCapturedEvent& b) {
+  return a.event_id == b.event_id && a.event_json == b.event_json &&
+         a.context_json == b.context_json;
+}
 bool same_event(const Event& a, const Event& b) {
   if (a.time_ms != b.time_ms || a.body.index() != b.body.index()) return false;
   return std::visit(
@@ -224,6 +228,10 @@ class CodecTest : public ::testing::Test {
         Event{1'700'000'000'013, BatchSoldEvent{7, 3, 2, 5, {1, 9, UINT64_MAX}}},
         Event{1'700'000'000'014, BatchSoldEvent{8, 0, 1, 1, {}}},
         Event{1'700'000'000'015, BatchRecalledEvent{2, "Salmonella found in lot 7"}},
+        Event{1'700'000'000'012,
+              EpcisCapturedEvent{"urn:uuid:1",
+                                 R"({"type":"ObjectEvent",")" + std::string(50'000, 'x') + "\"}",
+                                 R"({"example":"https://ns.example.com/"})"}},
     };
   }
 

@@ -708,6 +708,8 @@ class Model {
   Result<Reply> on(const RecordAnswer&, Outcome&) {
     return err(ErrorCode::invalid_state, "answer");
   }
+  // EPCIS captures neither (tests/server/epcis_api_test.cpp).
+  Result<Reply> on(const CaptureEpcis&, Outcome&) { return err(ErrorCode::invalid_state, "epcis"); }
   Result<Reply> on(const CompleteRework& c, Outcome& out) {
     if (c.return_id == 0 || c.return_id > returns_.size()) {
       return err(ErrorCode::not_found, "return_id");
