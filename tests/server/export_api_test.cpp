@@ -5,6 +5,7 @@
 // database offline; and `livechain bench export`'s peak-RSS figure staying flat.
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -325,7 +326,14 @@ TEST_F(ExportApiTest, AFifthConcurrentExportIs503UntilOneEnds) {
   ASSERT_NO_FATAL_FAILURE(start_server());
   std::vector<int> stalled;
   for (int i = 0; i < 4; ++i) stalled.push_back(open_unread_export(port_, keys_["admin"].key));
-  std::this_thread::sleep_for(1s);
+  // Each export holds its slot once its answer has begun: wait for the first bytes of
+  // each (a fixed sleep once let a loaded machine start fewer than four in time).
+  for (int fd : stalled) {
+    pollfd readable{fd, POLLIN, 0};
+    ASSERT_EQ(::poll(&readable, 1, 20'000), 1) << "an export did not start within 20 s";
+    char head[256];
+    ASSERT_GT(::recv(fd, head, sizeof head, 0), 0);
+  }
   HttpResponse fifth = export_as("admin", "/v1/export/balances");
   EXPECT_TRUE(IsProblem(fifth, 503));
   EXPECT_EQ(fifth.header("Retry-After"), "1");
