@@ -363,9 +363,11 @@ Result<std::vector<std::pair<std::string, std::string>>> context_prefixes(
       return fail(ErrorCode::invalid_argument, "@context", "entries must be strings or objects");
     }
     for (const auto& member : entry.get_object()) {
-      if (member.value().is_string()) {
-        prefixes.emplace_back(std::string(member.key()), std::string(member.value().get_string()));
-      }
+      if (!member.value().is_string()) continue;
+      // A prefix defined twice means its last definition (as JSON-LD and the reference
+      // generator read it).
+      std::erase_if(prefixes, [&](const auto& known) { return known.first == member.key(); });
+      prefixes.emplace_back(std::string(member.key()), std::string(member.value().get_string()));
     }
   }
   return prefixes;
