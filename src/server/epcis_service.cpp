@@ -9,6 +9,7 @@
 #include <random>
 #include <set>
 
+#include "core/assert.hpp"
 #include "engine/engine.hpp"
 #include "journal/journal.hpp"
 #include "store/store.hpp"
@@ -77,6 +78,21 @@ EpcisService::EpcisService(std::string db_path, store::EpcisStore& store,
                            engine::Sequencer& sequencer, const Clock& clock)
     : db_path_(std::move(db_path)), store_(store), sequencer_(sequencer), clock_(clock) {}
 
+EpcisService::~EpcisService() {
+  stopping_ = true;
+  if (catch_up_.joinable()) catch_up_.join();
+}
+
+void EpcisService::start_catch_up() {
+  LC_ASSERT(!catch_up_.joinable());
+  catch_up_ = std::thread([this] {
+    if (auto synced = sync(); !synced && !stopping_) {
+      std::fprintf(stderr, "epcis: index not brought up to date: %s\n",
+                   synced.error().to_string().c_str());
+    }
+  });
+}
+
 Result<void> EpcisService::sync() {
   std::lock_guard lock(mutex_);
   return sync_locked();
@@ -99,6 +115,7 @@ Result<void> EpcisService::sync_locked() {
         json::serialize(json::object{{"livechain", trace::kLivechainEpcisNamespace}});
   };
   auto visit = [&](uint64_t seq, std::span<const uint8_t> data) -> Result<void> {
+    if (stopping_) return fail(ErrorCode::shutting_down, "", "the server is stopping");
     LC_TRY(d, engine::describe_stored_event(data));
     const std::string* sku = field(d, "sku");
     const std::string* location = field(d, "location");
