@@ -250,14 +250,15 @@ struct SilenceDeletedEvent {
   uint64_t silence_id = 0;
 };
 
-using EventBody = std::variant<
-    SkuPutEvent, LocationPutEvent, ChannelPutEvent, RegionDistancePutEvent, StockReceivedEvent,
-    StockAdjustedEvent, PresalePlannedEvent, ReservedEvent, CommittedEvent, ReleasedEvent,
-    ExpiredEvent, ReservationExtendedEvent, TransferShippedEvent, TransferReceivedEvent,
-    ReturnReceivedEvent, ReturnGradedEvent, ReworkCompletedEvent, AllocationSetEvent,
-    IdempotencyRecordedEvent, AlertEvent, BatchCreatedEvent, UnitsIssuedEvent, StockRestoredEvent,
-    RuleStateEvent, SilenceCreatedEvent, SilenceDeletedEvent, TransferReroutedEvent,
-    EpcisCapturedEvent>;
+using EventBody =
+    std::variant<SkuPutEvent, LocationPutEvent, ChannelPutEvent, RegionDistancePutEvent,
+                 StockReceivedEvent, StockAdjustedEvent, PresalePlannedEvent, ReservedEvent,
+                 CommittedEvent, ReleasedEvent, ExpiredEvent, ReservationExtendedEvent,
+                 TransferShippedEvent, TransferReceivedEvent, ReturnReceivedEvent,
+                 ReturnGradedEvent, ReworkCompletedEvent, AllocationSetEvent,
+                 IdempotencyRecordedEvent, AlertEvent, BatchCreatedEvent, UnitsIssuedEvent,
+                 StockRestoredEvent, RuleStateEvent, SilenceCreatedEvent, SilenceDeletedEvent,
+                 TransferReroutedEvent, EpcisCapturedEvent>;
 
 // The kind tag of an event body. Not index + 1 for every alternative: kinds are
 // allotted in ranges (docs/events.md), so the table is explicit; an AlertEvent's kind
