@@ -252,6 +252,19 @@ TEST(EpcisTest, LimitsAreEnforced) {
   refused = parse_epcis_document(deep);
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().code, ErrorCode::limit_exceeded);
+  std::string long_id = head + R"({"eventID":"urn:)" + std::string(kEpcisEventIdBytesMax, 'x') +
+                        "\"," + good.substr(1) + "]}}";
+  refused = parse_epcis_document(long_id);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::limit_exceeded);
+  EXPECT_EQ(refused.error().field, "epcisBody.eventList[0].eventID");
+  std::string wide_context = head;
+  wide_context.replace(wide_context.find(R"("@context":"x")"), 14,
+                       R"("@context":[{"p":")" + std::string(kEpcisContextBytesMax, 'x') + "\"}]");
+  refused = parse_epcis_document(wide_context + good + "]}}");
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::limit_exceeded);
+  EXPECT_EQ(refused.error().field, "@context");
   refused = parse_epcis_document(std::string(kEpcisDocumentBytesMax + 1, ' '));
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().field, "body");
