@@ -313,6 +313,16 @@ Result<void> check_what_why_where(const json::object& object, const EventChecker
        object.at("bizTransactionList").get_array().empty())) {
     return check.bad("bizTransactionList", "is required for a TransactionEvent: a non-empty array");
   }
+  // Both forms of each GS1 identifier go to the index (see gs1_canonical_uri).
+  for (std::vector<std::string>* ids : {&event.epcs, &event.epc_classes}) {
+    const size_t given = ids->size();
+    for (size_t i = 0; i < given; ++i) {
+      std::string canonical = gs1_canonical_uri((*ids)[i]);
+      if (std::find(ids->begin(), ids->end(), canonical) == ids->end()) {
+        ids->push_back(std::move(canonical));
+      }
+    }
+  }
   LC_TRY(biz_step, check.text("bizStep", false));
   LC_TRY(disposition, check.text("disposition", false));
   event.biz_step = cbv_short_name(biz_step, "BizStep");

@@ -198,6 +198,13 @@ TEST_F(EpcisApiTest, QueryParametersAndPaging) {
             }));
   // 9.6.1 (2 events), its corrected shipping event, 9.6.3 and the all-fields TransactionEvent.
   EXPECT_EQ(count("?MATCH_epc=urn%3Aepc%3Aid%3Asgtin%3A0614141.107346.2018" + q), 5u);
+  // The same item written as Digital Link finds the same events (GS1 identifiers are
+  // indexed in their canonical form too), and a class URN its Digital Link form.
+  EXPECT_EQ(count("?MATCH_epc=https%3A%2F%2Fid.gs1.org%2F01%2F10614141073464%2F21%2F2018" + q), 5u);
+  const size_t lgtin = count("?MATCH_epcClass=urn%3Aepc%3Aclass%3Algtin%3A4012345.011111.4444" + q);
+  EXPECT_GT(lgtin, 0u);
+  EXPECT_EQ(count("?MATCH_epcClass=https%3A%2F%2Fid.gs1.org%2F01%2F04012345111118%2F10%2F4444" + q),
+            lgtin);
   EXPECT_EQ(count("?MATCH_epc=urn%3Aepc%3Aid%3Asgtin%3A0614141.107346.2018" + q),
             given_count([](const json::object& e) {
               if (str(e, "parentID") == "urn:epc:id:sgtin:0614141.107346.2018") return true;
