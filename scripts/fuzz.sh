@@ -10,9 +10,15 @@ cmake -S . -B build/fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYP
 cmake --build build/fuzz -j2
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-for target in request bulk dl; do
+for target in request bulk dl epcis; do
   mkdir -p "$work/$target"
-  cp fuzz/corpus/"$target"/* "$work/$target/"
+  if [ "$target" = epcis ]; then
+    # GS1's example documents, read in place (never copied into the repository).
+    data="${LIVECHAIN_SHARED_DATA_DIR:-../shared/data}/epcis"
+    cp "$data"/*.jsonld "$work/$target/" 2>/dev/null || echo '{}' >"$work/$target/empty"
+  else
+    cp fuzz/corpus/"$target"/* "$work/$target/"
+  fi
   echo "== fuzz: ${target}_fuzzer for ${seconds}s =="
   build/fuzz/fuzz/"${target}"_fuzzer -max_total_time="$seconds" -print_final_stats=1 \
     -artifact_prefix="$work/" "$work/$target" 2>&1 | grep -E "^(Done|stat::number_of_executed_units|==|SUMMARY|ERROR)" || true

@@ -127,8 +127,12 @@ Result<store::EpcisQuery> parse_query(const ApiRequest& request, size_t& per_pag
     return fail(ErrorCode::invalid_argument, name, std::move(detail));
   };
   for (const auto& [name, value] : request.query) {
-    auto list = [&](std::vector<std::string>& into, std::string_view vocabulary = {}) {
+    auto list = [&](std::vector<std::string>& into, std::string_view vocabulary = {},
+                    bool gs1 = false) {
       for (std::string& item : split_list(value)) {
+        // A GS1 identifier is looked up in its canonical form, which every event's
+        // identifiers are indexed under too.
+        if (gs1) item = trace::gs1_canonical_uri(item);
         into.push_back(vocabulary.empty() ? std::move(item)
                                           : trace::cbv_short_name(item, vocabulary));
       }
@@ -159,9 +163,9 @@ Result<store::EpcisQuery> parse_query(const ApiRequest& request, size_t& per_pag
     } else if (name == "EQ_bizLocation") {
       list(q.biz_locations);
     } else if (name == "MATCH_epc" || name == "MATCH_anyEPC") {
-      list(q.epcs);
+      list(q.epcs, {}, true);
     } else if (name == "MATCH_epcClass" || name == "MATCH_anyEPCClass") {
-      list(q.epc_classes);
+      list(q.epc_classes, {}, true);
     } else if (name == "EQ_eventID") {
       list(q.event_ids);
     } else if (name == "perPage") {

@@ -9,6 +9,7 @@
 #include <random>
 #include <set>
 
+#include "core/assert.hpp"
 #include "engine/engine.hpp"
 #include "journal/journal.hpp"
 #include "store/store.hpp"
@@ -65,6 +66,86 @@ Result<trace::EpcisEvent> reparse(const std::string& event_json, const std::stri
   return std::move(parsed.events.front());
 }
 
+// The ObjectEvent row of one engine movement (nothing for an empty one).
+void add_movement(std::vector<store::EpcisIndexRow>& rows, trace::LedgerMovement movement) {
+  if (movement.qty_units <= 0 || movement.gtin14.empty() || movement.location_id.empty()) return;
+  const uint64_t seq = movement.seq;
+  const TimeMs time_ms = movement.time_ms;
+  rows.push_back(row_of(trace::epcis_event_of_movement(movement), seq, time_ms, false));
+  rows.back().context_json =
+      json::serialize(json::object{{"livechain", trace::kLivechainEpcisNamespace}});
+}
+
+// Sales: a committed reservation's lines, located by the reserved event's note.
+Result<void> add_sales(store::EpcisStore& store, uint64_t seq, const engine::EventDescription& d,
+                       std::vector<store::EpcisIndexRow>& rows) {
+  LC_TRY(note, store.note("reservation:" + *field(d, "reservation_id")));
+  if (!note) return {};
+  json::value lines = json::parse(*note);
+  size_t line = 0;
+  for (const engine::EventField& f : d.fields) {
+    if (f.name != "committed") continue;
+    if (line < lines.as_array().size()) {
+      const json::array& l = lines.as_array()[line].as_array();
+      add_movement(rows,
+                   {"sale", seq, d.time_ms, std::string(l[0].as_string()),
+                    std::string(l[1].as_string()), "", std::strtoll(f.value.c_str(), nullptr, 10)});
+    }
+    ++line;
+  }
+  return {};
+}
+
+// What one journal leaf adds to the index: a captured event, an engine movement as an
+// ObjectEvent, or a note later leaves need (a transfer's SKU and destination, a
+// reservation's lines). Notes are written at once; writing one twice (after a crash
+// before the cursor moved) stores the same value.
+Result<void> index_leaf(store::EpcisStore& store, uint64_t seq, const engine::EventDescription& d,
+                        std::vector<store::EpcisIndexRow>& rows) {
+  const std::string* sku = field(d, "sku");
+  const std::string* location = field(d, "location");
+  if (d.kind == "epcis_captured") {
+    const std::string& context = *field(d, "context");
+    auto event = reparse(*field(d, "event"), context);
+    if (!event) {
+      std::fprintf(stderr, "epcis: leaf %llu not indexed: %s\n",
+                   static_cast<unsigned long long>(seq), event.error().to_string().c_str());
+      return {};
+    }
+    rows.push_back(row_of(*event, seq, d.time_ms, true));
+    rows.back().event_id = *field(d, "event_id");
+    rows.back().context_json = context.empty() ? "{}" : context;
+  } else if (d.kind == "stock_received") {
+    add_movement(rows, {"receipt", seq, d.time_ms, *sku, *location, "", number(field(d, "qty"))});
+  } else if (d.kind == "return_received") {
+    add_movement(rows, {"return", seq, d.time_ms, *sku, *location, "", number(field(d, "qty"))});
+  } else if (d.kind == "transfer_shipped") {
+    const std::string& to = *field(d, "to");
+    LC_CHECK(store.put_note("transfer:" + *field(d, "transfer_id"), *sku + " " + to));
+    add_movement(rows,
+                 {"ship", seq, d.time_ms, *sku, *field(d, "from"), to, number(field(d, "qty"))});
+  } else if (d.kind == "transfer_received") {
+    LC_TRY(note, store.note("transfer:" + *field(d, "transfer_id")));
+    if (note) {
+      size_t space = note->find(' ');
+      add_movement(rows, {"receive", seq, d.time_ms, note->substr(0, space),
+                          note->substr(space + 1), "", number(field(d, "received"))});
+    }
+  } else if (d.kind == "reserved") {
+    json::array lines;
+    for (size_t i = 0; i + 2 < d.fields.size(); ++i) {
+      if (d.fields[i].name == "sku" && d.fields[i + 1].name == "location") {
+        lines.push_back(
+            json::array{json::string(d.fields[i].value), json::string(d.fields[i + 1].value)});
+      }
+    }
+    LC_CHECK(store.put_note("reservation:" + *field(d, "reservation_id"), json::serialize(lines)));
+  } else if (d.kind == "committed") {
+    LC_CHECK(add_sales(store, seq, d, rows));
+  }
+  return {};
+}
+
 std::string new_capture_id(TimeMs now_ms, uint64_t counter) {
   std::random_device device;
   uint64_t random = (uint64_t{device()} << 32) ^ device();
@@ -76,6 +157,21 @@ std::string new_capture_id(TimeMs now_ms, uint64_t counter) {
 EpcisService::EpcisService(std::string db_path, store::EpcisStore& store,
                            engine::Sequencer& sequencer, const Clock& clock)
     : db_path_(std::move(db_path)), store_(store), sequencer_(sequencer), clock_(clock) {}
+
+EpcisService::~EpcisService() {
+  stopping_ = true;
+  if (catch_up_.joinable()) catch_up_.join();
+}
+
+void EpcisService::start_catch_up() {
+  LC_ASSERT(!catch_up_.joinable());
+  catch_up_ = std::thread([this] {
+    if (auto synced = sync(); !synced && !stopping_) {
+      std::fprintf(stderr, "epcis: index not brought up to date: %s\n",
+                   synced.error().to_string().c_str());
+    }
+  });
+}
 
 Result<void> EpcisService::sync() {
   std::lock_guard lock(mutex_);
@@ -89,70 +185,10 @@ Result<void> EpcisService::sync_locked() {
   if (journal->tree_size() <= next) return {};
   std::vector<store::EpcisIndexRow> rows;
   uint64_t cursor = next;
-  auto movement = [&](std::string kind, uint64_t seq, TimeMs time_ms, std::string gtin,
-                      std::string location, std::string other, int64_t qty) {
-    if (qty <= 0 || gtin.empty() || location.empty()) return;
-    trace::LedgerMovement m{std::move(kind),  seq, time_ms, std::move(gtin), std::move(location),
-                            std::move(other), qty};
-    rows.push_back(row_of(trace::epcis_event_of_movement(m), seq, time_ms, false));
-    rows.back().context_json =
-        json::serialize(json::object{{"livechain", trace::kLivechainEpcisNamespace}});
-  };
   auto visit = [&](uint64_t seq, std::span<const uint8_t> data) -> Result<void> {
-    LC_TRY(d, engine::describe_stored_event(data));
-    const std::string* sku = field(d, "sku");
-    const std::string* location = field(d, "location");
-    if (d.kind == "epcis_captured") {
-      auto event = reparse(*field(d, "event"), *field(d, "context"));
-      if (!event) {
-        std::fprintf(stderr, "epcis: leaf %llu not indexed: %s\n",
-                     static_cast<unsigned long long>(seq), event.error().to_string().c_str());
-      } else {
-        rows.push_back(row_of(*event, seq, d.time_ms, true));
-        rows.back().event_id = *field(d, "event_id");
-        rows.back().context_json = field(d, "context")->empty() ? "{}" : *field(d, "context");
-      }
-    } else if (d.kind == "stock_received") {
-      movement("receipt", seq, d.time_ms, *sku, *location, "", number(field(d, "qty")));
-    } else if (d.kind == "return_received") {
-      movement("return", seq, d.time_ms, *sku, *location, "", number(field(d, "qty")));
-    } else if (d.kind == "transfer_shipped") {
-      const std::string& to = *field(d, "to");
-      LC_CHECK(store_.put_note("transfer:" + *field(d, "transfer_id"), *sku + " " + to));
-      movement("ship", seq, d.time_ms, *sku, *field(d, "from"), to, number(field(d, "qty")));
-    } else if (d.kind == "transfer_received") {
-      LC_TRY(note, store_.note("transfer:" + *field(d, "transfer_id")));
-      if (note) {
-        size_t space = note->find(' ');
-        movement("receive", seq, d.time_ms, note->substr(0, space), note->substr(space + 1), "",
-                 number(field(d, "received")));
-      }
-    } else if (d.kind == "reserved") {
-      json::array lines;
-      for (size_t i = 0; i + 2 < d.fields.size(); ++i) {
-        if (d.fields[i].name == "sku" && d.fields[i + 1].name == "location") {
-          lines.push_back(
-              json::array{json::string(d.fields[i].value), json::string(d.fields[i + 1].value)});
-        }
-      }
-      LC_CHECK(
-          store_.put_note("reservation:" + *field(d, "reservation_id"), json::serialize(lines)));
-    } else if (d.kind == "committed") {
-      LC_TRY(note, store_.note("reservation:" + *field(d, "reservation_id")));
-      if (note) {
-        json::value lines = json::parse(*note);
-        size_t line = 0;
-        for (const engine::EventField& f : d.fields) {
-          if (f.name != "committed") continue;
-          if (line < lines.as_array().size()) {
-            const json::array& l = lines.as_array()[line].as_array();
-            movement("sale", seq, d.time_ms, std::string(l[0].as_string()),
-                     std::string(l[1].as_string()), "", std::strtoll(f.value.c_str(), nullptr, 10));
-          }
-          ++line;
-        }
-      }
-    }
+    if (stopping_) return fail(ErrorCode::shutting_down, "", "the server is stopping");
+    LC_TRY(described, engine::describe_stored_event(data));
+    LC_CHECK(index_leaf(store_, seq, described, rows));
     cursor = seq + 1;
     if (rows.size() >= kIndexRowsPerTransaction) {
       LC_CHECK(store_.index(rows, cursor));

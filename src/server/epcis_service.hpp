@@ -12,9 +12,11 @@
 // makes "is this eventID new?" and the journal append one step.
 #pragma once
 
+#include <atomic>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/error.hpp"
@@ -29,6 +31,13 @@ class EpcisService {
   // `store`, `sequencer` and `clock` must outlive the service; `db_path` is the journal.
   EpcisService(std::string db_path, store::EpcisStore& store, engine::Sequencer& sequencer,
                const Clock& clock);
+  // Stops and joins the catch-up thread (an unfinished catch-up resumes at next start).
+  ~EpcisService();
+
+  // Brings the index up to the journal on a thread of its own, so a long journal (a new
+  // or deleted index reads every leaf) does not hold up start-up; captures and queries
+  // wait for it (they take the same mutex). Errors are logged.
+  void start_catch_up();
 
   // Indexes every journal leaf not indexed yet. Blocking; thread-safe.
   // Errors: io_error, corruption.
@@ -57,6 +66,8 @@ class EpcisService {
   const Clock& clock_;
   std::mutex mutex_;
   uint64_t jobs_started_ = 0;  // GUARDED_BY(mutex_)
+  std::atomic<bool> stopping_{false};
+  std::thread catch_up_;
 };
 
 }  // namespace livechain::server

@@ -21,9 +21,9 @@
 #include "journal/signer.hpp"
 #include "server/alerts_runtime.hpp"
 #include "server/api.hpp"
-#include "server/epcis_service.hpp"
 #include "server/ats_feed.hpp"
 #include "server/channel_checker.hpp"
+#include "server/epcis_service.hpp"
 #include "server/http_server.hpp"
 #include "server/kpi_feed.hpp"
 #include "server/mqtt_ingest.hpp"
@@ -31,8 +31,8 @@
 #include "server/routes.hpp"
 #include "server/stream_hub.hpp"
 #include "server/transfer_watcher.hpp"
-#include "store/scan_store.hpp"
 #include "store/epcis_store.hpp"
+#include "store/scan_store.hpp"
 #include "store/sensor_store.hpp"
 #include "store/store.hpp"
 
@@ -308,12 +308,9 @@ Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options) {
   LC_TRY(epcis_store, store::EpcisStore::open(options.db_path));
   s.epcis_store = std::move(epcis_store);
   s.epcis = std::make_unique<EpcisService>(options.db_path, *s.epcis_store, *s.sequencer, clock);
-  // The index catches up with the journal now (a new or deleted index is rebuilt from
-  // every leaf), so the first query does not wait for it.
-  if (auto synced = s.epcis->sync(); !synced) {
-    std::fprintf(stderr, "epcis: index not brought up to date: %s\n",
-                 synced.error().to_string().c_str());
-  }
+  // The index catches up with the journal (a new or deleted index is rebuilt from every
+  // leaf) on its own thread; captures and queries wait for it.
+  s.epcis->start_catch_up();
   dependencies.epcis = s.epcis.get();
   dependencies.drift_threshold_pct = options.channel_drift_threshold_pct;
   s.checker = std::make_unique<ChannelChecker>(*s.sequencer, *s.observed, dependencies.run_blocking,

@@ -249,13 +249,10 @@ bool is_time_zone_offset(std::string_view text) {
          number_at(text, 4, 2) <= 59;
 }
 
-Result<EpcisEvent> check_event(const json::value& value, const std::string& path,
-                               const std::vector<std::pair<std::string, std::string>>& prefixes) {
-  if (!value.is_object())
-    return fail(ErrorCode::invalid_argument, path, "an event must be an object");
-  const json::object& object = value.get_object();
-  EventChecker check(object, path);
-  EpcisEvent event;
+// type, times, eventID and action: what every event type has. Fills `event` and
+// `event_id` (empty when the document gave none).
+Result<void> check_head(const json::object& object, const EventChecker& check,
+                        const std::string& path, EpcisEvent& event, std::string& event_id) {
   LC_TRY(type, check.text("type", true));
   if (std::find(std::begin(kEventTypes), std::end(kEventTypes), type) == std::end(kEventTypes)) {
     return check.bad("type", fmt::format("'{}' is not one of ObjectEvent, AggregationEvent, "
@@ -264,9 +261,8 @@ Result<EpcisEvent> check_event(const json::value& value, const std::string& path
   }
   event.type = type;
   LC_TRY(event_time, check.text("eventTime", true));
-  auto time_ms = parse_epcis_time_ms(event_time, path + ".eventTime");
-  if (!time_ms) return std::unexpected(time_ms.error());
-  event.event_time_ms = *time_ms;
+  LC_TRY(time_ms, parse_epcis_time_ms(event_time, path + ".eventTime"));
+  event.event_time_ms = time_ms;
   LC_TRY(offset, check.text("eventTimeZoneOffset", true));
   if (!is_time_zone_offset(offset)) return check.bad("eventTimeZoneOffset", "must be ±HH:MM");
   if (const json::value* record_time = object.if_contains("recordTime")) {
@@ -275,15 +271,15 @@ Result<EpcisEvent> check_event(const json::value& value, const std::string& path
       return check.bad("recordTime", "must be an RFC 3339 date-time with a time zone");
     }
   }
-  LC_TRY(event_id, check.text("eventID", false));
-  if (event_id.size() > kEpcisEventIdBytesMax) {
-    return fail(
-        ErrorCode::limit_exceeded, path + ".eventID",
-        fmt::format("{} bytes exceed the limit of {}", event_id.size(), kEpcisEventIdBytesMax));
+  LC_TRY(id, check.text("eventID", false));
+  if (id.size() > kEpcisEventIdBytesMax) {
+    return fail(ErrorCode::limit_exceeded, path + ".eventID",
+                fmt::format("{} bytes exceed the limit of {}", id.size(), kEpcisEventIdBytesMax));
   }
-  if (!event_id.empty() && event_id.find(':') == std::string::npos) {
+  if (!id.empty() && id.find(':') == std::string::npos) {
     return check.bad("eventID", "must be an URI (ni:///sha-256;… or urn:uuid:…)");
   }
+  event_id = std::move(id);
   LC_TRY(action, check.text("action", type != "TransformationEvent"));
   if (!action.empty() && action != "ADD" && action != "OBSERVE" && action != "DELETE") {
     return check.bad("action", fmt::format("'{}' is not ADD, OBSERVE or DELETE", action));
@@ -292,8 +288,16 @@ Result<EpcisEvent> check_event(const json::value& value, const std::string& path
     return check.bad("action", "a TransformationEvent has no action");
   }
   event.action = action;
+  return {};
+}
+
+// What is observed, why and where: EPCs, quantities, CBV terms, places, typed lists,
+// sensor data and error declarations. Fills the index fields of `event`.
+Result<void> check_what_why_where(const json::object& object, const EventChecker& check,
+                                  EpcisEvent& event) {
+  const std::string& type = event.type;
   LC_TRY(parent_id, check.text("parentID", type == "AssociationEvent"));
-  if (parent_id.empty() && type == "AggregationEvent" && action != "OBSERVE") {
+  if (parent_id.empty() && type == "AggregationEvent" && event.action != "OBSERVE") {
     return check.bad("parentID", "is required for an AggregationEvent with action ADD or DELETE");
   }
   if (!parent_id.empty()) event.epcs.push_back(parent_id);
@@ -309,6 +313,16 @@ Result<EpcisEvent> check_event(const json::value& value, const std::string& path
        object.at("bizTransactionList").get_array().empty())) {
     return check.bad("bizTransactionList", "is required for a TransactionEvent: a non-empty array");
   }
+  // Both forms of each GS1 identifier go to the index (see gs1_canonical_uri).
+  for (std::vector<std::string>* ids : {&event.epcs, &event.epc_classes}) {
+    const size_t given = ids->size();
+    for (size_t i = 0; i < given; ++i) {
+      std::string canonical = gs1_canonical_uri((*ids)[i]);
+      if (std::find(ids->begin(), ids->end(), canonical) == ids->end()) {
+        ids->push_back(std::move(canonical));
+      }
+    }
+  }
   LC_TRY(biz_step, check.text("bizStep", false));
   LC_TRY(disposition, check.text("disposition", false));
   event.biz_step = cbv_short_name(biz_step, "BizStep");
@@ -321,7 +335,20 @@ Result<EpcisEvent> check_event(const json::value& value, const std::string& path
   LC_CHECK(check.typed_list("sourceList", "source"));
   LC_CHECK(check.typed_list("destinationList", "destination"));
   LC_CHECK(check.sensors());
-  LC_CHECK(check.error_declaration());
+  return check.error_declaration();
+}
+
+Result<EpcisEvent> check_event(const json::value& value, const std::string& path,
+                               const std::vector<std::pair<std::string, std::string>>& prefixes) {
+  if (!value.is_object()) {
+    return fail(ErrorCode::invalid_argument, path, "an event must be an object");
+  }
+  const json::object& object = value.get_object();
+  EventChecker check(object, path);
+  EpcisEvent event;
+  std::string event_id;
+  LC_CHECK(check_head(object, check, path, event, event_id));
+  LC_CHECK(check_what_why_where(object, check, event));
 
   std::string compact = json::serialize(value);
   event.canonical_hash =
@@ -363,9 +390,11 @@ Result<std::vector<std::pair<std::string, std::string>>> context_prefixes(
       return fail(ErrorCode::invalid_argument, "@context", "entries must be strings or objects");
     }
     for (const auto& member : entry.get_object()) {
-      if (member.value().is_string()) {
-        prefixes.emplace_back(std::string(member.key()), std::string(member.value().get_string()));
-      }
+      if (!member.value().is_string()) continue;
+      // A prefix defined twice means its last definition (as JSON-LD and the reference
+      // generator read it).
+      std::erase_if(prefixes, [&](const auto& known) { return known.first == member.key(); });
+      prefixes.emplace_back(std::string(member.key()), std::string(member.value().get_string()));
     }
   }
   return prefixes;

@@ -750,6 +750,10 @@ std::string ordered_prehash(std::vector<Node>& children, const std::vector<Order
 
 }  // namespace
 
+std::string gs1_canonical_uri(std::string_view uri) {
+  return digital_link_normalised(uri).value_or(std::string(uri));
+}
+
 std::string epcis_prehash(std::string_view event_json, const Prefixes& prefixes) {
   boost::system::error_code ec;
   json::value value = json::parse(event_json, ec);

@@ -297,6 +297,12 @@ inline constexpr std::string_view kEpcisGs1Context =
 // The "@context" of documents this engine writes: the GS1 context and "livechain".
 inline constexpr std::string_view kLivechainEpcisNamespace = "https://livechain.dev/epcis/";
 
+// A GS1 identifier URI in its canonical constrained Digital Link form, as the event hash
+// writes it (EPC URN, class or pattern URN, or any Digital Link → https://id.gs1.org/…);
+// any other text is returned unchanged. The index keeps both forms, so MATCH_epc with
+// an EPC URN finds the same item written as Digital Link, and the other way round.
+std::string gs1_canonical_uri(std::string_view uri);
+
 // Maps a CBV value (short name, "urn:epcglobal:cbv:…" URN or "https://ref.gs1.org/cbv/…"
 // URI) of the vocabulary `vocabulary` ("BizStep", "Disp") to its short name; any other
 // value is returned unchanged. Queries compare short names, so all three forms match.

@@ -198,6 +198,13 @@ TEST_F(EpcisApiTest, QueryParametersAndPaging) {
             }));
   // 9.6.1 (2 events), its corrected shipping event, 9.6.3 and the all-fields TransactionEvent.
   EXPECT_EQ(count("?MATCH_epc=urn%3Aepc%3Aid%3Asgtin%3A0614141.107346.2018" + q), 5u);
+  // The same item written as Digital Link finds the same events (GS1 identifiers are
+  // indexed in their canonical form too), and a class URN its Digital Link form.
+  EXPECT_EQ(count("?MATCH_epc=https%3A%2F%2Fid.gs1.org%2F01%2F10614141073464%2F21%2F2018" + q), 5u);
+  const size_t lgtin = count("?MATCH_epcClass=urn%3Aepc%3Aclass%3Algtin%3A4012345.011111.4444" + q);
+  EXPECT_GT(lgtin, 0u);
+  EXPECT_EQ(count("?MATCH_epcClass=https%3A%2F%2Fid.gs1.org%2F01%2F04012345111118%2F10%2F4444" + q),
+            lgtin);
   EXPECT_EQ(count("?MATCH_epc=urn%3Aepc%3Aid%3Asgtin%3A0614141.107346.2018" + q),
             given_count([](const json::object& e) {
               if (str(e, "parentID") == "urn:epc:id:sgtin:0614141.107346.2018") return true;
@@ -419,6 +426,42 @@ TEST_F(EpcisApiTest, EngineMovementsAreObjectEvents) {
   EXPECT_EQ(str(shipments[0].at("bizLocation").as_object(), "id"),
             "urn:livechain:location:dc-east");
   EXPECT_EQ(str(shipments[0].as_object(), "disposition"), "in_transit");
+  EXPECT_EQ(str(shipments[0].at("destinationList").at(0).as_object(), "destination"),
+            "urn:livechain:location:dc-west");
+
+  // Its receipt at the destination, a sale and a return complete the unit's history.
+  const int64_t transfer_id = num(parse_object(ship.body), "transfer_id");
+  HttpResponse received =
+      admin("POST", "/v1/transfers/" + std::to_string(transfer_id) + "/receive", "{}");
+  ASSERT_LT(received.status, 300u) << describe(received);
+  json::object reservation = reserve_ok("o-epcis-1", {{kSkuA, 2, "dc-west"}});
+  HttpResponse committed = admin(
+      "POST", "/v1/reservations/" + std::to_string(num(reservation, "reservation_id")) + "/commit");
+  ASSERT_EQ(committed.status, 200u) << describe(committed);
+  HttpResponse returned =
+      admin("POST", "/v1/returns",
+            json::serialize(json::object{
+                {"sku", kSkuA}, {"location", "dc-west"}, {"qty", 1}, {"reason", "damaged"}}));
+  ASSERT_LT(returned.status, 300u) << describe(returned);
+  auto one = [&](const std::string& query) {
+    json::array found = event_list(events(query + "&MATCH_epcClass=" + klass));
+    EXPECT_EQ(found.size(), 1u) << query;
+    return found.empty() ? json::object() : found[0].as_object();
+  };
+  json::object arrival =
+      one("?EQ_bizStep=receiving&EQ_bizLocation=urn%3Alivechain%3Alocation%3Adc-west&EQ_"
+          "disposition=in_progress&EQ_action=OBSERVE");
+  EXPECT_EQ(num(arrival.at("quantityList").at(0).as_object(), "quantity"), 3);
+  json::object sale = one("?EQ_bizStep=retail_selling");
+  EXPECT_EQ(str(sale, "disposition"), "retail_sold");
+  EXPECT_EQ(num(sale.at("quantityList").at(0).as_object(), "quantity"), 2);
+  EXPECT_EQ(str(sale.at("bizLocation").as_object(), "id"), "urn:livechain:location:dc-west");
+  json::object back = one("?EQ_disposition=returned");
+  EXPECT_EQ(num(back.at("quantityList").at(0).as_object(), "quantity"), 1);
+  // Each is a journal leaf's view: its eventID is its canonical hash, found by itself.
+  std::string id = str(sale, "eventID");
+  EXPECT_TRUE(id.starts_with("ni:///sha-256;")) << id;
+  EXPECT_EQ(call("auditor", "GET", "/epcis/v2/events/" + url_encode(id)).status, 200u);
 }
 
 TEST_F(EpcisApiTest, KillNineAfterTheAnswerKeepsEventsAndJob) {

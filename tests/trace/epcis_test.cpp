@@ -154,6 +154,23 @@ TEST(EpcisTest, MovementsBecomeObjectEvents) {
   }
 }
 
+TEST(EpcisTest, Gs1IdentifiersHaveOneCanonicalForm) {
+  EXPECT_EQ(gs1_canonical_uri("urn:epc:id:sgtin:0614141.107346.2018"),
+            "https://id.gs1.org/01/10614141073464/21/2018");
+  EXPECT_EQ(gs1_canonical_uri("https://brand.example/01/10614141073464/10/L1/21/2018?x=1"),
+            "https://id.gs1.org/01/10614141073464/21/2018");
+  EXPECT_EQ(gs1_canonical_uri("urn:epc:class:lgtin:4012345.011111.4444"),
+            "https://id.gs1.org/01/04012345111118/10/4444");
+  EXPECT_EQ(gs1_canonical_uri("urn:epc:idpat:sgtin:4012345.066666.*"),
+            "https://id.gs1.org/01/04012345666663");
+  EXPECT_EQ(gs1_canonical_uri("urn:epc:id:sscc:0614141.1234567890"),
+            "https://id.gs1.org/00/106141412345678908");
+  EXPECT_EQ(gs1_canonical_uri("urn:epc:id:sgln:0614141.00777.0"),
+            "https://id.gs1.org/414/0614141007776");
+  EXPECT_EQ(gs1_canonical_uri("urn:uuid:1234"), "urn:uuid:1234");
+  EXPECT_EQ(gs1_canonical_uri("https://example.com/x"), "https://example.com/x");
+}
+
 TEST(EpcisTest, CbvShortNames) {
   EXPECT_EQ(cbv_short_name("https://ref.gs1.org/cbv/BizStep-receiving", "BizStep"), "receiving");
   EXPECT_EQ(cbv_short_name("urn:epcglobal:cbv:bizstep:receiving", "BizStep"), "receiving");
@@ -252,6 +269,19 @@ TEST(EpcisTest, LimitsAreEnforced) {
   refused = parse_epcis_document(deep);
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().code, ErrorCode::limit_exceeded);
+  std::string long_id = head + R"({"eventID":"urn:)" + std::string(kEpcisEventIdBytesMax, 'x') +
+                        "\"," + good.substr(1) + "]}}";
+  refused = parse_epcis_document(long_id);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::limit_exceeded);
+  EXPECT_EQ(refused.error().field, "epcisBody.eventList[0].eventID");
+  std::string wide_context = head;
+  wide_context.replace(wide_context.find(R"("@context":"x")"), 14,
+                       R"("@context":[{"p":")" + std::string(kEpcisContextBytesMax, 'x') + "\"}]");
+  refused = parse_epcis_document(wide_context + good + "]}}");
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::limit_exceeded);
+  EXPECT_EQ(refused.error().field, "@context");
   refused = parse_epcis_document(std::string(kEpcisDocumentBytesMax + 1, ' '));
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().field, "body");
