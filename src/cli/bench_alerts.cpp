@@ -51,10 +51,7 @@ void run_alert_bench(const AlertBenchArgs& a, const CliOptions& options) {
   if (a.seconds <= 0 || a.seconds > 3600) {
     exit_with_error(Error{ErrorCode::invalid_argument, "seconds", "must be within (0, 3600]"});
   }
-  char pattern[] = "/tmp/livechain-bench-alerts-XXXXXX";
-  std::string dir = mkdtemp(pattern);
-  std::string db = dir + "/bench.db";
-  if (auto key = engine::Ledger::init(db); !key) exit_with_error(key.error());
+  const std::string db = create_bench_database("alerts");
   auto ledger = open_writer(db);
   SystemClock clock;
   engine::Sequencer sequencer(ledger->engine_for_sequencer(), &ledger->journal(), clock);
@@ -154,7 +151,7 @@ void run_alert_bench(const AlertBenchArgs& a, const CliOptions& options) {
   signal_store->reset();
   double elapsed_s = std::chrono::duration<double>(Clock::now() - started).count();
   ledger.reset();
-  std::filesystem::remove_all(dir);
+  std::filesystem::remove_all(std::filesystem::path(db).parent_path());
   std::vector<double> lags = lags_ms;
   double p50 = percentile_ms(lags, 0.50), p99 = percentile_ms(lags, 0.99);
   double max = lags.empty() ? 0 : *std::max_element(lags.begin(), lags.end());

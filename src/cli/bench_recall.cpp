@@ -68,10 +68,7 @@ double median(std::vector<double> values) {
 }
 
 void run_recall_bench(const RecallBenchArgs& a, const CliOptions& options) {
-  char pattern[] = "/tmp/livechain-bench-recall-XXXXXX";
-  std::string dir = mkdtemp(pattern);
-  std::string db = dir + "/bench.db";
-  if (auto key = engine::Ledger::init(db); !key) exit_with_error(key.error());
+  const std::string db = create_bench_database("recall");
   auto ledger = open_writer(db);
   SystemClock clock;
   engine::Sequencer sequencer(ledger->engine_for_sequencer(), &ledger->journal(), clock);
@@ -152,7 +149,7 @@ void run_recall_bench(const RecallBenchArgs& a, const CliOptions& options) {
         std::chrono::duration<double, std::milli>(Clock::now() - read_started).count());
   }
   sequencer.stop();
-  std::filesystem::remove_all(dir);
+  std::filesystem::remove_all(std::filesystem::path(db).parent_path());
 
   const double locked_p50 = median(locked_ms);
   const double locked_max =

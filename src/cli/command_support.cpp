@@ -4,6 +4,7 @@
 
 #include <charconv>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 
@@ -212,6 +213,15 @@ Result<LineRequest> parse_line(const std::string& field, const std::string& text
 std::string synthetic_gtin(int64_t first_body, int index) {
   std::string body = fmt::format("{:013d}", first_body + index);
   return body + static_cast<char>('0' + gtin_check_digit(body));
+}
+
+std::string create_bench_database(std::string_view name) {
+  std::string pattern = fmt::format("/tmp/livechain-bench-{}-XXXXXX", name);
+  const char* dir = mkdtemp(pattern.data());
+  if (dir == nullptr) exit_with_error(Error{ErrorCode::io_error, "bench", "mkdtemp failed"});
+  std::string db = std::string(dir) + "/bench.db";
+  if (auto key = engine::Ledger::init(db); !key) exit_with_error(key.error());
+  return db;
 }
 
 }  // namespace livechain::cli

@@ -65,6 +65,11 @@ CLI::App* plan_group(CLI::App& root);
 // benchmark its own range, so their databases never mix) and the check digit.
 std::string synthetic_gtin(int64_t first_body, int index);
 
+// A fresh database for a benchmark, `/tmp/livechain-bench-<name>-XXXXXX/bench.db`,
+// initialised (signing key made); returns its path. Exits with the error on failure.
+// The caller removes the directory (the path's parent) when done.
+std::string create_bench_database(std::string_view name);
+
 // Prints JSON (pretty enough for people: one object per line) or text.
 void print(const CliOptions& options, const boost::json::value& json, const std::string& text);
 

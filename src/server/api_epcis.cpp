@@ -17,6 +17,7 @@
 #include "server/api.hpp"
 #include "server/epcis_service.hpp"
 #include "server/problem.hpp"
+#include "server/scan_page.hpp"
 #include "trace/trace.hpp"
 
 namespace livechain::server {
@@ -48,18 +49,6 @@ ApiResponse epcis_problem_from_error(const Error& error) {
     default:
       return problem_from_api_error(error);
   }
-}
-
-std::string percent_encode(std::string_view text) {
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += fmt::format("%{:02X}", c);
-    }
-  }
-  return out;
 }
 
 json::object job_json(const store::EpcisJob& job) {
@@ -262,7 +251,7 @@ void Api::epcis(RouteId route, const Params& params, ApiRequest& request, Respon
   std::string next_base = "/epcis/v2/events?";
   for (const auto& [name, value] : request.query) {
     if (name == "nextPageToken") continue;
-    next_base += percent_encode(name) + "=" + percent_encode(value) + "&";
+    next_base += percent_encode_segment(name) + "=" + percent_encode_segment(value) + "&";
   }
   deps_.run_blocking([service, query = *query, per_page, next_base, clock, respond] {
     auto rows = service->query(query);

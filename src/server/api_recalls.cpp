@@ -170,10 +170,9 @@ void Api::recall_create(ApiRequest& request, const Caller& caller, Respond respo
   auto submitted =
       sequencer->submit(std::vector<Command>{std::move(*recall)}, [=](Replies&& replies) {
         if (replies.empty() || !replies[0]) {
-          Error error = replies.empty() ? Error{ErrorCode::shutting_down, "", "not applied"}
-                                        : replies[0].error();
-          if (error.field == "batch_id") error.field = "batch";  // the body's name for it
-          return respond(problem_from_error(error));
+          return respond(problem_from_error(replies.empty()
+                                                ? Error{ErrorCode::shutting_down, "", "not applied"}
+                                                : replies[0].error()));
         }
         const int64_t locked_us = elapsed_us(started);
         // Recalled before this request arrived: a repeat, answered 200, alerting nobody.

@@ -35,6 +35,7 @@ std::string api_field_name(std::string_view engine_field) {
       {"distance_km", "km"},        {"location_id", "location"},    {"channel_id", "channel"},
       {"buyer_region", "region"},   {"qty_units", "qty"},           {"delta_units", "delta"},
       {"planned_units", "planned"}, {"received_units", "received"}, {"gtin", "sku"},
+      {"batch_id", "batch"},
   };
   std::string out(engine_field);
   for (const auto& [from, to] : kRenames) {
